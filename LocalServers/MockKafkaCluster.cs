@@ -1,0 +1,103 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace LocalServers;
+
+/// <summary>
+/// librdkafka's built-in mock cluster (exported by Debian's librdkafka1): a real Kafka-protocol broker held in
+/// memory by this process. Its brokers listen on random ports, so an optional TCP forwarder gives clients a fixed
+/// bootstrap address; metadata then points them at the brokers themselves.
+/// Limits (docs/architecture.md): in memory only, ~5 MiB retained per partition, no admin CreateTopics.
+/// </summary>
+public sealed partial class MockKafkaCluster : IDisposable
+{
+    const string Library = "librdkafka.so.1";
+    readonly IntPtr _handle;
+    readonly IntPtr _cluster;
+    readonly TcpListener? _forwarder;
+    readonly CancellationTokenSource _stopping = new();
+
+    /// <summary>Comma-separated bootstrap servers clients should use.</summary>
+    public string BootstrapServers { get; }
+
+    public MockKafkaCluster(int brokers = 1, int bootstrapPort = -1)
+    {
+        EnsureLibrary();
+        var error = new byte[512];
+        _handle = rd_kafka_new(0 /* RD_KAFKA_PRODUCER */, rd_kafka_conf_new(), error, (nuint)error.Length);
+        if (_handle == IntPtr.Zero) throw new InvalidOperationException("rd_kafka_new failed: " + System.Text.Encoding.UTF8.GetString(error).TrimEnd('\0'));
+        _cluster = rd_kafka_mock_cluster_new(_handle, brokers);
+        if (_cluster == IntPtr.Zero) throw new InvalidOperationException("rd_kafka_mock_cluster_new failed");
+        var brokerList = Marshal.PtrToStringUTF8(rd_kafka_mock_cluster_bootstraps(_cluster))!;
+        if (bootstrapPort < 0)
+        {
+            BootstrapServers = brokerList;
+            return;
+        }
+        var first = brokerList.Split(',')[0];
+        var target = new IPEndPoint(IPAddress.Loopback, int.Parse(first[(first.LastIndexOf(':') + 1)..]));
+        _forwarder = new TcpListener(IPAddress.Loopback, bootstrapPort);
+        _forwarder.Start();
+        BootstrapServers = $"127.0.0.1:{((IPEndPoint)_forwarder.LocalEndpoint).Port}";
+        _ = ForwardAsync(_forwarder, target, _stopping.Token);
+    }
+
+    public void CreateTopic(string name, int partitions)
+    {
+        var rc = rd_kafka_mock_topic_create(_cluster, name, partitions, 1);
+        if (rc != 0) throw new InvalidOperationException($"creating mock topic {name} with {partitions} partitions failed: error {rc}");
+    }
+
+    /// <summary>Throws a one-line install hint when Debian's librdkafka is absent.</summary>
+    public static void EnsureLibrary()
+    {
+        if (!NativeLibrary.TryLoad(Library, out var lib))
+            throw new MissingPrerequisiteException("librdkafka not found: install it with `apt-get install -y librdkafka1`");
+        NativeLibrary.Free(lib);
+    }
+
+    static async Task ForwardAsync(TcpListener listener, IPEndPoint target, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            TcpClient client;
+            try { client = await listener.AcceptTcpClientAsync(ct); }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException) { return; }
+            _ = PipeAsync(client, target, ct);
+        }
+    }
+
+    static async Task PipeAsync(TcpClient client, IPEndPoint target, CancellationToken ct)
+    {
+        using var downstream = client;
+        using var upstream = new TcpClient();
+        try
+        {
+            await upstream.ConnectAsync(target, ct);
+            var a = downstream.GetStream();
+            var b = upstream.GetStream();
+            await Task.WhenAny(a.CopyToAsync(b, ct), b.CopyToAsync(a, ct));
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
+        {
+            // A client hanging up mid-stream is normal; the connection is simply closed.
+        }
+    }
+
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        _forwarder?.Stop();
+        rd_kafka_mock_cluster_destroy(_cluster);
+        rd_kafka_destroy(_handle);
+    }
+
+    [LibraryImport(Library)] private static partial IntPtr rd_kafka_conf_new();
+    [LibraryImport(Library)] private static partial IntPtr rd_kafka_new(int type, IntPtr conf, [Out] byte[] errstr, nuint errstrSize);
+    [LibraryImport(Library)] private static partial void rd_kafka_destroy(IntPtr rk);
+    [LibraryImport(Library)] private static partial IntPtr rd_kafka_mock_cluster_new(IntPtr rk, int brokerCount);
+    [LibraryImport(Library)] private static partial void rd_kafka_mock_cluster_destroy(IntPtr mc);
+    [LibraryImport(Library)] private static partial IntPtr rd_kafka_mock_cluster_bootstraps(IntPtr mc);
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] private static partial int rd_kafka_mock_topic_create(IntPtr mc, string topic, int partitions, int replicationFactor);
+}

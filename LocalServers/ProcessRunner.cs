@@ -1,0 +1,39 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace LocalServers;
+
+/// <summary>Runs short-lived commands and signals long-lived ones.</summary>
+public static partial class ProcessRunner
+{
+    public static bool IsRoot => Environment.UserName == "root";
+
+    /// <summary>Runs a command to completion and returns its standard output; a non-zero exit throws with both streams.</summary>
+    public static async Task<string> RunAsync(string fileName, IEnumerable<string> arguments, CancellationToken ct = default)
+    {
+        var psi = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in arguments) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {fileName}");
+        var stdout = p.StandardOutput.ReadToEndAsync(ct);
+        var stderr = p.StandardError.ReadToEndAsync(ct);
+        await p.WaitForExitAsync(ct);
+        if (p.ExitCode != 0)
+            throw new InvalidOperationException(
+                $"{fileName} {string.Join(' ', psi.ArgumentList)} exited with {p.ExitCode}: {(await stderr).Trim()} {(await stdout).Trim()}".Trim());
+        return await stdout;
+    }
+
+    /// <summary>Sends SIGTERM so the process can shut down cleanly (Process.Kill only sends SIGKILL).</summary>
+    public static void Terminate(int pid) => _ = Kill(pid, 15);
+
+    /// <summary>True when a process with this id exists (signal 0 probes without signalling).</summary>
+    public static bool IsAlive(int pid) => Kill(pid, 0) == 0 || Marshal.GetLastPInvokeError() == 1 /* EPERM: exists, not ours */;
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+}

@@ -1,0 +1,12 @@
+// Usage: dotnet run -c Release --project tests/Benchmarks -- <suite>
+// Each suite lives in its own folder and registers one line here.
+var suites = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
+{
+};
+
+if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))
+{
+    Console.Error.WriteLine($"usage: benchmarks <suite> [options]; suites: {string.Join(", ", suites.Keys.Order())}");
+    return 2;
+}
+return await run(args[1..]);
