@@ -25,7 +25,10 @@ public sealed partial class MockKafkaCluster : IDisposable
     {
         EnsureLibrary();
         var error = new byte[512];
-        _handle = rd_kafka_new(0 /* RD_KAFKA_PRODUCER */, rd_kafka_conf_new(), error, (nuint)error.Length);
+        var conf = rd_kafka_conf_new();
+        // The hosting handle never connects anywhere; silence its "no bootstrap.servers" notice.
+        rd_kafka_conf_set(conf, "log_level", "3", error, (nuint)error.Length);
+        _handle = rd_kafka_new(0 /* RD_KAFKA_PRODUCER */, conf, error, (nuint)error.Length);
         if (_handle == IntPtr.Zero) throw new InvalidOperationException("rd_kafka_new failed: " + System.Text.Encoding.UTF8.GetString(error).TrimEnd('\0'));
         _cluster = rd_kafka_mock_cluster_new(_handle, brokers);
         if (_cluster == IntPtr.Zero) throw new InvalidOperationException("rd_kafka_mock_cluster_new failed");
@@ -94,6 +97,7 @@ public sealed partial class MockKafkaCluster : IDisposable
     }
 
     [LibraryImport(Library)] private static partial IntPtr rd_kafka_conf_new();
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] private static partial int rd_kafka_conf_set(IntPtr conf, string name, string value, [Out] byte[] errstr, nuint errstrSize);
     [LibraryImport(Library)] private static partial IntPtr rd_kafka_new(int type, IntPtr conf, [Out] byte[] errstr, nuint errstrSize);
     [LibraryImport(Library)] private static partial void rd_kafka_destroy(IntPtr rk);
     [LibraryImport(Library)] private static partial IntPtr rd_kafka_mock_cluster_new(IntPtr rk, int brokerCount);

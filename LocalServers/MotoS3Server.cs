@@ -32,7 +32,7 @@ public sealed class MotoS3Server(int port) : IAsyncDisposable
     {
         var psi = new ProcessStartInfo(Executable()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { "-H", "127.0.0.1", "-p", Port.ToString() }) psi.ArgumentList.Add(a);
-        _process = Process.Start(psi) ?? throw new InvalidOperationException("could not start moto_server");
+        _process = Process.Start(ProcessRunner.InOwnSession(psi)) ?? throw new InvalidOperationException("could not start moto_server");
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) output?.Invoke(e.Data); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output?.Invoke(e.Data); };
         _process.BeginOutputReadLine();

@@ -94,8 +94,9 @@ public sealed class PostgresCluster(string directory, int port, bool durable = t
         }
     }
 
+    // In its own session, so a Ctrl+C meant for the launcher does not reach the postmaster (SIGINT is its fast shutdown).
     static Task<string> RunServerCommandAsync(string exe, IReadOnlyList<string> args, CancellationToken ct) =>
         ProcessRunner.IsRoot
-            ? ProcessRunner.RunAsync("runuser", ["-u", "postgres", "--", exe, .. args], ct)
-            : ProcessRunner.RunAsync(exe, args, ct);
+            ? ProcessRunner.RunAsync("setsid", ["runuser", "-u", "postgres", "--", exe, .. args], ct)
+            : ProcessRunner.RunAsync("setsid", [exe, .. args], ct);
 }

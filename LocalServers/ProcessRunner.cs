@@ -28,11 +28,33 @@ public static partial class ProcessRunner
         return await stdout;
     }
 
+    /// <summary>
+    /// Starts a long-lived server in its own session (<c>setsid</c>), so a Ctrl+C in the launcher's terminal reaches
+    /// only the launcher, which then stops its children in order. setsid execs in place: the process id is kept.
+    /// </summary>
+    public static ProcessStartInfo InOwnSession(ProcessStartInfo psi)
+    {
+        psi.ArgumentList.Insert(0, psi.FileName);
+        psi.FileName = "setsid";
+        return psi;
+    }
+
     /// <summary>Sends SIGTERM so the process can shut down cleanly (Process.Kill only sends SIGKILL).</summary>
     public static void Terminate(int pid) => _ = Kill(pid, 15);
 
-    /// <summary>True when a process with this id exists (signal 0 probes without signalling).</summary>
-    public static bool IsAlive(int pid) => Kill(pid, 0) == 0 || Marshal.GetLastPInvokeError() == 1 /* EPERM: exists, not ours */;
+    /// <summary>True when a process with this id runs: it exists and is not a zombie waiting to be reaped.</summary>
+    public static bool IsAlive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[stat.LastIndexOf(')') + 2] != 'Z';
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
