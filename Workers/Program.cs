@@ -4,6 +4,7 @@ using ServiceDefaults.Kafka;
 using ServiceDefaults.Lake;
 using ServiceDefaults.Postgres;
 using Workers.Heartbeat;
+using Workers.Ingestion;
 using Workers.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -12,7 +13,10 @@ builder.AddPostgres("postgres");
 builder.AddKafka("kafka");
 builder.AddLake("lake");
 
-builder.Services.AddHostedService<HeartbeatConsumer>();
+builder.Services.AddSingleton<ConsumerOffsetStore>();
+builder.Services.AddSingleton<TransactionalKafkaConsumer>();
+builder.Services.AddHealthChecks().AddCheck<DataLossHealthCheck>("data-loss", tags: [Extensions.ReadyTag]);
+builder.Services.AddHostedService<HeartbeatIngestion>();
 
 var app = builder.Build();
 await PipelineSchema.ApplyAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), app.Lifetime.ApplicationStopping);

@@ -153,6 +153,8 @@ public sealed class DistributedApplication(IReadOnlyList<Resource> startOrder, L
                 ports = r.Ports,
             }),
         };
-        File.WriteAllText(StatePath, JsonSerializer.Serialize(state, new JsonSerializerOptions { WriteIndented = true }));
+        // Write then rename, so a reader never sees a half-written file.
+        File.WriteAllText(StatePath + ".tmp", JsonSerializer.Serialize(state, new JsonSerializerOptions { WriteIndented = true }));
+        File.Move(StatePath + ".tmp", StatePath, overwrite: true);
     }
 }

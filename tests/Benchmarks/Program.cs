@@ -2,6 +2,7 @@
 // Each suite lives in its own folder and registers one line here.
 var suites = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
 {
+    ["trades-analytics"] = Trades.Benchmarks.AnalyticsBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))

@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Confluent.Kafka;
+using Npgsql;
+using ServiceDefaults.Kafka;
+
+namespace Workers.Ingestion;
+
+/// <summary>
+/// Consumes a topic in batches and hands each batch to a handler inside one PostgreSQL transaction that also stores
+/// the batch's next offsets. Positions are resumed from PostgreSQL, not from Kafka, so a crash at any point replays
+/// at most the batch that did not commit, and its effect is applied exactly once. Offsets that never arrive (a gap)
+/// are recorded as data loss in the same transaction, never skipped silently.
+/// </summary>
+public sealed class TransactionalKafkaConsumer(
+    KafkaClients kafka,
+    NpgsqlDataSource dataSource,
+    ConsumerOffsetStore offsets,
+    ILogger<TransactionalKafkaConsumer> logger)
+{
+    static readonly ActivitySource Source = new("Pipeline.Ingestion");
+    static readonly Meter Meter = new("Pipeline.Ingestion");
+    static readonly Counter<long> Records = Meter.CreateCounter<long>("pipeline.ingestion.records", "{record}");
+    static readonly Counter<long> Gaps = Meter.CreateCounter<long>("pipeline.ingestion.offset_gaps", "{gap}");
+    static readonly Histogram<double> BatchDuration = Meter.CreateHistogram<double>("pipeline.ingestion.batch.duration", "s");
+
+    public sealed record Options(string Topic, string Group, int MaxBatch = 5000, int MaxWaitMs = 200);
+
+    /// <summary>Consumes until cancelled.</summary>
+    public async Task RunAsync(Options options, IKafkaBatchHandler handler, Func<OffsetGap, CancellationToken, Task>? onGap, CancellationToken ct)
+    {
+        var expected = new Dictionary<int, long>();
+        var config = kafka.ConsumerConfig(options.Group);
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
+            .SetPartitionsAssignedHandler((_, assigned) =>
+            {
+                var stored = offsets.ReadAsync(options.Group, options.Topic, ct).GetAwaiter().GetResult();
+                foreach (var tp in assigned) expected[tp.Partition.Value] = stored.GetValueOrDefault(tp.Partition.Value, 0);
+                logger.LogInformation("{Group} assigned {Topic} partitions [{Partitions}]", options.Group, options.Topic, string.Join(",", assigned.Select(a => a.Partition.Value)));
+                return ConsumerOffsetStore.ResumePositions(assigned, stored);
+            })
+            .SetPartitionsRevokedHandler((_, revoked) => { foreach (var tp in revoked) expected.Remove(tp.Partition.Value); })
+            .Build();
+        consumer.Subscribe(options.Topic);
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var records = Collect(consumer, options, ct);
+                if (records.Count == 0) continue;
+                var gaps = FindGaps(records, expected, options.Topic);
+                await HandleWithRetryAsync(records, gaps, options, handler, ct);
+                foreach (var gap in gaps)
+                {
+                    logger.LogError("data loss: {Topic}[{Partition}] offsets {First}..{Last} were never delivered to {Group}", gap.Topic, gap.Partition, gap.FirstMissing, gap.LastMissing, options.Group);
+                    if (onGap is not null) await onGap(gap, ct);
+                }
+                // Kafka's own committed offsets are informational (lag tools); the truth is in PostgreSQL.
+                consumer.Commit(records.GroupBy(r => r.TopicPartition).Select(p => new TopicPartitionOffset(p.Key, p.Max(r => r.Offset.Value) + 1)));
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            consumer.Close();
+        }
+    }
+
+    static List<ConsumeResult<byte[]?, byte[]?>> Collect(IConsumer<byte[]?, byte[]?> consumer, Options options, CancellationToken ct)
+    {
+        var batch = new List<ConsumeResult<byte[]?, byte[]?>>();
+        // Poll in short steps rather than block until a message: the loop runs on a pool thread between batches.
+        var first = consumer.Consume(TimeSpan.FromMilliseconds(500));
+        ct.ThrowIfCancellationRequested();
+        if (first?.Message is null) return batch;
+        batch.Add(first);
+        var window = Stopwatch.StartNew();
+        while (batch.Count < options.MaxBatch && window.ElapsedMilliseconds < options.MaxWaitMs)
+        {
+            var next = consumer.Consume(TimeSpan.FromMilliseconds(Math.Max(1, options.MaxWaitMs - window.ElapsedMilliseconds)));
+            if (next?.Message is null) break;
+            batch.Add(next);
+        }
+        return batch;
+    }
+
+    /// <summary>
+    /// Compares each partition's offsets with the next one expected. A jump forward is a gap (data lost before it was
+    /// consumed); a jump backward means the topic was recreated (the local broker keeps nothing across restarts), so
+    /// counting starts again.
+    /// </summary>
+    List<OffsetGap> FindGaps(List<ConsumeResult<byte[]?, byte[]?>> records, Dictionary<int, long> expected, string topic)
+    {
+        var gaps = new List<OffsetGap>();
+        foreach (var record in records)
+        {
+            var partition = record.Partition.Value;
+            var offset = record.Offset.Value;
+            if (expected.TryGetValue(partition, out var next) && offset != next)
+            {
+                if (offset > next) gaps.Add(new OffsetGap(topic, partition, next, offset - 1));
+                else logger.LogWarning("{Topic}[{Partition}] restarted at offset {Offset} below the stored {Next}: the topic was recreated", topic, partition, offset, next);
+            }
+            expected[partition] = offset + 1;
+        }
+        return gaps;
+    }
+
+    async Task HandleWithRetryAsync(List<ConsumeResult<byte[]?, byte[]?>> records, List<OffsetGap> gaps, Options options, IKafkaBatchHandler handler, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            using var span = Source.StartActivity($"{options.Topic} process", ActivityKind.Consumer);
+            span?.SetTag("messaging.system", "kafka");
+            span?.SetTag("messaging.destination.name", options.Topic);
+            span?.SetTag("messaging.batch.message_count", records.Count);
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(ct);
+                await using var tx = await connection.BeginTransactionAsync(ct);
+                var batch = new KafkaBatch(records, connection, tx);
+                await handler.HandleAsync(batch, ct);
+                foreach (var gap in gaps) await ConsumerOffsetStore.RecordGapAsync(batch, options.Group, gap, ct);
+                await ConsumerOffsetStore.SaveAsync(batch, options.Group, ct);
+                await tx.CommitAsync(ct);
+                Records.Add(records.Count, new KeyValuePair<string, object?>("topic", options.Topic));
+                Gaps.Add(gaps.Count, new KeyValuePair<string, object?>("topic", options.Topic));
+                BatchDuration.Record(clock.Elapsed.TotalSeconds, new KeyValuePair<string, object?>("topic", options.Topic));
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException && !ct.IsCancellationRequested)
+            {
+                // The batch is still in memory and its offsets are not stored: retrying it loses and duplicates nothing.
+                var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 200 * Math.Pow(2, Math.Min(attempt, 8))));
+                span?.SetStatus(ActivityStatusCode.Error, e.Message);
+                logger.LogWarning("{Topic} batch of {Count} not stored (attempt {Attempt}): {Error}; retrying in {Delay}", options.Topic, records.Count, attempt, e.Message, delay);
+                await Task.Delay(delay, ct);
+            }
+        }
+    }
+}

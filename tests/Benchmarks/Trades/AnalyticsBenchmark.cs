@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using DuckDb;
+using Trades;
+using Trades.Analytics;
+using Trades.Csv;
+using Trades.Generation;
+
+namespace Trades.Benchmarks;
+
+/// <summary>
+/// trades-analytics [--rows N] [--runs R] [--rss]: aggregate + top 5 + anomalies over N generated trade rows
+/// (default 10M) with TradeAnalytics and with DuckDB running the equivalent SQL on the same rows in the same run;
+/// the Parquet export of those rows; with --rss, the peak RSS of `pipeline trades analyze` on a CSV of them.
+/// </summary>
+public static class AnalyticsBenchmark
+{
+    private const string DuckDbAnalysisSql = """
+        WITH trades AS (
+            SELECT * FROM raw QUALIFY row_number() OVER (PARTITION BY tradeId ORDER BY side DESC) = 1),
+        stats AS (
+            SELECT product, deliveryStart, deliveryEnd, deliveryArea, count(*) AS tradeCount, avg(price) AS avgPrice,
+                   sum(price * volume) / sum(volume) AS vwap, avg(volume) AS avgVolume, sum(volume) AS totalVolume,
+                   min(price) AS minPrice, max(price) AS maxPrice, stddev_samp(price) AS stddevPrice,
+                   median(price) AS med
+            FROM trades GROUP BY ALL),
+        mad AS (
+            SELECT t.product, t.deliveryStart, t.deliveryEnd, t.deliveryArea, median(abs(t.price - s.med)) AS mad
+            FROM trades t JOIN stats s USING (product, deliveryStart, deliveryEnd, deliveryArea) GROUP BY ALL),
+        anomalies AS (
+            SELECT t.tradeId, 0.6745 * (t.price - s.med) / m.mad AS score
+            FROM trades t JOIN stats s USING (product, deliveryStart, deliveryEnd, deliveryArea)
+                          JOIN mad m USING (product, deliveryStart, deliveryEnd, deliveryArea)
+            WHERE s.tradeCount >= 5 AND m.mad > 0 AND abs(0.6745 * (t.price - s.med) / m.mad) > 5),
+        top AS (
+            SELECT * FROM stats ORDER BY totalVolume DESC, tradeCount DESC, deliveryStart, deliveryEnd LIMIT 5)
+        SELECT (SELECT count(*) FROM stats), (SELECT count(*) FROM anomalies), (SELECT count(*) FROM top)
+        """;
+
+    public static Task<int> RunAsync(string[] args)
+    {
+        var rows = Option(args, "--rows", 10_000_000L);
+        var runs = (int)Option(args, "--runs", 3L);
+        Console.WriteLine($"trades-analytics: {rows:N0} rows, {runs} runs, {Environment.ProcessorCount} cores, DuckDB {DuckDbDatabase.LibraryVersion}");
+
+        using var connection = DuckDbConnection.OpenInMemory();
+        connection.Execute("CREATE TABLE raw (tradeId BIGINT, side VARCHAR, product VARCHAR, deliveryStart TIMESTAMP, deliveryEnd TIMESTAMP, deliveryArea VARCHAR, executionTime TIMESTAMP, price DOUBLE, volume DOUBLE)");
+        var columns = new Columns(rows);
+        var clock = Stopwatch.StartNew();
+        var options = new TradeGenerationOptions { FirstDay = new DateOnly(2023, 1, 1), Days = 10_000, Areas = TradeGenerator.Areas, Seed = 1, Anomalies = 0 };
+        using (var appender = connection.CreateAppender("raw"))
+        using (var chunk = appender.CreateChunk())
+        {
+            var inChunk = 0;
+            foreach (var trade in TradeGenerator.GenerateDays(options).SelectMany(d => d.Trades).Take((int)rows))
+            {
+                columns.Add(trade);
+                if (inChunk == DuckDbDataChunk.Capacity) { chunk.RowCount = inChunk; appender.AppendChunk(chunk); chunk.Reset(); inChunk = 0; }
+                var r = inChunk++;
+                chunk.GetValues<long>(0)[r] = trade.TradeId;
+                chunk.SetString(1, r, TradeFormat.Side(trade.Side));
+                chunk.SetString(2, r, trade.Product);
+                chunk.GetValues<long>(3)[r] = Micros(trade.DeliveryStart);
+                chunk.GetValues<long>(4)[r] = Micros(trade.DeliveryEnd);
+                chunk.SetString(5, r, trade.DeliveryArea);
+                chunk.GetValues<long>(6)[r] = Micros(trade.ExecutionTime);
+                chunk.GetValues<double>(7)[r] = (double)trade.Price;
+                chunk.GetValues<double>(8)[r] = (double)trade.Volume;
+            }
+            chunk.RowCount = inChunk;
+            appender.AppendChunk(chunk);
+            appender.Close();
+        }
+        Console.WriteLine($"generated and loaded {columns.Count:N0} rows in {clock.Elapsed.TotalSeconds:F1} s");
+
+        AnalysisResult? result = null;
+        var ours = Measure(runs, () =>
+        {
+            // columnar rows in memory -> TradeTable (legs merged per TradeId) -> statistics, top 5, anomalies
+            var table = new TradeTable(columns.Count);
+            columns.AddTo(table);
+            result = TradeAnalytics.Analyze(table);
+        });
+        object?[] duck = [];
+        var duckdb = Measure(runs, () => duck = connection.QueryRows(DuckDbAnalysisSql)[0]);
+        Console.WriteLine($"TradeAnalytics: median {ours:F2} s ({result!.ProductStats.Count:N0} products, {result.Anomalies.Count:N0} anomalies, {result.DistinctTrades:N0} trades)");
+        Console.WriteLine($"DuckDB SQL:     median {duckdb:F2} s ({duck[0]} products, {duck[1]} anomalies)");
+        Console.WriteLine($"ratio TradeAnalytics / DuckDB: {ours / duckdb:F2}");
+
+        var directory = Directory.CreateTempSubdirectory("trades-bench-").FullName;
+        try
+        {
+            var export = Measure(1, () => connection.Execute($"""
+                COPY (SELECT *, CAST(timezone('Europe/Paris', deliveryStart::TIMESTAMPTZ) AS DATE) AS deliveryDate FROM raw ORDER BY deliveryDate, deliveryArea, executionTime, tradeId, side)
+                TO {DuckDbConnection.Literal(Path.Combine(directory, "trades"))} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (deliveryDate, deliveryArea))
+                """));
+            Console.WriteLine($"Parquet export (zstd, partitioned by delivery day and area) of {columns.Count:N0} rows: {export:F2} s");
+
+            if (args.Contains("--rss"))
+            {
+                var csv = Path.Combine(directory, "trades.csv");
+                var pipeline = Path.Combine(AppContext.BaseDirectory, "../../../../../Cli/bin/Release/net10.0/pipeline");
+                clock.Restart();
+                TradeCsv.Write(csv, TradeGenerator.GenerateDays(options).SelectMany(d => d.Trades).Take((int)rows), "benchmark");
+                Console.WriteLine($"wrote {new FileInfo(csv).Length / 1e9:F2} GB CSV in {clock.Elapsed.TotalSeconds:F1} s");
+                clock.Restart();
+                using var process = Process.Start(new ProcessStartInfo(Path.GetFullPath(pipeline), ["trades", "analyze", "--input", csv, "--out", Path.Combine(directory, "out")]))!;
+                process.WaitForExit();
+                Console.WriteLine($"pipeline trades analyze: exit {process.ExitCode}, {clock.Elapsed.TotalSeconds:F1} s, peak RSS {PeakChildRssMb():N0} MB");
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        return Task.FromResult(0);
+    }
+
+    private static double Measure(int runs, Action action)
+    {
+        var times = new List<double>();
+        for (var i = 0; i < runs; i++)
+        {
+            GC.Collect();
+            var clock = Stopwatch.StartNew();
+            action();
+            times.Add(clock.Elapsed.TotalSeconds);
+        }
+        times.Sort();
+        return times[times.Count / 2];
+    }
+
+    private static long Micros(DateTime utc) => (utc.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+
+    private static long Option(string[] args, string name, long fallback)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? long.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct RUsage
+    {
+        public long UserSec, UserUsec, SystemSec, SystemUsec, MaxRss;
+        [MarshalAs(UnmanagedType.ByValArray, SizeConst = 13)] public long[] Rest;
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int getrusage(int who, ref RUsage usage);
+
+    /// <summary>ru_maxrss of waited-for children (RUSAGE_CHILDREN), in MB: the exact peak, not a sample.</summary>
+    private static long PeakChildRssMb()
+    {
+        var usage = new RUsage { Rest = new long[13] };
+        return getrusage(-1, ref usage) == 0 ? usage.MaxRss / 1024 : -1;
+    }
+
+    /// <summary>The rows as plain arrays, the shape both engines start from.</summary>
+    private sealed class Columns(long capacity)
+    {
+        private readonly long[] _tradeId = new long[capacity];
+        private readonly TradeSide[] _side = new TradeSide[capacity];
+        private readonly FinancialProduct?[] _product = new FinancialProduct?[capacity];
+        private readonly long[] _executed = new long[capacity];
+        private readonly double[] _price = new double[capacity];
+        private readonly double[] _volume = new double[capacity];
+        private FinancialProduct? _last;
+
+        public int Count { get; private set; }
+
+        public void Add(Trade trade)
+        {
+            var product = trade.FinancialProduct;
+            if (product != _last) _last = product; // one key object per run of equal products
+            _tradeId[Count] = trade.TradeId;
+            _side[Count] = trade.Side;
+            _product[Count] = _last;
+            _executed[Count] = trade.ExecutionTime.Ticks;
+            _price[Count] = (double)trade.Price;
+            _volume[Count] = (double)trade.Volume;
+            Count++;
+        }
+
+        public void AddTo(TradeTable table)
+        {
+            for (var i = 0; i < Count; i++)
+            {
+                var p = _product[i]!;
+                table.Add(_tradeId[i], _side[i], table.ProductIndex(p.Product, p.DeliveryStart, p.DeliveryEnd, p.DeliveryArea), _executed[i], _price[i], _volume[i]);
+            }
+        }
+    }
+}

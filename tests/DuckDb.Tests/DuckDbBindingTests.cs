@@ -1,0 +1,165 @@
+using DuckDb;
+
+namespace DuckDb.Tests;
+
+public sealed class DuckDbBindingTests : IDisposable
+{
+    private readonly DuckDbConnection _connection = DuckDbConnection.OpenInMemory();
+
+    public void Dispose() => _connection.Dispose();
+
+    [Fact]
+    public void The_pinned_library_version_is_loaded()
+    {
+        Assert.Equal("v1.5.6", DuckDbDatabase.LibraryVersion);
+        Assert.Equal(2048, DuckDbDatabase.VectorSize);
+    }
+
+    [Fact]
+    public void A_query_returns_rows_converted_to_dotnet_types()
+    {
+        var rows = _connection.QueryRows("""
+            SELECT 42::INTEGER, 7::BIGINT, 1.5::DOUBLE, 'short', 'a string longer than twelve bytes', NULL::VARCHAR,
+                   DATE '2023-01-01', TIMESTAMP '2023-01-01 10:00:00.123', true, SUM(x)
+            FROM (VALUES (1), (2)) t(x)
+            """);
+
+        var row = Assert.Single(rows);
+        Assert.Equal(42, row[0]);
+        Assert.Equal(7L, row[1]);
+        Assert.Equal(1.5, row[2]);
+        Assert.Equal("short", row[3]);
+        Assert.Equal("a string longer than twelve bytes", row[4]);
+        Assert.Null(row[5]);
+        Assert.Equal(new DateOnly(2023, 1, 1), row[6]);
+        Assert.Equal(new DateTime(2023, 1, 1, 10, 0, 0, 123, DateTimeKind.Utc), row[7]);
+        Assert.Equal(true, row[8]);
+        Assert.Equal((Int128)3, row[9]);
+    }
+
+    [Fact]
+    public void A_failing_statement_throws_with_the_error_and_the_sql()
+    {
+        var error = Assert.Throws<DuckDbException>(() => _connection.Execute("SELECT * FROM no_such_table"));
+
+        Assert.Contains("no_such_table", error.Message);
+        Assert.Contains("Catalog Error", error.Message);
+        Assert.Equal("SELECT * FROM no_such_table", error.Sql);
+    }
+
+    [Fact]
+    public void Execute_returns_the_rows_changed()
+    {
+        _connection.Execute("CREATE TABLE t (x INTEGER)");
+
+        Assert.Equal(3, _connection.Execute("INSERT INTO t VALUES (1), (2), (3)"));
+    }
+
+    [Fact]
+    public void Large_results_are_read_in_chunks_of_the_vector_size()
+    {
+        var sizes = new List<int>();
+        long sum = 0;
+        foreach (var chunk in _connection.ReadChunks("SELECT range AS x FROM range(5000)"))
+        {
+            sizes.Add(chunk.RowCount);
+            foreach (var value in chunk.GetValues<long>(0)[..chunk.RowCount]) sum += value;
+        }
+
+        Assert.Equal(5000, sizes.Sum());
+        Assert.All(sizes, size => Assert.InRange(size, 1, 2048));
+        Assert.Equal(4999L * 5000 / 2, sum);
+    }
+
+    [Fact]
+    public void A_chunk_appender_writes_numbers_strings_and_nulls()
+    {
+        _connection.Execute("CREATE TABLE trades (id BIGINT, price DOUBLE, area VARCHAR, executed TIMESTAMP)");
+        using (var appender = _connection.CreateAppender("trades"))
+        using (var chunk = appender.CreateChunk())
+        {
+            const int total = 5000;
+            for (var start = 0; start < total; start += DuckDbDataChunk.Capacity)
+            {
+                var count = Math.Min(DuckDbDataChunk.Capacity, total - start);
+                var ids = chunk.GetValues<long>(0);
+                var prices = chunk.GetValues<double>(1);
+                var times = chunk.GetValues<long>(3);
+                for (var i = 0; i < count; i++)
+                {
+                    var id = start + i;
+                    ids[i] = id;
+                    prices[i] = id * 0.5;
+                    if (id % 10 == 0) chunk.SetNull(2, i);
+                    else chunk.SetString(2, i, id % 2 == 0 ? "FR" : "a long area name over twelve bytes");
+                    times[i] = id * 1_000_000L; // microseconds since the epoch
+                }
+                chunk.RowCount = count;
+                appender.AppendChunk(chunk);
+                chunk.Reset();
+            }
+            appender.Close();
+        }
+
+        var summary = Assert.Single(_connection.QueryRows(
+            "SELECT count(*), sum(id), sum(price), count(area), count(*) FILTER (area = 'FR'), max(executed) FROM trades"));
+        Assert.Equal(5000L, summary[0]);
+        Assert.Equal((Int128)(4999L * 5000 / 2), summary[1]);
+        Assert.Equal(4999.0 * 5000 / 4, summary[2]);
+        Assert.Equal(4500L, summary[3]);
+        Assert.Equal(2000L, summary[4]);
+        Assert.Equal(DateTime.UnixEpoch.AddSeconds(4999), summary[5]);
+    }
+
+    [Fact]
+    public void An_appender_for_a_missing_table_fails_with_its_name()
+    {
+        var error = Assert.Throws<DuckDbException>(() => _connection.CreateAppender("missing"));
+
+        Assert.Contains("'missing'", error.Message);
+    }
+
+    [Fact]
+    public void Reading_a_column_with_the_wrong_width_is_refused()
+    {
+        foreach (var chunk in _connection.ReadChunks("SELECT 1::INTEGER, 'x'"))
+        {
+            Assert.Contains("Integer", Assert.Throws<InvalidOperationException>(() => chunk.GetValues<long>(0)).Message);
+            Assert.Throws<InvalidOperationException>(() => chunk.GetValues<long>(1));
+        }
+    }
+
+    [Fact]
+    public void Parquet_written_by_copy_reads_back()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"duckdb-test-{Guid.NewGuid():N}.parquet");
+        try
+        {
+            _connection.Execute($"COPY (SELECT range AS x FROM range(1000)) TO {DuckDbConnection.Literal(path)} (FORMAT parquet, COMPRESSION zstd)");
+
+            Assert.Equal((Int128)499500, _connection.QueryScalar($"SELECT sum(x) FROM read_parquet({DuckDbConnection.Literal(path)})"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void A_connection_keeps_its_database_open_after_the_database_object_is_disposed()
+    {
+        var database = DuckDbDatabase.Open();
+        using var connection = database.Connect();
+        database.Dispose();
+
+        Assert.Equal(1, connection.QueryScalar("SELECT 1::INTEGER"));
+    }
+
+    [Fact]
+    public void Opening_an_unwritable_path_names_the_path()
+    {
+        var error = Assert.Throws<DuckDbException>(() => DuckDbDatabase.Open("/proc/no/such/dir/db.duckdb"));
+
+        Assert.Contains("/proc/no/such/dir/db.duckdb", error.Message);
+    }
+}
