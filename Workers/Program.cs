@@ -6,6 +6,7 @@ using ServiceDefaults.Postgres;
 using Workers.Heartbeat;
 using Workers.Ingestion;
 using Workers.Storage;
+using Workers.Trades;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -17,6 +18,12 @@ builder.Services.AddSingleton<ConsumerOffsetStore>();
 builder.Services.AddSingleton<TransactionalKafkaConsumer>();
 builder.Services.AddHealthChecks().AddCheck<DataLossHealthCheck>("data-loss", tags: [Extensions.ReadyTag]);
 builder.Services.AddHostedService<HeartbeatIngestion>();
+
+builder.Services.AddHttpClient();
+builder.Services.AddSingleton<TradeFeedReader>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<TradeFeedReader>());
+builder.Services.AddHealthChecks().Add(new("trade-feed", sp => sp.GetRequiredService<TradeFeedReader>(), null, [Extensions.ReadyTag]));
+builder.Services.AddHostedService<TradeIngestion>();
 
 var app = builder.Build();
 await PipelineSchema.ApplyAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), app.Lifetime.ApplicationStopping);

@@ -3,6 +3,7 @@
 var suites = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
 {
     ["trades-analytics"] = Trades.Benchmarks.AnalyticsBenchmark.RunAsync,
+    ["durable"] = Durable.DurableBenchmarks.RunAsync,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))

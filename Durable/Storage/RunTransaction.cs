@@ -1,0 +1,186 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Durable.Storage;
+
+/// <summary>
+/// One PostgreSQL transaction that changes runs. Every history append goes through here: the run row is locked first
+/// (so sequence numbers have no gaps and no interleaving), and notifications are sent just before commit so that
+/// PostgreSQL delivers them only if the transaction commits.
+/// </summary>
+internal sealed class RunTransaction : IAsyncDisposable
+{
+    public const string Channel = "durable";
+
+    readonly bool _ownsConnection;
+    readonly HashSet<string> _notifications = [];
+
+    RunTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction, bool ownsConnection)
+    {
+        Connection = connection;
+        Transaction = transaction;
+        _ownsConnection = ownsConnection;
+    }
+
+    public NpgsqlConnection Connection { get; }
+    public NpgsqlTransaction Transaction { get; }
+
+    public static async Task<RunTransaction> BeginAsync(NpgsqlDataSource dataSource, CancellationToken ct)
+    {
+        var connection = await dataSource.OpenConnectionAsync(ct);
+        try { return new(connection, await connection.BeginTransactionAsync(ct), ownsConnection: true); }
+        catch { await connection.DisposeAsync(); throw; }
+    }
+
+    /// <summary>Joins a transaction an activity already used for its own writes.</summary>
+    public static RunTransaction Join(NpgsqlConnection connection, NpgsqlTransaction transaction) => new(connection, transaction, ownsConnection: false);
+
+    public NpgsqlCommand Command(string sql, params object?[] args) => Sql.Command(sql, Connection, Transaction, args);
+
+    public async Task<int> ExecuteAsync(string sql, CancellationToken ct, params object?[] args)
+    {
+        await using var command = Command(sql, args);
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public static NpgsqlParameter Json(object? json) => new() { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = json switch { null => DBNull.Value, JsonElement e => e.GetRawText(), string s => s, _ => EngineJson.Serialize(json) } };
+
+    const string LockRunSql = $"SELECT {RunRow.Columns} FROM durable.runs WHERE run_id = $1 FOR UPDATE";
+    const string LockRunningSql = $"SELECT {RunRow.Columns} FROM durable.runs WHERE workflow_id = $1 AND status = 'Running' FOR UPDATE";
+
+    public Task<RunRow?> LockRunAsync(Guid runId, CancellationToken ct) => ReadRunAsync(LockRunSql, runId, ct);
+    public Task<RunRow?> LockRunningAsync(string workflowId, CancellationToken ct) => ReadRunAsync(LockRunningSql, workflowId, ct);
+
+    async Task<RunRow?> ReadRunAsync(string sql, object key, CancellationToken ct)
+    {
+        await using var command = Command(sql, key);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? RunRow.Read(reader) : null;
+    }
+
+    const string AppendSql = """
+        INSERT INTO durable.events (run_id, seq, type, time, attributes)
+        SELECT $1, e.seq, e.type, $5, e.attributes FROM unnest($2::bigint[], $3::text[], $4::jsonb[]) AS e(seq, type, attributes);
+        UPDATE durable.runs SET next_seq = $6 WHERE run_id = $1
+        """;
+
+    /// <summary>Appends events to a locked run and returns them with their sequence numbers.</summary>
+    public async Task<List<HistoryEvent>> AppendAsync(RunRow run, IReadOnlyList<(string Type, EventAttributes Attributes)> events, DateTimeOffset now, CancellationToken ct)
+    {
+        if (events.Count == 0) return [];
+        var appended = events.Select((e, i) => new HistoryEvent(run.NextSeq + i, e.Type, now, e.Attributes)).ToList();
+        run.NextSeq += events.Count;
+        await ExecuteAsync(AppendSql, ct, run.RunId, appended.Select(e => e.Seq).ToArray(), appended.Select(e => e.Type).ToArray(),
+            new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb, Value = appended.Select(e => EngineJson.Serialize(e.Attributes)).ToArray() },
+            now, run.NextSeq);
+        return appended;
+    }
+
+    const string EnqueueWorkflowTaskSql = """
+        INSERT INTO durable.workflow_tasks (run_id, task_queue, visible_at) VALUES ($1, $2, $3)
+        ON CONFLICT (run_id) DO UPDATE SET version = durable.workflow_tasks.version + 1,
+            visible_at = CASE WHEN durable.workflow_tasks.lease_owner IS NULL THEN LEAST(durable.workflow_tasks.visible_at, $3) ELSE durable.workflow_tasks.visible_at END
+        """;
+
+    /// <summary>Asks for the run's code to be executed again (new events arrived). A task already running is re-run after it finishes.</summary>
+    public async Task EnqueueWorkflowTaskAsync(RunRow run, DateTimeOffset now, CancellationToken ct)
+    {
+        await ExecuteAsync(EnqueueWorkflowTaskSql, ct, run.RunId, run.TaskQueue, now);
+        Notify($"w:{run.TaskQueue}");
+    }
+
+    const string InsertRunSql = """
+        INSERT INTO durable.runs (run_id, workflow_id, workflow_type, task_queue, status, input, started_at, next_seq,
+                                  parent_run_id, parent_workflow_id, parent_command_index, schedule_id, trace_parent)
+        VALUES ($1, $2, $3, $4, 'Running', $5, $6, 1, $7, $8, $9, $10, $11)
+        ON CONFLICT (workflow_id) WHERE status = 'Running' DO NOTHING
+        """;
+
+    /// <summary>Creates a running run with its first events and a workflow task; false if the workflow ID already has a running run.</summary>
+    public async Task<RunRow?> CreateRunAsync(NewRun run, DateTimeOffset now, CancellationToken ct)
+    {
+        var inserted = await ExecuteAsync(InsertRunSql, ct, run.RunId, run.WorkflowId, run.WorkflowType, run.TaskQueue, Json(run.Input), now,
+            run.ParentRunId, run.ParentWorkflowId, run.ParentCommandIndex, run.ScheduleId, run.TraceParent);
+        if (inserted == 0) return null;
+        var row = new RunRow
+        {
+            RunId = run.RunId, WorkflowId = run.WorkflowId, WorkflowType = run.WorkflowType, TaskQueue = run.TaskQueue, Status = WorkflowStatus.Running,
+            NextSeq = 1, Input = run.Input, StartedAt = now, ParentRunId = run.ParentRunId, ParentWorkflowId = run.ParentWorkflowId,
+            ParentCommandIndex = run.ParentCommandIndex, ScheduleId = run.ScheduleId, TraceParent = run.TraceParent,
+        };
+        var history = run.History?.Select(e => (e.Type, e.Attributes)).ToList()
+            ?? [(EventTypes.WorkflowStarted, new EventAttributes { Name = run.WorkflowType, Payload = run.Input, TaskQueue = run.TaskQueue, WorkflowId = run.WorkflowId })];
+        await AppendAsync(row, history, now, ct);
+        await EnqueueWorkflowTaskAsync(row, now, ct);
+        DurableTelemetry.WorkflowsStarted.Add(1, new KeyValuePair<string, object?>("workflow.type", run.WorkflowType));
+        return row;
+    }
+
+    const string CloseRunSql = """
+        UPDATE durable.runs SET status = $2, result = $3, failure = $4, closed_at = $5, next_run_id = $6 WHERE run_id = $1;
+        DELETE FROM durable.workflow_tasks WHERE run_id = $1;
+        DELETE FROM durable.timers WHERE run_id = $1;
+        DELETE FROM durable.activity_tasks WHERE run_id = $1
+        """;
+    const string RunningChildrenSql = "SELECT run_id FROM durable.runs WHERE parent_run_id = $1 AND status = 'Running'";
+
+    /// <summary>
+    /// Closes a locked run: writes its closing event and status, drops its pending work (a running activity notices the
+    /// lost lease), reports to the parent and terminates running children (Temporal's default parent-close policy).
+    /// </summary>
+    public async Task CloseRunAsync(RunRow run, WorkflowStatus status, string eventType, EventAttributes attributes, DateTimeOffset now, CancellationToken ct, Guid? nextRunId = null)
+    {
+        await AppendAsync(run, [(eventType, attributes)], now, ct);
+        run.Status = status;
+        await ExecuteAsync(CloseRunSql, ct, run.RunId, status.ToString(), Json(attributes.Payload), Json(attributes.Failure), now, nextRunId);
+        Notify($"c:{run.RunId}");
+        var tags = new KeyValuePair<string, object?>("workflow.type", run.WorkflowType);
+        if (status == WorkflowStatus.Completed) DurableTelemetry.WorkflowsCompleted.Add(1, tags);
+        else if (status is WorkflowStatus.Failed or WorkflowStatus.NonDeterministic) DurableTelemetry.WorkflowsFailed.Add(1, tags);
+
+        if (run.ParentRunId is { } parentId && status != WorkflowStatus.ContinuedAsNew && await LockRunAsync(parentId, ct) is { Status: WorkflowStatus.Running } parent)
+        {
+            var resolution = status == WorkflowStatus.Completed
+                ? (EventTypes.ChildWorkflowCompleted, new EventAttributes { CommandIndex = run.ParentCommandIndex, WorkflowId = run.WorkflowId, RunId = run.RunId, Payload = attributes.Payload })
+                : (EventTypes.ChildWorkflowFailed, new EventAttributes
+                {
+                    CommandIndex = run.ParentCommandIndex, WorkflowId = run.WorkflowId, RunId = run.RunId,
+                    Failure = attributes.Failure ?? new FailureInfo(status.ToString(), attributes.Reason ?? $"child workflow {status.ToString().ToLowerInvariant()}"),
+                });
+            await AppendAsync(parent, [resolution], now, ct);
+            await EnqueueWorkflowTaskAsync(parent, now, ct);
+        }
+
+        var children = new List<Guid>();
+        await using (var command = Command(RunningChildrenSql, run.RunId))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct)) children.Add(reader.GetGuid(0));
+        foreach (var childId in children)
+            if (await LockRunAsync(childId, ct) is { Status: WorkflowStatus.Running } child)
+                await CloseRunAsync(child, WorkflowStatus.Terminated, EventTypes.WorkflowTerminated, new EventAttributes { Reason = $"parent {run.WorkflowId} closed as {status}" }, now, ct);
+    }
+
+    /// <summary>Records a cancel request; the code sees it through Workflow.CancellationToken on its next task.</summary>
+    public async Task RequestCancelAsync(RunRow run, string reason, DateTimeOffset now, CancellationToken ct)
+    {
+        await AppendAsync(run, [(EventTypes.CancelRequested, new EventAttributes { Reason = reason })], now, ct);
+        await EnqueueWorkflowTaskAsync(run, now, ct);
+    }
+
+    public void Notify(string payload) => _notifications.Add(payload);
+
+    public async Task CommitAsync(CancellationToken ct)
+    {
+        if (_notifications.Count > 0)
+            await ExecuteAsync("SELECT pg_notify($1, n) FROM unnest($2::text[]) AS n", ct, Channel, _notifications.ToArray());
+        await Transaction.CommitAsync(ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_ownsConnection) return;
+        await Transaction.DisposeAsync();
+        await Connection.DisposeAsync();
+    }
+}

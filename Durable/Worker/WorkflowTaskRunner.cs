@@ -1,0 +1,291 @@
+using System.Diagnostics;
+using Durable.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Durable;
+
+/// <summary>
+/// Claims workflow tasks, replays the run's history through its code, and commits the new commands with a
+/// WorkflowTaskCompleted marker in one transaction. No thread or lease is held between tasks: a waiting run is just rows.
+/// </summary>
+internal sealed class WorkflowTaskRunner(WorkerContext context)
+{
+    readonly SemaphoreSlim _slots = new(context.Options.MaxConcurrentWorkflowTasks);
+    readonly HashSet<Guid> _inFlight = [];
+    readonly List<Task> _running = [];
+    readonly Dictionary<Guid, CachedRun> _cache = [];
+
+    /// <summary>An instance that has seen history through <see cref="SeenThrough"/> and itself wrote events OwnFrom..OwnTo.</summary>
+    sealed record CachedRun(WorkflowExecution Execution, long SeenThrough, long OwnFrom, long OwnTo);
+
+    const string ClaimSql = """
+        WITH next AS (
+            SELECT run_id, lease_owner AS previous_owner, visible_at FROM durable.workflow_tasks
+            WHERE task_queue = $1 AND visible_at <= $2
+            ORDER BY visible_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+        UPDATE durable.workflow_tasks t SET lease_owner = $4, lease_expires_at = $5, visible_at = $5
+        FROM next WHERE t.run_id = next.run_id
+        RETURNING t.run_id, t.version, next.previous_owner, next.visible_at
+        """;
+
+    public async Task<TimeSpan> PollAsync(CancellationToken ct)
+    {
+        await _slots.WaitAsync(ct);
+        var taken = 1;
+        while (taken < context.Options.MaxConcurrentWorkflowTasks && _slots.Wait(0)) taken++;
+        var claimed = new List<(Guid RunId, int Version)>();
+        try
+        {
+            await using var connection = await context.DataSource.OpenConnectionAsync(ct);
+            var now = context.Now;
+            await using var command = Sql.Command(ClaimSql, connection, null, context.Queue, now, taken, context.WorkerId, context.LeaseExpiry);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                claimed.Add((reader.GetGuid(0), reader.GetInt32(1)));
+                if (!reader.IsDBNull(2)) DurableTelemetry.LeaseTakeovers.Add(1, new KeyValuePair<string, object?>("kind", "workflow"));
+                DurableTelemetry.ScheduleToStart.Record((now - reader.GetFieldValue<DateTimeOffset>(3)).TotalMilliseconds, new KeyValuePair<string, object?>("kind", "workflow"));
+            }
+        }
+        finally
+        {
+            if (taken > claimed.Count) _slots.Release(taken - claimed.Count);
+        }
+        foreach (var (runId, version) in claimed)
+        {
+            lock (_inFlight) _inFlight.Add(runId);
+            var task = Task.Run(() => RunTaskAsync(runId, version, CancellationToken.None), CancellationToken.None);
+            lock (_running) _running.Add(task);
+            _ = task.ContinueWith(t => { lock (_running) _running.Remove(t); }, TaskScheduler.Default);
+        }
+        return claimed.Count == 0 ? context.Options.PollInterval : TimeSpan.Zero;
+    }
+
+    public Guid[] InFlight() { lock (_inFlight) return _inFlight.ToArray(); }
+
+    public async Task DrainAsync()
+    {
+        Task[] running;
+        lock (_running) running = _running.ToArray();
+        await Task.WhenAll(running);
+    }
+
+    async Task RunTaskAsync(Guid runId, int version, CancellationToken ct)
+    {
+        try
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await ProcessAsync(runId, version, ct);
+                    return;
+                }
+                catch (Exception e) when (attempt < 5 && e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+                {
+                    // Storage trouble (including deadlocks between runs): retry; if we die, the lease expires and another worker retries.
+                    context.Health.Failed("workflow-task", e);
+                    await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt * attempt), ct);
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            context.Logger.LogError(e, "Workflow task of run {RunId} failed; it will be retried after its lease expires", runId);
+        }
+        finally
+        {
+            lock (_inFlight) _inFlight.Remove(runId);
+            _slots.Release();
+            context.WorkflowWake.Set();
+        }
+    }
+
+    async Task ProcessAsync(Guid runId, int version, CancellationToken ct)
+    {
+        CachedRun? cached;
+        lock (_cache) _cache.Remove(runId, out cached);
+        var loaded = await HistoryLoader.LoadAsync(context.DataSource, runId, ct, cached?.SeenThrough ?? 0);
+        if (loaded is not { } l) return;
+        var (run, events) = l;
+        var fresh = cached is null ? events : events.Where(e => e.Seq < cached.OwnFrom || e.Seq > cached.OwnTo).ToList();
+        if (cached is not null && fresh.Any(e => e.Type == EventTypes.WorkflowTaskCompleted || EventTypes.IsCommand(e.Type)))
+        {
+            // Another worker ran this workflow meanwhile: the cached state is stale, replay from the start.
+            cached = null;
+            (run, events) = await HistoryLoader.LoadAsync(context.DataSource, runId, ct) ?? throw new InvalidOperationException($"run {runId} vanished");
+            fresh = events;
+        }
+        using var span = DurableTelemetry.StartChildSpan($"WorkflowTask:{run.WorkflowType}", run.TraceParent);
+        List<WorkflowCommand> commands = [];
+        WorkflowExecution? execution = null;
+        NonDeterminismException? nonDeterminism = null;
+        Exception? crash = null;
+        var now = context.Now;
+        if (run.Status == WorkflowStatus.Running)
+        {
+            if (!context.Options.Workflows.TryGetValue(run.WorkflowType, out var definition))
+            {
+                // Not ours to run (a worker without this workflow polls the queue): put it back for someone else.
+                await ReleaseAsync(runId, now + context.Options.PollInterval, ct);
+                context.Logger.LogWarning("Workflow type {Type} is not registered on worker {Worker}", run.WorkflowType, context.WorkerId);
+                return;
+            }
+            try
+            {
+                if (cached is not null)
+                {
+                    execution = cached.Execution;
+                    commands = execution.Continue(fresh, now);
+                }
+                else
+                {
+                    execution = WorkflowExecution.Replay(definition, HistoryLoader.InfoOf(run), events, context.Serializer, context.LoggerFactory.CreateLogger(definition.Type));
+                    commands = execution.RunLiveStep(now);
+                }
+            }
+            catch (NonDeterminismException e) { nonDeterminism = e; }
+            catch (Exception e) { crash = e; }
+        }
+        var seenThrough = events.Count > 0 ? events[^1].Seq : cached?.SeenThrough ?? 0;
+
+        await using var tx = await RunTransaction.BeginAsync(context.DataSource, ct);
+        var locked = await tx.LockRunAsync(runId, ct);
+        if (!await FinishTaskAsync(tx, runId, version, ct)) return; // lease lost: another worker owns this task now
+        if (locked is not { Status: WorkflowStatus.Running })
+        {
+            await tx.CommitAsync(ct);
+            return;
+        }
+        if (nonDeterminism is not null || crash is not null)
+        {
+            var error = (Exception?)nonDeterminism ?? crash!;
+            span?.SetStatus(ActivityStatusCode.Error, error.Message);
+            context.Logger.LogError(error, "Workflow {WorkflowId} run {RunId} failed in the engine", run.WorkflowId, runId);
+            await tx.CloseRunAsync(locked, nonDeterminism is null ? WorkflowStatus.Failed : WorkflowStatus.NonDeterministic,
+                nonDeterminism is null ? EventTypes.WorkflowFailed : EventTypes.WorkflowNonDeterministic,
+                new EventAttributes { Failure = FailureInfo.From(error) with { StackTrace = null } }, now, ct);
+            await tx.CommitAsync(ct);
+            return;
+        }
+        var (markerSeq, ownCount) = await ApplyCommandsAsync(tx, locked, seenThrough, commands, now, ct);
+        await tx.CommitAsync(ct);
+        if (locked.Status == WorkflowStatus.Running && execution is not null && context.Options.MaxCachedWorkflows > 0)
+            lock (_cache)
+            {
+                if (_cache.Count >= context.Options.MaxCachedWorkflows) _cache.Remove(_cache.Keys.First());
+                _cache[runId] = new CachedRun(execution, seenThrough, markerSeq, markerSeq + ownCount - 1);
+            }
+    }
+
+    const string DeleteTaskSql = "DELETE FROM durable.workflow_tasks WHERE run_id = $1 AND lease_owner = $2 AND version = $3";
+    const string RequeueTaskSql = "UPDATE durable.workflow_tasks SET lease_owner = NULL, lease_expires_at = NULL, visible_at = $3 WHERE run_id = $1 AND lease_owner = $2";
+
+    /// <summary>Deletes our task, or re-queues it when events arrived while it ran (its version moved on). False if we lost it.</summary>
+    async Task<bool> FinishTaskAsync(RunTransaction tx, Guid runId, int version, CancellationToken ct) =>
+        await tx.ExecuteAsync(DeleteTaskSql, ct, runId, context.WorkerId, version) > 0
+        || await tx.ExecuteAsync(RequeueTaskSql, ct, runId, context.WorkerId, context.Now) > 0;
+
+    async Task ReleaseAsync(Guid runId, DateTimeOffset visibleAt, CancellationToken ct)
+    {
+        await using var tx = await RunTransaction.BeginAsync(context.DataSource, ct);
+        await tx.ExecuteAsync(RequeueTaskSql, ct, runId, context.WorkerId, visibleAt);
+        await tx.CommitAsync(ct);
+    }
+
+    const string InsertActivitySql = """
+        INSERT INTO durable.activity_tasks (run_id, command_index, workflow_id, workflow_type, task_queue, activity_type, input, options, trace_parent, scheduled_at, visible_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+        """;
+    const string CancelUnclaimedActivitySql = "DELETE FROM durable.activity_tasks WHERE run_id = $1 AND command_index = $2 AND lease_owner IS NULL";
+    const string FlagActivityCancelSql = "UPDATE durable.activity_tasks SET cancel_requested = true WHERE run_id = $1 AND command_index = $2";
+    const string InsertTimerSql = "INSERT INTO durable.timers (run_id, command_index, fire_at) VALUES ($1, $2, $3)";
+    const string DeleteTimerSql = "DELETE FROM durable.timers WHERE run_id = $1 AND command_index = $2";
+
+    static readonly HashSet<string> Closing = [EventTypes.WorkflowCompleted, EventTypes.WorkflowFailed, EventTypes.WorkflowCanceled, EventTypes.WorkflowContinuedAsNew];
+
+    internal async Task<(long MarkerSeq, int Count)> ApplyCommandsAsync(RunTransaction tx, RunRow run, long seenThrough, List<WorkflowCommand> commands, DateTimeOffset now, CancellationToken ct)
+    {
+        // Child run IDs are chosen here so that the started event can name them.
+        commands = commands.Select(c => c.Type == EventTypes.ChildWorkflowStarted ? c with { Attributes = c.Attributes with { RunId = Guid.CreateVersion7() } } : c).ToList();
+        var closing = commands.FirstOrDefault(c => Closing.Contains(c.Type));
+        var open = commands.Where(c => c != closing).ToList();
+        var toAppend = new List<(string, EventAttributes)> { (EventTypes.WorkflowTaskCompleted, new EventAttributes { SeenThrough = seenThrough, Identity = context.WorkerId }) };
+        toAppend.AddRange(open.Select(c => (c.Type, c.Attributes)));
+        var appended = await tx.AppendAsync(run, toAppend, now, ct);
+
+        var followUps = new List<(string, EventAttributes)>();
+        foreach (var command in open)
+        {
+            var a = command.Attributes;
+            switch (command.Type)
+            {
+                case EventTypes.ActivityScheduled:
+                    await tx.ExecuteAsync(InsertActivitySql, ct, run.RunId, a.CommandIndex, run.WorkflowId, run.WorkflowType, a.TaskQueue, a.Name,
+                        RunTransaction.Json(a.Payload), RunTransaction.Json(a.Options), run.TraceParent, now);
+                    tx.Notify($"a:{a.TaskQueue}");
+                    break;
+                case EventTypes.ActivityCancelRequested:
+                    if (await tx.ExecuteAsync(CancelUnclaimedActivitySql, ct, run.RunId, a.CommandIndex) == 0)
+                        await tx.ExecuteAsync(FlagActivityCancelSql, ct, run.RunId, a.CommandIndex);
+                    break;
+                case EventTypes.TimerStarted:
+                    await tx.ExecuteAsync(InsertTimerSql, ct, run.RunId, a.CommandIndex, a.FireAt);
+                    tx.Notify("t");
+                    break;
+                case EventTypes.TimerCanceled:
+                    await tx.ExecuteAsync(DeleteTimerSql, ct, run.RunId, a.CommandIndex);
+                    break;
+                case EventTypes.ChildWorkflowStarted:
+                    var child = await tx.CreateRunAsync(new NewRun(a.WorkflowId!, a.Name!, a.TaskQueue!, a.Payload!.Value)
+                    {
+                        RunId = a.RunId!.Value, ParentRunId = run.RunId, ParentWorkflowId = run.WorkflowId, ParentCommandIndex = a.CommandIndex,
+                        TraceParent = DurableTelemetry.StartRunSpan(a.Name!, a.WorkflowId!, a.RunId!.Value, run.TraceParent),
+                    }, now, ct);
+                    if (child is null)
+                        followUps.Add((EventTypes.ChildWorkflowFailed, new EventAttributes
+                        {
+                            CommandIndex = a.CommandIndex, WorkflowId = a.WorkflowId,
+                            Failure = new FailureInfo(nameof(WorkflowAlreadyStartedException), $"workflow ID {a.WorkflowId} is already running", NonRetryable: true),
+                        }));
+                    break;
+                case EventTypes.ChildWorkflowCancelRequested:
+                    if (await tx.LockRunningAsync(a.WorkflowId!, ct) is { } running && running.ParentRunId == run.RunId)
+                        await tx.RequestCancelAsync(running, $"parent {run.WorkflowId} cancelled", now, ct);
+                    break;
+            }
+        }
+
+        if (closing is not null)
+        {
+            var a = closing.Attributes;
+            switch (closing.Type)
+            {
+                case EventTypes.WorkflowCompleted:
+                    await tx.CloseRunAsync(run, WorkflowStatus.Completed, closing.Type, a, now, ct);
+                    break;
+                case EventTypes.WorkflowFailed:
+                    await tx.CloseRunAsync(run, WorkflowStatus.Failed, closing.Type, a, now, ct);
+                    break;
+                case EventTypes.WorkflowCanceled:
+                    await tx.CloseRunAsync(run, WorkflowStatus.Canceled, closing.Type, a, now, ct);
+                    break;
+                case EventTypes.WorkflowContinuedAsNew:
+                    var next = Guid.CreateVersion7();
+                    await tx.CloseRunAsync(run, WorkflowStatus.ContinuedAsNew, closing.Type, a with { RunId = next }, now, ct, nextRunId: next);
+                    await tx.CreateRunAsync(new NewRun(run.WorkflowId, run.WorkflowType, run.TaskQueue, a.Payload!.Value)
+                    {
+                        RunId = next, ParentRunId = run.ParentRunId, ParentWorkflowId = run.ParentWorkflowId, ParentCommandIndex = run.ParentCommandIndex,
+                        ScheduleId = run.ScheduleId, TraceParent = run.TraceParent,
+                    }, now, ct);
+                    break;
+            }
+        }
+        else if (followUps.Count > 0)
+        {
+            await tx.AppendAsync(run, followUps, now, ct);
+            await tx.EnqueueWorkflowTaskAsync(run, now, ct);
+        }
+        return (appended[0].Seq, appended.Count);
+    }
+}

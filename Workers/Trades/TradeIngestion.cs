@@ -1,0 +1,39 @@
+using Trades;
+using Trades.Storage;
+using Trades.Validation;
+using Workers.Ingestion;
+
+namespace Workers.Trades;
+
+/// <summary>
+/// Kafka <c>energy.trades.v1</c> → validated, de-duplicated trade legs in PostgreSQL; invalid messages to quarantine
+/// with the reason and the raw bytes. Offsets are stored in the same transaction, so a crash never loses or doubles a batch.
+/// </summary>
+sealed class TradeIngestion(TransactionalKafkaConsumer consumer, TradeFeedReader feed, ILogger<TradeIngestion> logger) : KafkaIngestionService(consumer)
+{
+    public const string Topic = "energy.trades.v1";
+
+    protected override TransactionalKafkaConsumer.Options Options { get; } = new(Topic, "workers-trades");
+
+    public override async Task HandleAsync(KafkaBatch batch, CancellationToken ct)
+    {
+        var trades = new List<Trade>(batch.Records.Count);
+        var rejected = new List<QuarantinedRecord>();
+        foreach (var record in batch.Records)
+        {
+            var payload = record.Message.Value ?? [];
+            var validation = TradeValidator.Default.ValidateJson(payload);
+            if (validation.Trade is { } trade) trades.Add(trade);
+            else rejected.Add(new QuarantinedRecord(validation.Reason!, payload, $"{record.Topic}[{record.Partition.Value}]@{record.Offset.Value}"));
+        }
+        var outcome = await TradeStore.StoreAsync(batch.Connection, batch.Transaction, "kafka:" + Topic, trades, rejected, ct);
+        if (outcome.Quarantined > 0) logger.LogWarning("{Count} trade message(s) quarantined", outcome.Quarantined);
+    }
+
+    /// <summary>Trades lost in Kafka are still at the source: ask the feed for its history again (duplicates are ignored).</summary>
+    protected override Task OnGapAsync(OffsetGap gap, CancellationToken ct)
+    {
+        feed.RequestReplay($"offsets {gap.FirstMissing}..{gap.LastMissing} of {gap.Topic}[{gap.Partition}] were lost");
+        return Task.CompletedTask;
+    }
+}
