@@ -1,4 +1,7 @@
+using Durable;
 using Npgsql;
+using Trades.Analytics;
+using Workflows.Trades;
 using ServiceDefaults;
 using ServiceDefaults.Kafka;
 using ServiceDefaults.Lake;
@@ -24,6 +27,19 @@ builder.Services.AddSingleton<TradeFeedReader>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<TradeFeedReader>());
 builder.Services.AddHealthChecks().Add(new("trade-feed", sp => sp.GetRequiredService<TradeFeedReader>(), null, [Extensions.ReadyTag]));
 builder.Services.AddHostedService<TradeIngestion>();
+
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton(builder.Configuration.GetSection("Trades:Analysis").Get<AnalysisOptions>() ?? new AnalysisOptions());
+builder.Services.AddDurableWorker(o =>
+    {
+        o.TaskQueue = TradePipelineWorkflow.TaskQueue;
+        o.MaxConcurrentWorkflowTasks = builder.Configuration.GetValue("Durable:MaxConcurrentWorkflowTasks", 8);
+        o.MaxConcurrentActivities = builder.Configuration.GetValue("Durable:MaxConcurrentActivities", 4);
+    })
+    .AddWorkflow<TradePipelineWorkflow>()
+    .AddActivities<TradeActivities>();
+builder.Services.AddDurableClient();
+builder.Services.AddHostedService<TradeLiveSchedule>();
 
 var app = builder.Build();
 await PipelineSchema.ApplyAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), app.Lifetime.ApplicationStopping);

@@ -4,7 +4,7 @@ using Npgsql;
 namespace Workers.Storage;
 
 /// <summary>The <c>pipeline</c> schema: ordered SQL files embedded from Storage/Migrations, applied at start.</summary>
-static class PipelineSchema
+public static class PipelineSchema
 {
     public static Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken ct) =>
         SchemaMigrator.ApplyAsync(dataSource, "pipeline", SchemaMigrator.FromEmbeddedResources(typeof(PipelineSchema).Assembly, "Workers.Storage.Migrations"), ct);

@@ -1,0 +1,50 @@
+using Durable;
+
+namespace Workflows.Trades;
+
+/// <summary>
+/// One window of trades through the pipeline: seal → aggregate → detect → export. Each step is idempotent for the
+/// window it is given, so a retried activity or a re-run workflow replaces results instead of adding to them.
+/// </summary>
+[Workflow]
+public sealed class TradePipelineWorkflow
+{
+    public const string TaskQueue = "pipeline";
+
+    /// <summary>Database steps: quick, retried with backoff on any failure.</summary>
+    static readonly ActivityOptions DatabaseStep = new()
+    {
+        StartToCloseTimeout = TimeSpan.FromMinutes(5),
+        RetryPolicy = new() { InitialInterval = TimeSpan.FromSeconds(1), BackoffCoefficient = 2, MaximumInterval = TimeSpan.FromMinutes(1), MaximumAttempts = 10 },
+    };
+
+    /// <summary>Export writes Parquet and uploads it: longer, heartbeating per partition.</summary>
+    static readonly ActivityOptions ExportStep = DatabaseStep with { StartToCloseTimeout = TimeSpan.FromMinutes(30), HeartbeatTimeout = TimeSpan.FromMinutes(2) };
+
+    string _stage = "starting";
+
+    [WorkflowRun]
+    public async Task<TradePipelineReport> RunAsync(TradePipelineRequest request)
+    {
+        _stage = "seal";
+        var window = await Workflow.ExecuteActivityAsync((ITradeActivities a) => a.SealWindowAsync(request, Workflow.Info.WorkflowId), DatabaseStep);
+        if (window.Partitions.Count == 0)
+        {
+            _stage = "done";
+            return new TradePipelineReport(window.WindowId, 0, 0, 0, 0, 0);
+        }
+
+        _stage = "aggregate";
+        var aggregate = await Workflow.ExecuteActivityAsync((ITradeActivities a) => a.AggregateAsync(window), DatabaseStep);
+        _stage = "detect";
+        var anomalies = await Workflow.ExecuteActivityAsync((ITradeActivities a) => a.DetectAsync(window), DatabaseStep);
+        _stage = "export";
+        var export = await Workflow.ExecuteActivityAsync((ITradeActivities a) => a.ExportAsync(window), ExportStep);
+
+        _stage = "done";
+        return new TradePipelineReport(window.WindowId, window.Partitions.Count, aggregate.Products, aggregate.Trades, anomalies.Anomalies, export.Files);
+    }
+
+    [WorkflowQuery]
+    public string Stage => _stage;
+}

@@ -1,0 +1,164 @@
+using System.Text;
+using System.Text.Json;
+using Amazon.S3.Model;
+using Confluent.Kafka;
+using Durable;
+using Npgsql;
+using ServiceDefaults.Lake;
+using TestSupport;
+using Trades;
+using Trades.Analytics;
+using Trades.Generation;
+using Trades.Json;
+using Workflows.Trades;
+
+namespace Workers.Tests;
+
+/// <summary>Generated trades through Kafka into PostgreSQL, then the trade pipeline workflow on the durable engine.</summary>
+[Collection("workers")]
+public sealed class TradePipelineTests(WorkersInfrastructure infrastructure)
+{
+    [Fact]
+    public async Task A_backfill_run_stores_the_expected_statistics_and_anomalies_and_exports_readable_parquet_and_a_rerun_changes_nothing()
+    {
+        using var kafka = new KafkaFixture();
+        kafka.CreateTopic("energy.trades.v1", 4);
+        var day = new DateOnly(2023, 1, 1);
+        var generated = TradeGenerator.GenerateDay(day, "FR", seed: 5, anomalies: 12, intensity: 0.15);
+        Produce(kafka, generated.Trades);
+        var env = await infrastructure.EnvironmentAsync("pipeline_backfill");
+        env["ConnectionStrings__kafka"] = kafka.BootstrapServers;
+        env["Trades__LiveSchedule__Enabled"] = "false";
+        var expected = TradeAnalytics.Analyze(generated.Trades);
+
+        await using var workers = await ServiceProcess.StartAsync("Workers", env);
+        await WaitForTradesAsync(env, generated.Trades.Count);
+        await using var dataSource = NpgsqlDataSource.Create(env["ConnectionStrings__postgres"]);
+        var client = new DurableClient(dataSource);
+        var report = await client.ExecuteWorkflowAsync((TradePipelineWorkflow w) => w.RunAsync(TradePipelineRequest.Backfill(day, day)),
+            new WorkflowOptions("backfill-2023-01-01", TradePipelineWorkflow.TaskQueue));
+
+        Assert.Equal(1, report.Partitions);
+        Assert.Equal(expected.ProductStats.Count, report.Products);
+        Assert.Equal(expected.Anomalies.Count, report.Anomalies);
+        var first = await SnapshotAsync(dataSource);
+        Assert.Equal(expected.ProductStats.Count, first.Stats);
+        Assert.Equal(expected.ProductStats.Sum(s => s.TotalVolume), first.TotalVolume, 6);
+        Assert.Equal(expected.ProductStats.Sum(s => s.TradeCount), first.TradeCount);
+        Assert.Equal(expected.Anomalies.Select(a => a.TradeId).Order(), first.AnomalyTradeIds);
+        Assert.Equal(expected.TopProducts.Where(t => t.Scope == TopProduct.OverallScope).Select(t => $"{t.Product} {new DateTimeOffset(t.DeliveryStart).ToUnixTimeSeconds()}"),
+            first.OverallTop);
+        Assert.True(generated.Anomalies.Count(a => first.AnomalyTradeIds.Contains(a.TradeId)) >= generated.Anomalies.Count * 0.9, "the robust method missed injected anomalies");
+
+        // The lake: a manifest whose files an independent reader agrees with.
+        var lake = LakeConnection.Parse(env["ConnectionStrings__lake"]);
+        using var s3 = lake.CreateClient();
+        var manifestKey = "manifests/deliveryDate=2023-01-01/deliveryArea=FR/manifest.json";
+        var manifest = await ReadJsonAsync(s3, lake.Bucket, manifestKey);
+        var tradesFile = manifest.GetProperty("files").EnumerateArray().Single(f => f.GetProperty("path").GetString()!.StartsWith("trades/", StringComparison.Ordinal));
+        var local = Path.Combine(Path.GetTempPath(), Guid.NewGuid() + ".parquet");
+        using (var get = await s3.GetObjectAsync(lake.Bucket, tradesFile.GetProperty("path").GetString()))
+            await get.WriteResponseStreamToFileAsync(local, append: false, CancellationToken.None);
+        var summary = IndependentParquetReader.Summarize(local);
+        File.Delete(local);
+        Assert.Equal(generated.Trades.Count, summary.GetProperty("rows").GetInt64());
+        Assert.Equal(tradesFile.GetProperty("rows").GetInt64(), summary.GetProperty("rows").GetInt64());
+        Assert.Equal((double)generated.Trades.Sum(t => t.Volume), summary.GetProperty("sums").GetProperty("volume").GetDouble(), 3);
+        var objects = await ListKeysAsync(s3, lake.Bucket);
+
+        // Running the same window again replaces results and files: nothing is added.
+        await client.ExecuteWorkflowAsync((TradePipelineWorkflow w) => w.RunAsync(TradePipelineRequest.Backfill(day, day)),
+            new WorkflowOptions("backfill-2023-01-01-again", TradePipelineWorkflow.TaskQueue));
+        Assert.Equal(first, await SnapshotAsync(dataSource));
+        Assert.Equal(objects, await ListKeysAsync(s3, lake.Bucket));
+    }
+
+    [Fact]
+    public async Task A_live_window_covers_what_was_ingested_since_the_last_one_and_an_empty_window_does_nothing()
+    {
+        using var kafka = new KafkaFixture();
+        kafka.CreateTopic("energy.trades.v1", 4);
+        var trades = TradeGenerator.GenerateDay(new DateOnly(2023, 1, 2), "NL", seed: 3, intensity: 0.05).Trades;
+        Produce(kafka, trades);
+        var env = await infrastructure.EnvironmentAsync("pipeline_live");
+        env["ConnectionStrings__kafka"] = kafka.BootstrapServers;
+        env["Trades__LiveSchedule__Enabled"] = "false";
+
+        await using var workers = await ServiceProcess.StartAsync("Workers", env);
+        await WaitForTradesAsync(env, trades.Count);
+        await Task.Delay(TradeActivitiesSealLag);
+        await using var dataSource = NpgsqlDataSource.Create(env["ConnectionStrings__postgres"]);
+        var client = new DurableClient(dataSource);
+
+        var live = await client.ExecuteWorkflowAsync((TradePipelineWorkflow w) => w.RunAsync(TradePipelineRequest.Live()), new WorkflowOptions("live-1", TradePipelineWorkflow.TaskQueue));
+        var empty = await client.ExecuteWorkflowAsync((TradePipelineWorkflow w) => w.RunAsync(TradePipelineRequest.Live()), new WorkflowOptions("live-2", TradePipelineWorkflow.TaskQueue));
+
+        Assert.Equal(1, live.Partitions);
+        Assert.Equal(TradeAnalytics.Analyze(trades).ProductStats.Count, live.Products);
+        Assert.Equal(0, empty.Partitions);
+        var history = await client.GetWorkflowHandle("live-1").FetchHistoryAsync();
+        Assert.Equal(["SealWindow", "Aggregate", "Detect", "Export"], ScheduledActivities(history));
+    }
+
+    static readonly TimeSpan TradeActivitiesSealLag = Workers.Trades.TradeActivities.SealLag + TimeSpan.FromSeconds(1);
+
+    static List<string> ScheduledActivities(WorkflowHistory history) =>
+        [.. history.Events.Where(e => e.Type == "ActivityScheduled").Select(e => e.Attributes.Name!)];
+
+    static void Produce(KafkaFixture kafka, IEnumerable<Trade> trades)
+    {
+        using var producer = new ProducerBuilder<byte[]?, byte[]>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers, LingerMs = 5 }).Build();
+        foreach (var trade in trades)
+            producer.Produce("energy.trades.v1", new Message<byte[]?, byte[]> { Key = Encoding.UTF8.GetBytes(trade.TradeId.ToString()), Value = TradeJson.ToUtf8Bytes(trade) });
+        producer.Flush(TimeSpan.FromSeconds(30));
+    }
+
+    static async Task WaitForTradesAsync(Dictionary<string, string> env, int count)
+    {
+        await using var connection = new NpgsqlConnection(env["ConnectionStrings__postgres"]);
+        await connection.OpenAsync();
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); DateTime.UtcNow < deadline; await Task.Delay(200))
+        {
+            await using var read = new NpgsqlCommand("SELECT count(*) FROM pipeline.trades", connection);
+            try { if ((long)(await read.ExecuteScalarAsync())! >= count) return; }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable) { }
+        }
+        throw new TimeoutException($"fewer than {count} trades arrived");
+    }
+
+    sealed record Snapshot(long Stats, double TotalVolume, long TradeCount, List<long> AnomalyTradeIds, List<string> OverallTop)
+    {
+        public bool Equals(Snapshot? other) => other is not null && Stats == other.Stats && Math.Abs(TotalVolume - other.TotalVolume) < 1e-6
+            && TradeCount == other.TradeCount && AnomalyTradeIds.SequenceEqual(other.AnomalyTradeIds) && OverallTop.SequenceEqual(other.OverallTop);
+        public override int GetHashCode() => Stats.GetHashCode();
+    }
+
+    static async Task<Snapshot> SnapshotAsync(NpgsqlDataSource db)
+    {
+        await using var stats = db.CreateCommand("SELECT count(*), sum(total_volume), sum(trade_count)::bigint FROM pipeline.product_stats");
+        await using var reader = await stats.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        var (count, volume, trades) = (reader.GetInt64(0), reader.GetDouble(1), reader.GetInt64(2));
+        return new Snapshot(count, volume, trades,
+            await ListAsync<long>(db, "SELECT trade_id FROM pipeline.price_anomalies ORDER BY trade_id"),
+            await ListAsync<string>(db, "SELECT product || ' ' || extract(epoch FROM delivery_start)::bigint FROM pipeline.top_products WHERE scope = 'overall' ORDER BY rank"));
+    }
+
+    static async Task<List<T>> ListAsync<T>(NpgsqlDataSource db, string sql)
+    {
+        await using var command = db.CreateCommand(sql);
+        await using var reader = await command.ExecuteReaderAsync();
+        var values = new List<T>();
+        while (await reader.ReadAsync()) values.Add(reader.GetFieldValue<T>(0));
+        return values;
+    }
+
+    static async Task<JsonElement> ReadJsonAsync(Amazon.S3.IAmazonS3 s3, string bucket, string key)
+    {
+        using var response = await s3.GetObjectAsync(bucket, key);
+        return (await JsonDocument.ParseAsync(response.ResponseStream)).RootElement.Clone();
+    }
+
+    static async Task<List<string>> ListKeysAsync(Amazon.S3.IAmazonS3 s3, string bucket) =>
+        [.. ((await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket })).S3Objects ?? []).Select(o => o.Key).Order(StringComparer.Ordinal)];
+}
