@@ -10,12 +10,14 @@ var lake = app.AddS3("lake").WithBucket("energy-lake");
 
 var feeds = app.AddProject("feeds", "../Feeds/Feeds.csproj")
     .WithReference(kafka)
+    .WithConfiguration(app.Configuration, "TradeFeed")
     .WaitFor(kafka);
 
 var workers = app.AddProject("workers", "../Workers/Workers.csproj")
     .WithReference(postgres)
     .WithReference(kafka)
     .WithReference(lake)
+    .WithReference(feeds)
     .WaitFor(postgres)
     .WaitFor(kafka)
     .WaitFor(lake);

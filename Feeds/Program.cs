@@ -1,4 +1,5 @@
 using Feeds.Heartbeat;
+using Feeds.Trades;
 using ServiceDefaults;
 using ServiceDefaults.Kafka;
 
@@ -8,6 +9,18 @@ builder.AddKafka("kafka");
 
 builder.Services.AddHostedService<HeartbeatPublisher>();
 
-var app = builder.Build();
-app.MapDefaultEndpoints();
-app.Run();
+try
+{
+    builder.AddTradeFeed();
+
+    var app = builder.Build();
+    app.MapDefaultEndpoints();
+    app.MapTradeFeed();
+    app.Run();
+    return 0;
+}
+catch (TradeFeedConfigurationException error)
+{
+    Console.Error.WriteLine($"error: {error.Message}");
+    return 1;
+}

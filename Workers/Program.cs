@@ -35,6 +35,8 @@ builder.Services.AddDurableWorker(o =>
         o.TaskQueue = TradePipelineWorkflow.TaskQueue;
         o.MaxConcurrentWorkflowTasks = builder.Configuration.GetValue("Durable:MaxConcurrentWorkflowTasks", 8);
         o.MaxConcurrentActivities = builder.Configuration.GetValue("Durable:MaxConcurrentActivities", 4);
+        // How long a dead worker's tasks stay locked before another worker takes them over.
+        o.LeaseDuration = TimeSpan.FromSeconds(builder.Configuration.GetValue("Durable:LeaseSeconds", 30.0));
     })
     .AddWorkflow<TradePipelineWorkflow>()
     .AddActivities<TradeActivities>();

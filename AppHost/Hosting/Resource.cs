@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+
 namespace AppHost.Hosting;
 
 /// <summary>A node of the graph: something the AppHost starts (or, when external, only checks) and stops.</summary>
@@ -74,6 +76,14 @@ public static class ResourceBuilderExtensions
     public static ResourceBuilder<ProjectResource> WithEnvironment(this ResourceBuilder<ProjectResource> builder, string name, string value)
     {
         builder.Resource.Environment[name] = value;
+        return builder;
+    }
+
+    /// <summary>Passes the AppHost's own <c>&lt;section&gt;:*</c> settings to the project (as <c>section__key</c> variables).</summary>
+    public static ResourceBuilder<ProjectResource> WithConfiguration(this ResourceBuilder<ProjectResource> builder, IConfiguration configuration, string section)
+    {
+        foreach (var setting in configuration.GetSection(section).AsEnumerable(makePathsRelative: true).Where(s => s.Value is not null))
+            builder.Resource.Environment[$"{section}__{setting.Key.Replace(":", "__")}"] = setting.Value!;
         return builder;
     }
 

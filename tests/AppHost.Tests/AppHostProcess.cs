@@ -22,6 +22,7 @@ sealed class AppHostProcess : IAsyncDisposable
             $"--DataDirectory={dataDirectory}",
             "--Resources:postgres:Port=0", "--Resources:kafka:Port=0", "--Resources:lake:Port=0", "--Resources:web:Port=0",
             "--HealthTimeoutSeconds=90",
+            "--TradeFeed:Port=0", "--TradeFeed:Intensity=0.05",
         }.Concat(extraArgs)) psi.ArgumentList.Add(arg);
         _process = Process.Start(psi)!;
         _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };

@@ -15,6 +15,8 @@ public sealed class HeartbeatPublisherTests : IDisposable
         {
             ["ConnectionStrings__kafka"] = _kafka.BootstrapServers,
             ["Heartbeat__IntervalSeconds"] = "0.2",
+            ["TradeFeed__Port"] = "0",
+            ["TradeFeed__Intensity"] = "0.05",
         });
 
         var messages = KafkaTestClients.ReadAll(_kafka.BootstrapServers, "pipeline.heartbeat", expectedAtLeast: 3, TimeSpan.FromSeconds(30));
