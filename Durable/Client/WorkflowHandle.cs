@@ -35,8 +35,8 @@ public class WorkflowHandle(DurableClient client, string workflowId, Guid? runId
         var run = await LockRunningAsync(tx, ct);
         using var span = DurableTelemetry.StartChildSpan($"SignalWorkflow:{signalName}", run.TraceParent, System.Diagnostics.ActivityKind.Producer);
         var now = client.Now;
-        await tx.AppendAsync(run, [(EventTypes.SignalReceived, new EventAttributes { Name = signalName, Payload = client.Serializer.ArgsToElement(args, args.Select(a => a?.GetType() ?? typeof(object)).ToArray()) })], now, ct);
-        await tx.EnqueueWorkflowTaskAsync(run, now, ct);
+        tx.Append(run, [(EventTypes.SignalReceived, new EventAttributes { Name = signalName, Payload = client.Serializer.ArgsToElement(args, args.Select(a => a?.GetType() ?? typeof(object)).ToArray()) })], now);
+        tx.EnqueueWorkflowTask(run, now);
         await tx.CommitAsync(ct);
     }
 
@@ -44,7 +44,7 @@ public class WorkflowHandle(DurableClient client, string workflowId, Guid? runId
     public async Task CancelAsync(CancellationToken ct = default)
     {
         await using var tx = await client.BeginAsync(ct);
-        await tx.RequestCancelAsync(await LockRunningAsync(tx, ct), "cancel requested by client", client.Now, ct);
+        tx.RequestCancel(await LockRunningAsync(tx, ct), "cancel requested by client", client.Now);
         await tx.CommitAsync(ct);
     }
 

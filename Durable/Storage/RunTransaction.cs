@@ -8,6 +8,8 @@ namespace Durable.Storage;
 /// One PostgreSQL transaction that changes runs. Every history append goes through here: the run row is locked first
 /// (so sequence numbers have no gaps and no interleaving), and notifications are sent just before commit so that
 /// PostgreSQL delivers them only if the transaction commits.
+/// Statements whose results nobody reads are queued and travel with the next statement that is read (or with the
+/// commit) in one <see cref="NpgsqlBatch"/>: a transaction costs as many round trips as it has decisions to make.
 /// </summary>
 internal sealed class RunTransaction : IAsyncDisposable
 {
@@ -15,6 +17,7 @@ internal sealed class RunTransaction : IAsyncDisposable
 
     readonly bool _ownsConnection;
     readonly HashSet<string> _notifications = [];
+    readonly List<Statement> _pending = [];
 
     RunTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction, bool ownsConnection)
     {
@@ -36,28 +39,77 @@ internal sealed class RunTransaction : IAsyncDisposable
     /// <summary>Joins a transaction an activity already used for its own writes.</summary>
     public static RunTransaction Join(NpgsqlConnection connection, NpgsqlTransaction transaction) => new(connection, transaction, ownsConnection: false);
 
-    public NpgsqlCommand Command(string sql, params object?[] args) => Sql.Command(sql, Connection, Transaction, args);
+    /// <summary>A command to run now; only when nothing is queued (queued statements must run first).</summary>
+    public NpgsqlCommand Command(string sql, params object?[] args) =>
+        _pending.Count == 0 ? Sql.Command(sql, Connection, Transaction, args) : throw new InvalidOperationException("flush queued statements first");
+
+    /// <summary>A statement sent with the next flush; <paramref name="onRow"/> reads its rows, if it returns any.</summary>
+    public sealed class Statement(NpgsqlBatchCommand command, Action<NpgsqlDataReader>? onRow)
+    {
+        internal NpgsqlBatchCommand BatchCommand { get; } = command;
+        internal Action<NpgsqlDataReader>? OnRow { get; } = onRow;
+        public int RowsAffected => BatchCommand.RecordsAffected;
+    }
+
+    /// <summary>Queues a script; returns its last statement. Statements that return rows must have <paramref name="onRow"/>.</summary>
+    public Statement Queue(string sql, Action<NpgsqlDataReader>? onRow, params object?[] args)
+    {
+        Statement? last = null;
+        foreach (var command in Sql.BatchCommands(sql, args)) _pending.Add(last = new Statement(command, onRow));
+        return last!;
+    }
+
+    public Statement Queue(string sql, params object?[] args) => Queue(sql, null, args);
+
+    /// <summary>Sends every queued statement in one round trip.</summary>
+    public async Task FlushAsync(CancellationToken ct)
+    {
+        if (_pending.Count == 0) return;
+        var statements = _pending.ToArray();
+        _pending.Clear();
+        await using var batch = new NpgsqlBatch(Connection, Transaction);
+        foreach (var s in statements) batch.BatchCommands.Add(s.BatchCommand);
+        if (!statements.Any(s => s.OnRow is not null))
+        {
+            await batch.ExecuteNonQueryAsync(ct);
+            return;
+        }
+        // Npgsql yields one result set per statement that returns rows, in order.
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        var first = true;
+        foreach (var s in statements.Where(s => s.OnRow is not null))
+        {
+            if (!first && !await reader.NextResultAsync(ct)) throw new InvalidOperationException("a statement returned no result set");
+            first = false;
+            while (await reader.ReadAsync(ct)) s.OnRow!(reader);
+        }
+    }
 
     public async Task<int> ExecuteAsync(string sql, CancellationToken ct, params object?[] args)
     {
-        await using var command = Command(sql, args);
-        return await command.ExecuteNonQueryAsync(ct);
+        var statement = Queue(sql, args);
+        await FlushAsync(ct);
+        return statement.RowsAffected;
+    }
+
+    public async Task<List<T>> QueryAsync<T>(string sql, Func<NpgsqlDataReader, T> read, CancellationToken ct, params object?[] args)
+    {
+        var rows = new List<T>();
+        Queue(sql, r => rows.Add(read(r)), args);
+        await FlushAsync(ct);
+        return rows;
     }
 
     public static NpgsqlParameter Json(object? json) => new() { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = json switch { null => DBNull.Value, JsonElement e => e.GetRawText(), string s => s, _ => EngineJson.Serialize(json) } };
 
-    const string LockRunSql = $"SELECT {RunRow.Columns} FROM durable.runs WHERE run_id = $1 FOR UPDATE";
+    public const string LockRunSql = $"SELECT {RunRow.Columns} FROM durable.runs WHERE run_id = $1 FOR UPDATE";
     const string LockRunningSql = $"SELECT {RunRow.Columns} FROM durable.runs WHERE workflow_id = $1 AND status = 'Running' FOR UPDATE";
 
     public Task<RunRow?> LockRunAsync(Guid runId, CancellationToken ct) => ReadRunAsync(LockRunSql, runId, ct);
     public Task<RunRow?> LockRunningAsync(string workflowId, CancellationToken ct) => ReadRunAsync(LockRunningSql, workflowId, ct);
 
-    async Task<RunRow?> ReadRunAsync(string sql, object key, CancellationToken ct)
-    {
-        await using var command = Command(sql, key);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? RunRow.Read(reader) : null;
-    }
+    async Task<RunRow?> ReadRunAsync(string sql, object key, CancellationToken ct) =>
+        (await QueryAsync(sql, RunRow.Read, ct, key)).FirstOrDefault();
 
     const string AppendSql = """
         INSERT INTO durable.events (run_id, seq, type, time, attributes)
@@ -65,13 +117,13 @@ internal sealed class RunTransaction : IAsyncDisposable
         UPDATE durable.runs SET next_seq = $6 WHERE run_id = $1
         """;
 
-    /// <summary>Appends events to a locked run and returns them with their sequence numbers.</summary>
-    public async Task<List<HistoryEvent>> AppendAsync(RunRow run, IReadOnlyList<(string Type, EventAttributes Attributes)> events, DateTimeOffset now, CancellationToken ct)
+    /// <summary>Appends events to a locked run (queued) and returns them with their sequence numbers.</summary>
+    public List<HistoryEvent> Append(RunRow run, IReadOnlyList<(string Type, EventAttributes Attributes)> events, DateTimeOffset now)
     {
         if (events.Count == 0) return [];
         var appended = events.Select((e, i) => new HistoryEvent(run.NextSeq + i, e.Type, now, e.Attributes)).ToList();
         run.NextSeq += events.Count;
-        await ExecuteAsync(AppendSql, ct, run.RunId, appended.Select(e => e.Seq).ToArray(), appended.Select(e => e.Type).ToArray(),
+        Queue(AppendSql, run.RunId, appended.Select(e => e.Seq).ToArray(), appended.Select(e => e.Type).ToArray(),
             new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb, Value = appended.Select(e => EngineJson.Serialize(e.Attributes)).ToArray() },
             now, run.NextSeq);
         return appended;
@@ -83,10 +135,10 @@ internal sealed class RunTransaction : IAsyncDisposable
             visible_at = CASE WHEN durable.workflow_tasks.lease_owner IS NULL THEN LEAST(durable.workflow_tasks.visible_at, $3) ELSE durable.workflow_tasks.visible_at END
         """;
 
-    /// <summary>Asks for the run's code to be executed again (new events arrived). A task already running is re-run after it finishes.</summary>
-    public async Task EnqueueWorkflowTaskAsync(RunRow run, DateTimeOffset now, CancellationToken ct)
+    /// <summary>Asks for the run's code to be executed again (new events arrived, queued). A task already running is re-run after it finishes.</summary>
+    public void EnqueueWorkflowTask(RunRow run, DateTimeOffset now)
     {
-        await ExecuteAsync(EnqueueWorkflowTaskSql, ct, run.RunId, run.TaskQueue, now);
+        Queue(EnqueueWorkflowTaskSql, run.RunId, run.TaskQueue, now);
         Notify($"w:{run.TaskQueue}");
     }
 
@@ -111,8 +163,8 @@ internal sealed class RunTransaction : IAsyncDisposable
         };
         var history = run.History?.Select(e => (e.Type, e.Attributes)).ToList()
             ?? [(EventTypes.WorkflowStarted, new EventAttributes { Name = run.WorkflowType, Payload = run.Input, TaskQueue = run.TaskQueue, WorkflowId = run.WorkflowId })];
-        await AppendAsync(row, history, now, ct);
-        await EnqueueWorkflowTaskAsync(row, now, ct);
+        Append(row, history, now);
+        EnqueueWorkflowTask(row, now);
         DurableTelemetry.WorkflowsStarted.Add(1, new KeyValuePair<string, object?>("workflow.type", run.WorkflowType));
         return row;
     }
@@ -131,9 +183,9 @@ internal sealed class RunTransaction : IAsyncDisposable
     /// </summary>
     public async Task CloseRunAsync(RunRow run, WorkflowStatus status, string eventType, EventAttributes attributes, DateTimeOffset now, CancellationToken ct, Guid? nextRunId = null)
     {
-        await AppendAsync(run, [(eventType, attributes)], now, ct);
+        Append(run, [(eventType, attributes)], now);
         run.Status = status;
-        await ExecuteAsync(CloseRunSql, ct, run.RunId, status.ToString(), Json(attributes.Payload), Json(attributes.Failure), now, nextRunId);
+        Queue(CloseRunSql, run.RunId, status.ToString(), Json(attributes.Payload), Json(attributes.Failure), now, nextRunId);
         Notify($"c:{run.RunId}");
         var tags = new KeyValuePair<string, object?>("workflow.type", run.WorkflowType);
         if (status == WorkflowStatus.Completed) DurableTelemetry.WorkflowsCompleted.Add(1, tags);
@@ -148,24 +200,21 @@ internal sealed class RunTransaction : IAsyncDisposable
                     CommandIndex = run.ParentCommandIndex, WorkflowId = run.WorkflowId, RunId = run.RunId,
                     Failure = attributes.Failure ?? new FailureInfo(status.ToString(), attributes.Reason ?? $"child workflow {status.ToString().ToLowerInvariant()}"),
                 });
-            await AppendAsync(parent, [resolution], now, ct);
-            await EnqueueWorkflowTaskAsync(parent, now, ct);
+            Append(parent, [resolution], now);
+            EnqueueWorkflowTask(parent, now);
         }
 
-        var children = new List<Guid>();
-        await using (var command = Command(RunningChildrenSql, run.RunId))
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-            while (await reader.ReadAsync(ct)) children.Add(reader.GetGuid(0));
+        var children = await QueryAsync(RunningChildrenSql, r => r.GetGuid(0), ct, run.RunId);
         foreach (var childId in children)
             if (await LockRunAsync(childId, ct) is { Status: WorkflowStatus.Running } child)
                 await CloseRunAsync(child, WorkflowStatus.Terminated, EventTypes.WorkflowTerminated, new EventAttributes { Reason = $"parent {run.WorkflowId} closed as {status}" }, now, ct);
     }
 
     /// <summary>Records a cancel request; the code sees it through Workflow.CancellationToken on its next task.</summary>
-    public async Task RequestCancelAsync(RunRow run, string reason, DateTimeOffset now, CancellationToken ct)
+    public void RequestCancel(RunRow run, string reason, DateTimeOffset now)
     {
-        await AppendAsync(run, [(EventTypes.CancelRequested, new EventAttributes { Reason = reason })], now, ct);
-        await EnqueueWorkflowTaskAsync(run, now, ct);
+        Append(run, [(EventTypes.CancelRequested, new EventAttributes { Reason = reason })], now);
+        EnqueueWorkflowTask(run, now);
     }
 
     public void Notify(string payload) => _notifications.Add(payload);
@@ -173,7 +222,8 @@ internal sealed class RunTransaction : IAsyncDisposable
     public async Task CommitAsync(CancellationToken ct)
     {
         if (_notifications.Count > 0)
-            await ExecuteAsync("SELECT pg_notify($1, n) FROM unnest($2::text[]) AS n", ct, Channel, _notifications.ToArray());
+            Queue("SELECT pg_notify($1, n) FROM unnest($2::text[]) AS n", static _ => { }, Channel, _notifications.ToArray());
+        await FlushAsync(ct);
         await Transaction.CommitAsync(ct);
     }
 

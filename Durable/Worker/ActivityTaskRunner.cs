@@ -180,19 +180,79 @@ internal sealed class ActivityTaskRunner(WorkerContext context)
 
     const string DeleteTaskSql = "DELETE FROM durable.activity_tasks WHERE id = $1 AND lease_owner = $2";
 
+    /// <summary>
+    /// The whole completion in one statement (one round trip): delete our task (only while we hold it), append
+    /// ActivityCompleted to the run if it is still running (the UPDATE locks the run row and advances next_seq, as
+    /// <see cref="RunTransaction.Append"/> does), and enqueue its workflow task. When <c>$7</c> (eager) is set and the
+    /// task is free and on our queue, the workflow task is enqueued already leased to us, so this worker runs it next
+    /// without a claim or a notification; if we die first, the lease expires and any worker takes it over.
+    /// Lock order (activity task, run, workflow task) is the same as every other path.
+    /// </summary>
+    const string CompleteSql = """
+        WITH done AS (
+            DELETE FROM durable.activity_tasks WHERE id = $1 AND lease_owner = $2 RETURNING run_id),
+        run AS (
+            UPDATE durable.runs r SET next_seq = r.next_seq + 1 FROM done
+            WHERE r.run_id = done.run_id AND r.status = 'Running'
+            RETURNING r.run_id, r.next_seq - 1 AS seq, r.task_queue),
+        event AS (
+            INSERT INTO durable.events (run_id, seq, type, time, attributes)
+            SELECT run_id, seq, 'ActivityCompleted', $3, $4 FROM run),
+        task AS (
+            INSERT INTO durable.workflow_tasks AS w (run_id, task_queue, visible_at, lease_owner, lease_expires_at)
+            SELECT run_id, task_queue, CASE WHEN $7 AND task_queue = $5 THEN $6 ELSE $3 END,
+                   CASE WHEN $7 AND task_queue = $5 THEN $2 END, CASE WHEN $7 AND task_queue = $5 THEN $6 END FROM run
+            ON CONFLICT (run_id) DO UPDATE SET version = w.version + 1,
+                visible_at = CASE WHEN w.lease_owner IS NULL THEN LEAST(w.visible_at, $3) ELSE w.visible_at END
+            RETURNING w.lease_owner IS NOT DISTINCT FROM $2 AND w.lease_expires_at = $6 AS claimed, w.version, w.task_queue),
+        wake AS (
+            SELECT pg_notify('durable', 'w:' || task_queue) FROM task WHERE NOT claimed)
+        SELECT (SELECT count(*) FROM done), run.seq, task.claimed, task.version, (SELECT count(*) FROM wake)
+        FROM (SELECT 1) one LEFT JOIN run ON true LEFT JOIN task ON true
+        """;
+
     async Task CompleteAsync(Claimed task, ActivityExecutionContext activity, JsonElement? result)
     {
         var ct = CancellationToken.None;
-        await using var tx = activity.Transaction is { } own ? RunTransaction.Join(activity.Connection!, own) : await RunTransaction.BeginAsync(context.DataSource, ct);
-        if (await tx.ExecuteAsync(DeleteTaskSql, ct, task.Id, context.WorkerId) == 0) return; // lost: disposing rolls back
-        if (await tx.LockRunAsync(task.RunId, ct) is { Status: WorkflowStatus.Running } run)
+        var now = context.Now;
+        var attributes = new EventAttributes { CommandIndex = task.CommandIndex, Payload = result, Attempt = task.Attempt, Name = task.ActivityType };
+        var eager = Workflows?.TryReserveSlot(task.WorkflowType) == true;
+        var leaseExpiry = context.LeaseExpiry;
+        (bool Deleted, long? Seq, bool Claimed, int Version) outcome = default;
+        var committed = false;
+        try
         {
-            await tx.AppendAsync(run, [(EventTypes.ActivityCompleted, new EventAttributes { CommandIndex = task.CommandIndex, Payload = result, Attempt = task.Attempt, Name = task.ActivityType })], context.Now, ct);
-            await tx.EnqueueWorkflowTaskAsync(run, context.Now, ct);
+            await using (var tx = activity.Transaction is { } own ? RunTransaction.Join(activity.Connection!, own) : null)
+            {
+                if (tx is null && context.Options.CompletionHook is { } before) await before("BeforeCommit", activity.Info); // nothing is written yet
+                await using var connection = tx is null ? await context.DataSource.OpenConnectionAsync(ct) : null;
+                await using var command = Sql.Command(CompleteSql, tx?.Connection ?? connection!, tx?.Transaction,
+                    task.Id, context.WorkerId, now, RunTransaction.Json(attributes), context.Queue, leaseExpiry, eager);
+                await using (var reader = await command.ExecuteReaderAsync(ct))
+                {
+                    await reader.ReadAsync(ct);
+                    outcome = (reader.GetInt64(0) > 0, reader.IsDBNull(1) ? null : reader.GetInt64(1), !reader.IsDBNull(2) && reader.GetBoolean(2), reader.IsDBNull(3) ? 0 : reader.GetInt32(3));
+                }
+                committed = tx is null;
+                if (tx is not null)
+                {
+                    if (!outcome.Deleted) return; // lost: the activity's transaction is rolled back
+                    if (context.Options.CompletionHook is { } hook) await hook("BeforeCommit", activity.Info);
+                    await tx.CommitAsync(ct);
+                    committed = true;
+                }
+            }
+            if (outcome.Deleted && context.Options.CompletionHook is { } after) await after("AfterCommit", activity.Info);
         }
-        if (context.Options.CompletionHook is { } hook) await hook("BeforeCommit", activity.Info);
-        await tx.CommitAsync(ct);
-        if (context.Options.CompletionHook is { } after) await after("AfterCommit", activity.Info);
+        finally
+        {
+            if (eager)
+            {
+                if (committed && outcome is { Claimed: true, Seq: { } seq })
+                    Workflows!.RunEager(task.RunId, outcome.Version, new HistoryEvent(seq, EventTypes.ActivityCompleted, now, attributes));
+                else Workflows!.ReleaseSlot();
+            }
+        }
     }
 
     const string RetrySql = """
@@ -216,8 +276,8 @@ internal sealed class ActivityTaskRunner(WorkerContext context)
         if (await tx.ExecuteAsync(DeleteTaskSql, ct, task.Id, context.WorkerId) == 0) return;
         if (await tx.LockRunAsync(task.RunId, ct) is { Status: WorkflowStatus.Running } run)
         {
-            await tx.AppendAsync(run, [(EventTypes.ActivityFailed, new EventAttributes { CommandIndex = task.CommandIndex, Failure = failure with { StackTrace = null }, Attempt = task.Attempt, Name = task.ActivityType })], now, ct);
-            await tx.EnqueueWorkflowTaskAsync(run, now, ct);
+            tx.Append(run, [(EventTypes.ActivityFailed, new EventAttributes { CommandIndex = task.CommandIndex, Failure = failure with { StackTrace = null }, Attempt = task.Attempt, Name = task.ActivityType })], now);
+            tx.EnqueueWorkflowTask(run, now);
         }
         await tx.CommitAsync(ct);
     }

@@ -27,6 +27,7 @@ public sealed class DurableWorker : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        _context.Stopping = stoppingToken;
         await Retry("migrations", async ct => { if (_context.Options.ApplyMigrations) await DurableSchema.ApplyAsync(_context.DataSource, ct); }, stoppingToken);
         var activities = new ActivityTaskRunner(_context);
         var workflows = new WorkflowTaskRunner(_context);

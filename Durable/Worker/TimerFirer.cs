@@ -24,8 +24,8 @@ internal sealed class TimerFirer(WorkerContext context)
         {
             if (await tx.LockRunAsync(group.Key, ct) is not { Status: WorkflowStatus.Running } run) continue;
             using var span = DurableTelemetry.StartChildSpan($"FireTimer:{run.WorkflowType}", run.TraceParent);
-            await tx.AppendAsync(run, group.Select(d => (EventTypes.TimerFired, new EventAttributes { CommandIndex = d.Index })).ToList(), now, ct);
-            await tx.EnqueueWorkflowTaskAsync(run, now, ct);
+            tx.Append(run, group.Select(d => (EventTypes.TimerFired, new EventAttributes { CommandIndex = d.Index })).ToList(), now);
+            tx.EnqueueWorkflowTask(run, now);
         }
         await tx.CommitAsync(ct);
         if (due.Count > 0) return TimeSpan.Zero;

@@ -12,6 +12,8 @@ internal sealed class WorkerContext
     public required DurableWorkerHealth Health { get; init; }
     public required ILoggerFactory LoggerFactory { get; init; }
     public required IServiceProvider Services { get; init; }
+    /// <summary>The host's stopping token (set when the worker starts).</summary>
+    public CancellationToken Stopping { get; set; }
     public ILogger Logger => field ??= LoggerFactory.CreateLogger("Durable.Worker");
     public TimeProvider Time => Options.TimeProvider;
     /// <summary>Truncated to PostgreSQL's microsecond precision, so a value seen live equals the value replayed from history.</summary>

@@ -16,7 +16,7 @@ internal sealed class WorkflowTaskRunner(WorkerContext context)
     readonly Dictionary<Guid, CachedRun> _cache = [];
 
     /// <summary>An instance that has seen history through <see cref="SeenThrough"/> and itself wrote events OwnFrom..OwnTo.</summary>
-    sealed record CachedRun(WorkflowExecution Execution, long SeenThrough, long OwnFrom, long OwnTo);
+    sealed record CachedRun(WorkflowExecution Execution, RunRow Run, long SeenThrough, long OwnFrom, long OwnTo);
 
     const string ClaimSql = """
         WITH next AS (
@@ -51,15 +51,29 @@ internal sealed class WorkflowTaskRunner(WorkerContext context)
         {
             if (taken > claimed.Count) _slots.Release(taken - claimed.Count);
         }
-        foreach (var (runId, version) in claimed)
-        {
-            lock (_inFlight) _inFlight.Add(runId);
-            var task = Task.Run(() => RunTaskAsync(runId, version, CancellationToken.None), CancellationToken.None);
-            lock (_running) _running.Add(task);
-            _ = task.ContinueWith(t => { lock (_running) _running.Remove(t); }, TaskScheduler.Default);
-        }
+        foreach (var (runId, version) in claimed) Start(runId, version, null);
         return claimed.Count == 0 ? context.Options.PollInterval : TimeSpan.Zero;
     }
+
+    void Start(Guid runId, int version, HistoryEvent? delivered)
+    {
+        lock (_inFlight) _inFlight.Add(runId);
+        var task = Task.Run(() => RunTaskAsync(runId, version, delivered, CancellationToken.None), CancellationToken.None);
+        lock (_running) _running.Add(task);
+        _ = task.ContinueWith(t => { lock (_running) _running.Remove(t); }, TaskScheduler.Default);
+    }
+
+    /// <summary>Takes a slot for a workflow task this worker is about to claim itself (eager dispatch); false if none is free.</summary>
+    public bool TryReserveSlot(string workflowType) =>
+        !context.Stopping.IsCancellationRequested && context.Options.Workflows.ContainsKey(workflowType) && _slots.Wait(0);
+
+    public void ReleaseSlot() => _slots.Release();
+
+    /// <summary>
+    /// Runs a workflow task this worker claimed in the transaction that appended <paramref name="delivered"/> (Temporal's
+    /// eager workflow task): no poll, no notification, and no history read when the cached instance has seen everything before it.
+    /// </summary>
+    public void RunEager(Guid runId, int version, HistoryEvent delivered) => Start(runId, version, delivered);
 
     public Guid[] InFlight() { lock (_inFlight) return _inFlight.ToArray(); }
 
@@ -70,7 +84,7 @@ internal sealed class WorkflowTaskRunner(WorkerContext context)
         await Task.WhenAll(running);
     }
 
-    async Task RunTaskAsync(Guid runId, int version, CancellationToken ct)
+    async Task RunTaskAsync(Guid runId, int version, HistoryEvent? delivered, CancellationToken ct)
     {
         try
         {
@@ -78,7 +92,7 @@ internal sealed class WorkflowTaskRunner(WorkerContext context)
             {
                 try
                 {
-                    await ProcessAsync(runId, version, ct);
+                    await ProcessAsync(runId, version, attempt == 1 ? delivered : null, ct);
                     return;
                 }
                 catch (Exception e) when (attempt < 5 && e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
@@ -101,13 +115,17 @@ internal sealed class WorkflowTaskRunner(WorkerContext context)
         }
     }
 
-    async Task ProcessAsync(Guid runId, int version, CancellationToken ct)
+    async Task ProcessAsync(Guid runId, int version, HistoryEvent? delivered, CancellationToken ct)
     {
         CachedRun? cached;
         lock (_cache) _cache.Remove(runId, out cached);
-        var loaded = await HistoryLoader.LoadAsync(context.DataSource, runId, ct, cached?.SeenThrough ?? 0);
-        if (loaded is not { } l) return;
-        var (run, events) = l;
+        RunRow run;
+        List<HistoryEvent> events;
+        if (cached is not null && delivered is not null && delivered.Seq == Math.Max(cached.SeenThrough, cached.OwnTo) + 1)
+            (run, events) = (cached.Run, [delivered]); // nothing happened in between: the delivered event is all that is new
+        else if (await HistoryLoader.LoadAsync(context.DataSource, runId, ct, cached?.SeenThrough ?? 0) is { } l)
+            (run, events) = l;
+        else return;
         var fresh = cached is null ? events : events.Where(e => e.Seq < cached.OwnFrom || e.Seq > cached.OwnTo).ToList();
         if (cached is not null && fresh.Any(e => e.Type == EventTypes.WorkflowTaskCompleted || EventTypes.IsCommand(e.Type)))
         {
@@ -150,8 +168,13 @@ internal sealed class WorkflowTaskRunner(WorkerContext context)
         var seenThrough = events.Count > 0 ? events[^1].Seq : cached?.SeenThrough ?? 0;
 
         await using var tx = await RunTransaction.BeginAsync(context.DataSource, ct);
-        var locked = await tx.LockRunAsync(runId, ct);
-        if (!await FinishTaskAsync(tx, runId, version, ct)) return; // lease lost: another worker owns this task now
+        // One round trip: lock the run (first, as every path does), then delete or re-queue our task.
+        RunRow? locked = null;
+        tx.Queue(RunTransaction.LockRunSql, r => locked = RunRow.Read(r), runId);
+        var deleted = tx.Queue(DeleteTaskSql, runId, context.WorkerId, version);
+        var requeued = tx.Queue(RequeueTaskSql, runId, context.WorkerId, now);
+        await tx.FlushAsync(ct);
+        if (deleted.RowsAffected + requeued.RowsAffected == 0) return; // lease lost: another worker owns this task now
         if (locked is not { Status: WorkflowStatus.Running })
         {
             await tx.CommitAsync(ct);
@@ -174,17 +197,13 @@ internal sealed class WorkflowTaskRunner(WorkerContext context)
             lock (_cache)
             {
                 if (_cache.Count >= context.Options.MaxCachedWorkflows) _cache.Remove(_cache.Keys.First());
-                _cache[runId] = new CachedRun(execution, seenThrough, markerSeq, markerSeq + ownCount - 1);
+                _cache[runId] = new CachedRun(execution, run, seenThrough, markerSeq, markerSeq + ownCount - 1);
             }
     }
 
+    // A task is deleted, or re-queued when events arrived while it ran (its version moved on); neither matches if we lost it.
     const string DeleteTaskSql = "DELETE FROM durable.workflow_tasks WHERE run_id = $1 AND lease_owner = $2 AND version = $3";
     const string RequeueTaskSql = "UPDATE durable.workflow_tasks SET lease_owner = NULL, lease_expires_at = NULL, visible_at = $3 WHERE run_id = $1 AND lease_owner = $2";
-
-    /// <summary>Deletes our task, or re-queues it when events arrived while it ran (its version moved on). False if we lost it.</summary>
-    async Task<bool> FinishTaskAsync(RunTransaction tx, Guid runId, int version, CancellationToken ct) =>
-        await tx.ExecuteAsync(DeleteTaskSql, ct, runId, context.WorkerId, version) > 0
-        || await tx.ExecuteAsync(RequeueTaskSql, ct, runId, context.WorkerId, context.Now) > 0;
 
     async Task ReleaseAsync(Guid runId, DateTimeOffset visibleAt, CancellationToken ct)
     {
@@ -212,7 +231,7 @@ internal sealed class WorkflowTaskRunner(WorkerContext context)
         var open = commands.Where(c => c != closing).ToList();
         var toAppend = new List<(string, EventAttributes)> { (EventTypes.WorkflowTaskCompleted, new EventAttributes { SeenThrough = seenThrough, Identity = context.WorkerId }) };
         toAppend.AddRange(open.Select(c => (c.Type, c.Attributes)));
-        var appended = await tx.AppendAsync(run, toAppend, now, ct);
+        var appended = tx.Append(run, toAppend, now);
 
         var followUps = new List<(string, EventAttributes)>();
         foreach (var command in open)
@@ -251,7 +270,7 @@ internal sealed class WorkflowTaskRunner(WorkerContext context)
                     break;
                 case EventTypes.ChildWorkflowCancelRequested:
                     if (await tx.LockRunningAsync(a.WorkflowId!, ct) is { } running && running.ParentRunId == run.RunId)
-                        await tx.RequestCancelAsync(running, $"parent {run.WorkflowId} cancelled", now, ct);
+                        tx.RequestCancel(running, $"parent {run.WorkflowId} cancelled", now);
                     break;
             }
         }
@@ -283,8 +302,8 @@ internal sealed class WorkflowTaskRunner(WorkerContext context)
         }
         else if (followUps.Count > 0)
         {
-            await tx.AppendAsync(run, followUps, now, ct);
-            await tx.EnqueueWorkflowTaskAsync(run, now, ct);
+            tx.Append(run, followUps, now);
+            tx.EnqueueWorkflowTask(run, now);
         }
         return (appended[0].Seq, appended.Count);
     }

@@ -51,8 +51,10 @@ public sealed class CrashRecoveryTests(PostgresFixture postgres)
     public async Task A_fan_out_of_100_activities_across_2_worker_processes_runs_each_to_completion_exactly_once_in_effect()
     {
         await using var env = await CreateAsync(postgres);
-        await env.StartWorkerProcessAsync("q", LeaseMs);
-        await env.StartWorkerProcessAsync("q", LeaseMs);
+        // No worker dies here, so a long lease: on a starved CPU a short one can expire under a live attempt, and the
+        // re-run that at-least-once then allows would be counted by this test's non-transactional effects.
+        await env.StartWorkerProcessAsync("q", 10_000);
+        await env.StartWorkerProcessAsync("q", 10_000);
         var sum = await WithTimeout(env.Client.ExecuteWorkflowAsync((FanOutWorkflow w) => w.RunAsync("fan", 100, 30), new WorkflowOptions("fan", "q")), 60);
 
         Assert.Equal(Enumerable.Range(1, 100).Sum() * 10, sum);
