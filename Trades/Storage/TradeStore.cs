@@ -70,36 +70,38 @@ public static class TradeStore
             await CopyAsync(connection, origin, trades, ct);
             await using (var insert = new NpgsqlCommand(InsertNew, connection, transaction))
                 inserted = (int)(long)(await insert.ExecuteScalarAsync(ct))!;
-            conflicts = await FindConflictsAsync(connection, transaction, ct);
+            // Every leg was new (the steady state of a stream): nothing can conflict, skip the comparison.
+            if (inserted < trades.Count) conflicts = await FindConflictsAsync(connection, transaction, ct);
         }
         var quarantined = rejected.Concat(conflicts).ToList();
         if (quarantined.Count > 0) await QuarantineAsync(connection, transaction, origin, quarantined, ct);
         return new StoreOutcome(inserted, trades.Count - inserted - conflicts.Count, quarantined.Count);
     }
 
+    // Synchronous writes into COPY's buffer: per-field awaits cost more than the occasional blocking flush.
     static async Task CopyAsync(NpgsqlConnection connection, string origin, IReadOnlyList<Trade> trades, CancellationToken ct)
     {
         await using var writer = await connection.BeginBinaryImportAsync(CopyStaging, ct);
         foreach (var t in trades)
         {
-            await writer.StartRowAsync(ct);
-            await writer.WriteAsync(t.TradeId, NpgsqlDbType.Bigint, ct);
-            await writer.WriteAsync(t.Side == TradeSide.Buy ? "BUY" : "SELL", NpgsqlDbType.Text, ct);
-            await writer.WriteAsync(t.RemoteTradeId, NpgsqlDbType.Text, ct);
-            await writer.WriteAsync(t.Product, NpgsqlDbType.Text, ct);
-            await writer.WriteAsync(t.DeliveryStart, NpgsqlDbType.TimestampTz, ct);
-            await writer.WriteAsync(t.DeliveryEnd, NpgsqlDbType.TimestampTz, ct);
-            await writer.WriteAsync(t.ExecutionTime, NpgsqlDbType.TimestampTz, ct);
-            await writer.WriteAsync(t.DeliveryArea, NpgsqlDbType.Text, ct);
-            await writer.WriteAsync(t.TradePhase, NpgsqlDbType.Text, ct);
-            await writer.WriteAsync(t.UserDefinedBlock, NpgsqlDbType.Text, ct);
-            await writer.WriteAsync(t.SelfTrade, NpgsqlDbType.Text, ct);
-            await writer.WriteAsync(t.Price, NpgsqlDbType.Numeric, ct);
-            await writer.WriteAsync(t.Currency, NpgsqlDbType.Text, ct);
-            await writer.WriteAsync(t.Volume, NpgsqlDbType.Numeric, ct);
-            await writer.WriteAsync(t.VolumeUnit, NpgsqlDbType.Text, ct);
-            await writer.WriteAsync(t.OrderId, NpgsqlDbType.Bigint, ct);
-            await writer.WriteAsync(origin, NpgsqlDbType.Text, ct);
+            writer.StartRow();
+            writer.Write(t.TradeId, NpgsqlDbType.Bigint);
+            writer.Write(t.Side == TradeSide.Buy ? "BUY" : "SELL", NpgsqlDbType.Text);
+            writer.Write(t.RemoteTradeId, NpgsqlDbType.Text);
+            writer.Write(t.Product, NpgsqlDbType.Text);
+            writer.Write(t.DeliveryStart, NpgsqlDbType.TimestampTz);
+            writer.Write(t.DeliveryEnd, NpgsqlDbType.TimestampTz);
+            writer.Write(t.ExecutionTime, NpgsqlDbType.TimestampTz);
+            writer.Write(t.DeliveryArea, NpgsqlDbType.Text);
+            writer.Write(t.TradePhase, NpgsqlDbType.Text);
+            writer.Write(t.UserDefinedBlock, NpgsqlDbType.Text);
+            writer.Write(t.SelfTrade, NpgsqlDbType.Text);
+            writer.Write(t.Price, NpgsqlDbType.Numeric);
+            writer.Write(t.Currency, NpgsqlDbType.Text);
+            writer.Write(t.Volume, NpgsqlDbType.Numeric);
+            writer.Write(t.VolumeUnit, NpgsqlDbType.Text);
+            writer.Write(t.OrderId, NpgsqlDbType.Bigint);
+            writer.Write(origin, NpgsqlDbType.Text);
         }
         await writer.CompleteAsync(ct);
     }

@@ -13,7 +13,7 @@ sealed class TradeIngestion(TransactionalKafkaConsumer consumer, TradeFeedReader
 {
     public const string Topic = "energy.trades.v1";
 
-    protected override TransactionalKafkaConsumer.Options Options { get; } = new(Topic, "workers-trades");
+    protected override TransactionalKafkaConsumer.Options Options { get; } = new(Topic, "workers-trades", MaxBatch: 20_000, MaxWaitMs: 250);
 
     public override async Task HandleAsync(KafkaBatch batch, CancellationToken ct)
     {
