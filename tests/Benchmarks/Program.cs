@@ -5,6 +5,7 @@ var suites = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.Or
     ["trades-analytics"] = Trades.Benchmarks.AnalyticsBenchmark.RunAsync,
     ["durable"] = Durable.DurableBenchmarks.RunAsync,
     ["trades-ingestion"] = Ingestion.Benchmarks.TradeIngestionBenchmark.RunAsync,
+    ["trades-latency"] = Ingestion.Benchmarks.FeedLatencyBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))
