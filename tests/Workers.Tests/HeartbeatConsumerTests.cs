@@ -11,6 +11,7 @@ public sealed class HeartbeatConsumerTests(WorkersInfrastructure infrastructure)
     public async Task A_redelivered_heartbeat_is_recorded_once_and_a_killed_worker_resumes_where_it_committed()
     {
         var env = await infrastructure.EnvironmentAsync("heartbeats");
+        await using var db = new PipelineDatabase(env["ConnectionStrings__postgres"]);
         using var producer = KafkaTestClients.Producer(infrastructure.Kafka.BootstrapServers);
         async Task Send(long sequence) => await producer.ProduceAsync("pipeline.heartbeat", new Message<string, string>
         {
@@ -23,36 +24,24 @@ public sealed class HeartbeatConsumerTests(WorkersInfrastructure infrastructure)
             await Send(1);
             await Send(2);
             await Send(2); // Kafka may deliver a message twice; the table must not care.
-            Assert.Equal(2, await EventuallyCountAsync(env, 2));
+            Assert.Equal(2, await SettledCountAsync(db, 2));
             await workers.KillAsync();
         }
 
         await Send(3);
         await using (await ServiceProcess.StartAsync("Workers", env)) // migrations run again: they must be idempotent
         {
-            Assert.Equal(3, await EventuallyCountAsync(env, 3));
+            Assert.Equal(3, await SettledCountAsync(db, 3));
         }
 
-        await using var connection = new NpgsqlConnection(env["ConnectionStrings__postgres"]);
-        await connection.OpenAsync();
-        await using var rows = new NpgsqlCommand("SELECT string_agg(sequence::text, ',' ORDER BY sequence) FROM pipeline.heartbeats WHERE source = 'probe'", connection);
-        Assert.Equal("1,2,3", await rows.ExecuteScalarAsync());
+        Assert.Equal("1,2,3", await db.ScalarAsync<string>("SELECT string_agg(sequence::text, ',' ORDER BY sequence) FROM pipeline.heartbeats WHERE source = 'probe'"));
     }
 
-    static async Task<long> EventuallyCountAsync(Dictionary<string, string> env, long expected)
+    /// <summary>The count once it reached <paramref name="expected"/> and nothing more arrived for half a second.</summary>
+    static async Task<long> SettledCountAsync(PipelineDatabase db, long expected)
     {
-        await using var connection = new NpgsqlConnection(env["ConnectionStrings__postgres"]);
-        await connection.OpenAsync();
-        long count = 0;
-        for (var deadline = DateTime.UtcNow.AddSeconds(30); DateTime.UtcNow < deadline; await Task.Delay(200))
-        {
-            await using var read = new NpgsqlCommand("SELECT count(*) FROM pipeline.heartbeats", connection);
-            try { count = (long)(await read.ExecuteScalarAsync())!; }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable) { continue; }
-            if (count >= expected) break;
-        }
-        await Task.Delay(500); // and nothing more arrives
-        await using var final = new NpgsqlCommand("SELECT count(*) FROM pipeline.heartbeats", connection);
-        return (long)(await final.ExecuteScalarAsync())!;
+        await db.WaitForCountAsync("SELECT count(*) FROM pipeline.heartbeats", expected, timeoutSeconds: 30);
+        await Task.Delay(500);
+        return await db.ScalarAsync<long>("SELECT count(*) FROM pipeline.heartbeats");
     }
 }

@@ -25,26 +25,21 @@ public sealed class TradeExportCrashTests(WorkersInfrastructure infrastructure)
         var first = new DateOnly(2023, 2, 6);
         var generated = TradeGenerator.GenerateDays(new TradeGenerationOptions { FirstDay = first, Days = 3, Areas = ["FR", "DE", "BE"], Seed = 9, Intensity = 0.08 })
             .SelectMany(d => d.Trades).ToList();
-        using (var producer = new ProducerBuilder<byte[]?, byte[]>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers, LingerMs = 5 }).Build())
-        {
-            foreach (var trade in generated)
-                producer.Produce("energy.trades.v1", new Message<byte[]?, byte[]> { Key = Encoding.UTF8.GetBytes(trade.TradeId.ToString()), Value = TradeJson.ToUtf8Bytes(trade) });
-            producer.Flush(TimeSpan.FromSeconds(30));
-        }
+        TradeMessages.Produce(kafka, generated);
         var env = await infrastructure.EnvironmentAsync("export_crash");
         env["ConnectionStrings__kafka"] = kafka.BootstrapServers;
         env["Trades__LiveSchedule__Enabled"] = "false";
         env["Durable__LeaseSeconds"] = "3";
-        await using var db = NpgsqlDataSource.Create(env["ConnectionStrings__postgres"]);
-        var client = new DurableClient(db);
+        await using var db = new PipelineDatabase(env["ConnectionStrings__postgres"]);
+        var client = new DurableClient(db.DataSource);
 
         var exportedBeforeKill = 0L;
         await using (var victim = await ServiceProcess.StartAsync("Workers", env))
         {
-            await WaitAsync(db, "SELECT count(*) FROM pipeline.trades", generated.Count);
+            await db.WaitForCountAsync("SELECT count(*) FROM pipeline.trades", generated.Count);
             await client.StartWorkflowAsync((TradePipelineWorkflow w) => w.RunAsync(TradePipelineRequest.Backfill(first, first.AddDays(2))),
                 new WorkflowOptions("export-crash", TradePipelineWorkflow.TaskQueue));
-            exportedBeforeKill = await WaitAsync(db, "SELECT count(*) FROM pipeline.lake_exports", 1, pollMs: 20);
+            exportedBeforeKill = await db.WaitForCountAsync("SELECT count(*) FROM pipeline.lake_exports", 1, pollMs: 20);
             await victim.KillAsync();
         }
         Assert.True(exportedBeforeKill < 9, "the export finished before the worker was killed: nothing was interrupted");
@@ -57,20 +52,20 @@ public sealed class TradeExportCrashTests(WorkersInfrastructure infrastructure)
 
         // Tables: exactly what the analytics compute from the generated trades.
         var expected = TradeAnalytics.Analyze(generated);
-        await using (var stats = db.CreateCommand("SELECT count(*), sum(trade_count)::bigint FROM pipeline.product_stats"))
+        await using (var stats = db.DataSource.CreateCommand("SELECT count(*), sum(trade_count)::bigint FROM pipeline.product_stats"))
         await using (var reader = await stats.ExecuteReaderAsync())
         {
             await reader.ReadAsync();
             Assert.Equal((long)expected.ProductStats.Count, reader.GetInt64(0));
             Assert.Equal(expected.ProductStats.Sum(s => (long)s.TradeCount), reader.GetInt64(1));
         }
-        Assert.Equal(9L, await WaitAsync(db, "SELECT count(*) FROM pipeline.lake_exports", 9));
+        Assert.Equal(9L, await db.WaitForCountAsync("SELECT count(*) FROM pipeline.lake_exports", 9));
 
         // Lake: every manifest's files exist with the checksums it lists, and the trades files hold every leg once.
         var lake = LakeConnection.Parse(env["ConnectionStrings__lake"]);
         using var s3 = lake.CreateClient();
         long tradeRows = 0;
-        await using var manifests = db.CreateCommand("SELECT prefix FROM pipeline.lake_exports WHERE delivery_date BETWEEN $1 AND $2");
+        await using var manifests = db.DataSource.CreateCommand("SELECT prefix FROM pipeline.lake_exports WHERE delivery_date BETWEEN $1 AND $2");
         manifests.Parameters.Add(new() { Value = first });
         manifests.Parameters.Add(new() { Value = first.AddDays(2) });
         await using var keys = await manifests.ExecuteReaderAsync();
@@ -88,20 +83,5 @@ public sealed class TradeExportCrashTests(WorkersInfrastructure infrastructure)
             }
         }
         Assert.Equal(generated.Count, tradeRows);
-    }
-
-    static async Task<long> WaitAsync(NpgsqlDataSource db, string countSql, long atLeast, int pollMs = 200)
-    {
-        for (var deadline = DateTime.UtcNow.AddSeconds(90); DateTime.UtcNow < deadline; await Task.Delay(pollMs))
-        {
-            try
-            {
-                await using var command = db.CreateCommand(countSql);
-                var count = (long)(await command.ExecuteScalarAsync())!;
-                if (count >= atLeast) return count;
-            }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable) { }
-        }
-        throw new TimeoutException($"{countSql} did not reach {atLeast}");
     }
 }

@@ -30,16 +30,10 @@ public sealed class TradeFeedIngestionTests(WorkersInfrastructure infrastructure
         env["Trades__LiveSchedule__Enabled"] = "false";
 
         await using var workers = await ServiceProcess.StartAsync("Workers", env);
-        await using var db = NpgsqlDataSource.Create(env["ConnectionStrings__postgres"]);
-        long count = 0;
-        for (var deadline = DateTime.UtcNow.AddSeconds(90); DateTime.UtcNow < deadline && count < day.Trades.Count; await Task.Delay(250))
-        {
-            try { await using var read = db.CreateCommand("SELECT count(*) FROM pipeline.trades"); count = (long)(await read.ExecuteScalarAsync())!; }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable) { }
-        }
+        await using var db = new PipelineDatabase(env["ConnectionStrings__postgres"]);
 
-        Assert.Equal(day.Trades.Count, count);
-        await using var sums = db.CreateCommand("SELECT sum(price * volume), sum(trade_id), count(DISTINCT (trade_id, side)) FROM pipeline.trades");
+        Assert.Equal(day.Trades.Count, await db.WaitForCountAsync("SELECT count(*) FROM pipeline.trades", day.Trades.Count));
+        await using var sums = db.DataSource.CreateCommand("SELECT sum(price * volume), sum(trade_id), count(DISTINCT (trade_id, side)) FROM pipeline.trades");
         await using var reader = await sums.ExecuteReaderAsync();
         await reader.ReadAsync();
         Assert.Equal(day.Trades.Sum(t => t.Price * t.Volume), reader.GetDecimal(0));

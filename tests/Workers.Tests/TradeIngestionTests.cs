@@ -43,20 +43,21 @@ public sealed class TradeIngestionTests(WorkersInfrastructure infrastructure)
             producer.Flush(TimeSpan.FromSeconds(10));
         }
         var env = await EnvironmentAsync(kafka, "trades_bad");
+        await using var db = new PipelineDatabase(env["ConnectionStrings__postgres"]);
 
         await using (await ServiceProcess.StartAsync("Workers", env))
-            await WaitForAsync(env, "SELECT (SELECT count(*) FROM pipeline.trades) + (SELECT count(*) FROM pipeline.trade_quarantine)", 200 + bad.Length);
+            await db.WaitForCountAsync("SELECT (SELECT count(*) FROM pipeline.trades) + (SELECT count(*) FROM pipeline.trade_quarantine)", 200 + bad.Length);
 
         var distinctLegs = good.Select(t => (t.TradeId, t.Side)).Distinct().Count();
-        Assert.Equal(distinctLegs, await ScalarAsync<long>(env, "SELECT count(*) FROM pipeline.trades"));
-        var reasons = await ListAsync(env, "SELECT reason FROM pipeline.trade_quarantine ORDER BY id");
+        Assert.Equal(distinctLegs, await db.ScalarAsync<long>("SELECT count(*) FROM pipeline.trades"));
+        var reasons = await db.ListAsync<string>("SELECT reason FROM pipeline.trade_quarantine ORDER BY id");
         Assert.Equal(bad.Length, reasons.Count);
-        Assert.Equal(distinctLegs + bad.Length, await ScalarAsync<long>(env, "SELECT (SELECT count(*) FROM pipeline.trades) + (SELECT count(*) FROM pipeline.trade_quarantine)"));
+        Assert.Equal(distinctLegs + bad.Length, await db.ScalarAsync<long>("SELECT (SELECT count(*) FROM pipeline.trades) + (SELECT count(*) FROM pipeline.trade_quarantine)"));
         Assert.All(reasons, r => Assert.False(string.IsNullOrWhiteSpace(r)));
         Assert.Contains(reasons, r => r.Contains("Currency", StringComparison.Ordinal) && r.Contains("XYZ", StringComparison.Ordinal));
         Assert.Contains(reasons, r => r.Contains("Volume", StringComparison.Ordinal));
         Assert.Contains(reasons, r => r.Contains("UTF-8", StringComparison.OrdinalIgnoreCase));
-        var rawBroken = await ScalarAsync<byte[]>(env, "SELECT payload FROM pipeline.trade_quarantine WHERE location LIKE 'energy.trades.v1%' ORDER BY id LIMIT 1");
+        var rawBroken = await db.ScalarAsync<byte[]>("SELECT payload FROM pipeline.trade_quarantine WHERE location LIKE 'energy.trades.v1%' ORDER BY id LIMIT 1");
         Assert.Contains(bad.Select(b => b.Payload), p => p.SequenceEqual(rawBroken));
     }
 
@@ -66,30 +67,26 @@ public sealed class TradeIngestionTests(WorkersInfrastructure infrastructure)
         using var kafka = new KafkaFixture();
         kafka.CreateTopic(Topic, 16);
         var trades = TradeGenerator.GenerateDay(new DateOnly(2023, 1, 1), "DE", seed: 11, intensity: 0.9).Trades;
-        using (var producer = new ProducerBuilder<byte[]?, byte[]>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers, LingerMs = 5 }).Build())
-        {
-            foreach (var trade in trades)
-                producer.Produce(Topic, new Message<byte[]?, byte[]> { Key = Encoding.UTF8.GetBytes(trade.TradeId.ToString()), Value = TradeJson.ToUtf8Bytes(trade) });
-            producer.Flush(TimeSpan.FromSeconds(30));
-        }
+        TradeMessages.Produce(kafka, trades);
         var env = await EnvironmentAsync(kafka, "trades_kill");
+        await using var db = new PipelineDatabase(env["ConnectionStrings__postgres"]);
 
         await using (var first = await ServiceProcess.StartAsync("Workers", env))
         {
-            await WaitForAsync(env, "SELECT count(*) FROM pipeline.trades", 1);
+            await db.WaitForCountAsync("SELECT count(*) FROM pipeline.trades", 1, pollMs: 50);
             await first.KillAsync(); // SIGKILL mid-stream
         }
-        var partial = await ScalarAsync<long>(env, "SELECT count(*) FROM pipeline.trades");
+        var partial = await db.ScalarAsync<long>("SELECT count(*) FROM pipeline.trades");
         Assert.True(partial < trades.Count, $"the worker finished ({partial} rows) before it was killed: nothing was interrupted");
 
         await using (await ServiceProcess.StartAsync("Workers", env))
-            await WaitForAsync(env, "SELECT count(*) FROM pipeline.trades", trades.Count);
+            await db.WaitForCountAsync("SELECT count(*) FROM pipeline.trades", trades.Count);
 
-        Assert.Equal(trades.Count, await ScalarAsync<long>(env, "SELECT count(*) FROM pipeline.trades"));
-        Assert.Equal(trades.Sum(t => t.Price * t.Volume), await ScalarAsync<decimal>(env, "SELECT sum(price * volume) FROM pipeline.trades"));
-        Assert.Equal(trades.Sum(t => t.TradeId), await ScalarAsync<decimal>(env, "SELECT sum(trade_id) FROM pipeline.trades"));
-        Assert.Equal(0L, await ScalarAsync<long>(env, "SELECT count(*) FROM pipeline.trade_quarantine"));
-        Assert.Equal((long)trades.Count, await ScalarAsync<long>(env, "SELECT sum(next_offset)::bigint FROM pipeline.consumer_offsets WHERE topic = 'energy.trades.v1'"));
+        Assert.Equal(trades.Count, await db.ScalarAsync<long>("SELECT count(*) FROM pipeline.trades"));
+        Assert.Equal(trades.Sum(t => t.Price * t.Volume), await db.ScalarAsync<decimal>("SELECT sum(price * volume) FROM pipeline.trades"));
+        Assert.Equal(trades.Sum(t => t.TradeId), await db.ScalarAsync<decimal>("SELECT sum(trade_id) FROM pipeline.trades"));
+        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM pipeline.trade_quarantine"));
+        Assert.Equal((long)trades.Count, await db.ScalarAsync<long>("SELECT sum(next_offset)::bigint FROM pipeline.consumer_offsets WHERE topic = 'energy.trades.v1'"));
     }
 
     async Task<Dictionary<string, string>> EnvironmentAsync(KafkaFixture kafka, string database)
@@ -97,34 +94,5 @@ public sealed class TradeIngestionTests(WorkersInfrastructure infrastructure)
         var env = await infrastructure.EnvironmentAsync(database);
         env["ConnectionStrings__kafka"] = kafka.BootstrapServers;
         return env;
-    }
-
-    static async Task WaitForAsync(Dictionary<string, string> env, string countSql, long atLeast)
-    {
-        for (var deadline = DateTime.UtcNow.AddSeconds(90); DateTime.UtcNow < deadline; await Task.Delay(100))
-        {
-            try { if (await ScalarAsync<long>(env, countSql) >= atLeast) return; }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable) { }
-        }
-        throw new TimeoutException($"{countSql} did not reach {atLeast}");
-    }
-
-    static async Task<T> ScalarAsync<T>(Dictionary<string, string> env, string sql)
-    {
-        await using var connection = new NpgsqlConnection(env["ConnectionStrings__postgres"]);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (T)(await command.ExecuteScalarAsync())!;
-    }
-
-    static async Task<List<string>> ListAsync(Dictionary<string, string> env, string sql)
-    {
-        await using var connection = new NpgsqlConnection(env["ConnectionStrings__postgres"]);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await using var reader = await command.ExecuteReaderAsync();
-        var values = new List<string>();
-        while (await reader.ReadAsync()) values.Add(reader.GetString(0));
-        return values;
     }
 }

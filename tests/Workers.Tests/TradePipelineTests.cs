@@ -25,23 +25,23 @@ public sealed class TradePipelineTests(WorkersInfrastructure infrastructure)
         kafka.CreateTopic("energy.trades.v1", 4);
         var day = new DateOnly(2023, 1, 1);
         var generated = TradeGenerator.GenerateDay(day, "FR", seed: 5, anomalies: 12, intensity: 0.15);
-        Produce(kafka, generated.Trades);
+        TradeMessages.Produce(kafka, generated.Trades);
         var env = await infrastructure.EnvironmentAsync("pipeline_backfill");
         env["ConnectionStrings__kafka"] = kafka.BootstrapServers;
         env["Trades__LiveSchedule__Enabled"] = "false";
         var expected = TradeAnalytics.Analyze(generated.Trades);
 
         await using var workers = await ServiceProcess.StartAsync("Workers", env);
-        await WaitForTradesAsync(env, generated.Trades.Count);
-        await using var dataSource = NpgsqlDataSource.Create(env["ConnectionStrings__postgres"]);
-        var client = new DurableClient(dataSource);
+        await using var db = new PipelineDatabase(env["ConnectionStrings__postgres"]);
+        await db.WaitForCountAsync("SELECT count(*) FROM pipeline.trades", generated.Trades.Count);
+        var client = new DurableClient(db.DataSource);
         var report = await client.ExecuteWorkflowAsync((TradePipelineWorkflow w) => w.RunAsync(TradePipelineRequest.Backfill(day, day)),
             new WorkflowOptions("backfill-2023-01-01", TradePipelineWorkflow.TaskQueue));
 
         Assert.Equal(1, report.Partitions);
         Assert.Equal(expected.ProductStats.Count, report.Products);
         Assert.Equal(expected.Anomalies.Count, report.Anomalies);
-        var first = await SnapshotAsync(dataSource);
+        var first = await SnapshotAsync(db);
         Assert.Equal(expected.ProductStats.Count, first.Stats);
         Assert.Equal(expected.ProductStats.Sum(s => s.TotalVolume), first.TotalVolume, 6);
         Assert.Equal(expected.ProductStats.Sum(s => s.TradeCount), first.TradeCount);
@@ -69,7 +69,7 @@ public sealed class TradePipelineTests(WorkersInfrastructure infrastructure)
         // Running the same window again replaces results and files: nothing is added.
         await client.ExecuteWorkflowAsync((TradePipelineWorkflow w) => w.RunAsync(TradePipelineRequest.Backfill(day, day)),
             new WorkflowOptions("backfill-2023-01-01-again", TradePipelineWorkflow.TaskQueue));
-        Assert.Equal(first, await SnapshotAsync(dataSource));
+        Assert.Equal(first, await SnapshotAsync(db));
         Assert.Equal(objects, await ListKeysAsync(s3, lake.Bucket));
     }
 
@@ -79,16 +79,16 @@ public sealed class TradePipelineTests(WorkersInfrastructure infrastructure)
         using var kafka = new KafkaFixture();
         kafka.CreateTopic("energy.trades.v1", 4);
         var trades = TradeGenerator.GenerateDay(new DateOnly(2023, 1, 2), "NL", seed: 3, intensity: 0.05).Trades;
-        Produce(kafka, trades);
+        TradeMessages.Produce(kafka, trades);
         var env = await infrastructure.EnvironmentAsync("pipeline_live");
         env["ConnectionStrings__kafka"] = kafka.BootstrapServers;
         env["Trades__LiveSchedule__Enabled"] = "false";
 
         await using var workers = await ServiceProcess.StartAsync("Workers", env);
-        await WaitForTradesAsync(env, trades.Count);
+        await using var db = new PipelineDatabase(env["ConnectionStrings__postgres"]);
+        await db.WaitForCountAsync("SELECT count(*) FROM pipeline.trades", trades.Count);
         await Task.Delay(TradeActivitiesSealLag);
-        await using var dataSource = NpgsqlDataSource.Create(env["ConnectionStrings__postgres"]);
-        var client = new DurableClient(dataSource);
+        var client = new DurableClient(db.DataSource);
 
         var live = await client.ExecuteWorkflowAsync((TradePipelineWorkflow w) => w.RunAsync(TradePipelineRequest.Live()), new WorkflowOptions("live-1", TradePipelineWorkflow.TaskQueue));
         var empty = await client.ExecuteWorkflowAsync((TradePipelineWorkflow w) => w.RunAsync(TradePipelineRequest.Live()), new WorkflowOptions("live-2", TradePipelineWorkflow.TaskQueue));
@@ -105,27 +105,6 @@ public sealed class TradePipelineTests(WorkersInfrastructure infrastructure)
     static List<string> ScheduledActivities(WorkflowHistory history) =>
         [.. history.Events.Where(e => e.Type == "ActivityScheduled").Select(e => e.Attributes.Name!)];
 
-    static void Produce(KafkaFixture kafka, IEnumerable<Trade> trades)
-    {
-        using var producer = new ProducerBuilder<byte[]?, byte[]>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers, LingerMs = 5 }).Build();
-        foreach (var trade in trades)
-            producer.Produce("energy.trades.v1", new Message<byte[]?, byte[]> { Key = Encoding.UTF8.GetBytes(trade.TradeId.ToString()), Value = TradeJson.ToUtf8Bytes(trade) });
-        producer.Flush(TimeSpan.FromSeconds(30));
-    }
-
-    static async Task WaitForTradesAsync(Dictionary<string, string> env, int count)
-    {
-        await using var connection = new NpgsqlConnection(env["ConnectionStrings__postgres"]);
-        await connection.OpenAsync();
-        for (var deadline = DateTime.UtcNow.AddSeconds(60); DateTime.UtcNow < deadline; await Task.Delay(200))
-        {
-            await using var read = new NpgsqlCommand("SELECT count(*) FROM pipeline.trades", connection);
-            try { if ((long)(await read.ExecuteScalarAsync())! >= count) return; }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable) { }
-        }
-        throw new TimeoutException($"fewer than {count} trades arrived");
-    }
-
     sealed record Snapshot(long Stats, double TotalVolume, long TradeCount, List<long> AnomalyTradeIds, List<string> OverallTop)
     {
         public bool Equals(Snapshot? other) => other is not null && Stats == other.Stats && Math.Abs(TotalVolume - other.TotalVolume) < 1e-6
@@ -133,24 +112,15 @@ public sealed class TradePipelineTests(WorkersInfrastructure infrastructure)
         public override int GetHashCode() => Stats.GetHashCode();
     }
 
-    static async Task<Snapshot> SnapshotAsync(NpgsqlDataSource db)
+    static async Task<Snapshot> SnapshotAsync(PipelineDatabase db)
     {
-        await using var stats = db.CreateCommand("SELECT count(*), sum(total_volume), sum(trade_count)::bigint FROM pipeline.product_stats");
+        await using var stats = db.DataSource.CreateCommand("SELECT count(*), sum(total_volume), sum(trade_count)::bigint FROM pipeline.product_stats");
         await using var reader = await stats.ExecuteReaderAsync();
         await reader.ReadAsync();
         var (count, volume, trades) = (reader.GetInt64(0), reader.GetDouble(1), reader.GetInt64(2));
         return new Snapshot(count, volume, trades,
-            await ListAsync<long>(db, "SELECT trade_id FROM pipeline.price_anomalies ORDER BY trade_id"),
-            await ListAsync<string>(db, "SELECT product || ' ' || extract(epoch FROM delivery_start)::bigint FROM pipeline.top_products WHERE scope = 'overall' ORDER BY rank"));
-    }
-
-    static async Task<List<T>> ListAsync<T>(NpgsqlDataSource db, string sql)
-    {
-        await using var command = db.CreateCommand(sql);
-        await using var reader = await command.ExecuteReaderAsync();
-        var values = new List<T>();
-        while (await reader.ReadAsync()) values.Add(reader.GetFieldValue<T>(0));
-        return values;
+            await db.ListAsync<long>("SELECT trade_id FROM pipeline.price_anomalies ORDER BY trade_id"),
+            await db.ListAsync<string>("SELECT product || ' ' || extract(epoch FROM delivery_start)::bigint FROM pipeline.top_products WHERE scope = 'overall' ORDER BY rank"));
     }
 
     static async Task<JsonElement> ReadJsonAsync(Amazon.S3.IAmazonS3 s3, string bucket, string key)
