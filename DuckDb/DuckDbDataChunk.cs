@@ -13,14 +13,23 @@ public sealed unsafe class DuckDbDataChunk : IDisposable
     private readonly DataChunkHandle _handle;
     private readonly DuckDbType[] _types;
     private readonly nint[] _vectors;
+    private readonly nint[] _data; // each vector's data pointer, fetched once per fill instead of once per value
 
     internal DuckDbDataChunk(DataChunkHandle handle, IReadOnlyList<DuckDbType> types)
     {
         _handle = handle;
         _types = [.. types];
         _vectors = new nint[_types.Length];
+        _data = new nint[_types.Length];
         for (var column = 0; column < _vectors.Length; column++)
             _vectors[column] = NativeMethods.duckdb_data_chunk_get_vector(handle, (ulong)column);
+        RefreshData();
+    }
+
+    private void RefreshData()
+    {
+        for (var column = 0; column < _vectors.Length; column++)
+            _data[column] = (nint)NativeMethods.duckdb_vector_get_data(_vectors[column]);
     }
 
     public int ColumnCount => _types.Length;
@@ -49,7 +58,7 @@ public sealed unsafe class DuckDbDataChunk : IDisposable
         var width = DuckDbTypeSizes.FixedWidth(type);
         if (width != sizeof(T))
             throw new InvalidOperationException($"column {column} is {type} ({(width == 0 ? "not fixed-width" : width + " bytes per value")}); {typeof(T).Name} values are {sizeof(T)} bytes");
-        return new Span<T>(NativeMethods.duckdb_vector_get_data(_vectors[column]), Capacity);
+        return new Span<T>((void*)_data[column], Capacity);
     }
 
     /// <summary>False when the value at (column, row) is NULL.</summary>
@@ -71,7 +80,8 @@ public sealed unsafe class DuckDbDataChunk : IDisposable
     public ReadOnlySpan<byte> GetUtf8(int column, int row)
     {
         RequireString(column);
-        var slot = (byte*)NativeMethods.duckdb_vector_get_data(_vectors[column]) + (nint)row * 16;
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)row, (uint)Capacity, nameof(row));
+        var slot = (byte*)_data[column] + (nint)row * 16;
         var length = Unsafe.ReadUnaligned<uint>(slot);
         // duckdb_string_t: length, then up to 12 inlined bytes, or a 4-byte prefix and a pointer to the bytes.
         return length <= 12
@@ -81,10 +91,23 @@ public sealed unsafe class DuckDbDataChunk : IDisposable
 
     public string GetString(int column, int row) => Encoding.UTF8.GetString(GetUtf8(column, row));
 
-    /// <summary>Writes a VARCHAR/BLOB value; DuckDB copies the bytes into the chunk.</summary>
+    /// <summary>
+    /// Writes a VARCHAR/BLOB value. Values of up to 12 bytes are written inline into the duckdb_string_t slot (the
+    /// layout duckdb.h documents, zero-padded as DuckDB's own string_t is); longer ones are copied by DuckDB into the
+    /// chunk's string heap.
+    /// </summary>
     public void SetString(int column, int row, ReadOnlySpan<byte> utf8)
     {
         RequireString(column);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)row, (uint)Capacity, nameof(row));
+        if (utf8.Length <= 12)
+        {
+            var slot = new Span<byte>((byte*)_data[column] + (nint)row * 16, 16);
+            slot.Clear();
+            Unsafe.WriteUnaligned(ref slot[0], (uint)utf8.Length);
+            utf8.CopyTo(slot[4..]);
+            return;
+        }
         fixed (byte* bytes = utf8)
             NativeMethods.duckdb_vector_assign_string_element_len(_vectors[column], (ulong)row, bytes, (ulong)utf8.Length);
     }
@@ -141,7 +164,11 @@ public sealed unsafe class DuckDbDataChunk : IDisposable
     }
 
     /// <summary>Empties the chunk for refilling (size 0, string heap released).</summary>
-    public void Reset() => NativeMethods.duckdb_data_chunk_reset(_handle);
+    public void Reset()
+    {
+        NativeMethods.duckdb_data_chunk_reset(_handle);
+        RefreshData();
+    }
 
     internal DataChunkHandle Handle => _handle;
 

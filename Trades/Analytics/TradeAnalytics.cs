@@ -37,11 +37,15 @@ public static class TradeAnalytics
         var method = AnalysisOptions.Name(options.Method);
         Parallel.For(0, productCount, () => new Scratch(), (p, _, scratch) =>
         {
+            // gather the product's rows once so every pass below reads contiguous memory
             var rows = order.AsSpan(offsets[p], offsets[p + 1] - offsets[p]);
-            stats[p] = Statistics(table, table.Products[p], rows, scratch);
+            scratch.Gather(table, rows);
+            var prices = scratch.Prices(rows.Length);
+            var volumes = scratch.Volumes(rows.Length);
+            stats[p] = Statistics(table.Products[p], prices, volumes);
             anomalies[p] = options.Method == AnomalyMethod.Robust
-                ? Robust(table, stats[p], rows, options, method, scratch, ref unscored)
-                : RelativeToMean(table, stats[p], rows, options, method);
+                ? Robust(table, stats[p], rows, prices, options, method, scratch, ref unscored)
+                : RelativeToMean(table, stats[p], rows, prices, options, method);
             return scratch;
         }, _ => { });
 
@@ -110,22 +114,21 @@ public static class TradeAnalytics
         return c;
     }
 
-    private static ProductStats Statistics(TradeTable table, FinancialProduct product, ReadOnlySpan<int> rows, Scratch scratch)
+    /// <summary>Statistics over one product's prices and volumes, in row order (so sums are reproducible).</summary>
+    private static ProductStats Statistics(FinancialProduct product, ReadOnlySpan<double> prices, ReadOnlySpan<double> volumes)
     {
-        var prices = table.Prices;
-        var volumes = table.Volumes;
         double sumPrice = 0, sumVolume = 0, sumPriceVolume = 0, min = double.MaxValue, max = double.MinValue;
-        foreach (var row in rows)
+        for (var i = 0; i < prices.Length; i++)
         {
-            var price = prices[row];
-            var volume = volumes[row];
+            var price = prices[i];
+            var volume = volumes[i];
             sumPrice += price;
             sumVolume += volume;
             sumPriceVolume += price * volume;
             if (price < min) min = price;
             if (price > max) max = price;
         }
-        var n = rows.Length;
+        var n = prices.Length;
         var mean = sumPrice / n;
         double? stddev = null;
         if (n > 1)
@@ -133,7 +136,7 @@ public static class TradeAnalytics
             // two passes (not Σx² − n·mean²), and exactly 0 when all prices are equal
             var squares = 0.0;
             if (min != max)
-                foreach (var row in rows) squares += (prices[row] - mean) * (prices[row] - mean);
+                foreach (var price in prices) squares += (price - mean) * (price - mean);
             stddev = Math.Sqrt(squares / (n - 1));
         }
         return new ProductStats
@@ -159,7 +162,7 @@ public static class TradeAnalytics
     /// zero means every price is equal and nothing is anomalous. Products with fewer than RobustMinTrades trades are
     /// not scored.
     /// </summary>
-    private static List<PriceAnomaly>? Robust(TradeTable table, ProductStats stats, ReadOnlySpan<int> rows, AnalysisOptions options, string method, Scratch scratch, ref int unscored)
+    private static List<PriceAnomaly>? Robust(TradeTable table, ProductStats stats, ReadOnlySpan<int> rows, ReadOnlySpan<double> prices, AnalysisOptions options, string method, Scratch scratch, ref int unscored)
     {
         if (rows.Length < options.RobustMinTrades)
         {
@@ -167,14 +170,13 @@ public static class TradeAnalytics
             return null;
         }
         if (stats.MinPrice == stats.MaxPrice) return null;
-        var prices = table.Prices;
         var values = scratch.Values(rows.Length);
-        for (var i = 0; i < rows.Length; i++) values[i] = prices[rows[i]];
+        prices.CopyTo(values);
         var median = Median(values);
         var meanAbsolute = 0.0;
         for (var i = 0; i < rows.Length; i++)
         {
-            values[i] = Math.Abs(prices[rows[i]] - median);
+            values[i] = Math.Abs(prices[i] - median);
             meanAbsolute += values[i];
         }
         meanAbsolute /= rows.Length;
@@ -183,11 +185,11 @@ public static class TradeAnalytics
         if (scale == 0) return null;
 
         List<PriceAnomaly>? found = null;
-        foreach (var row in rows)
+        for (var i = 0; i < rows.Length; i++)
         {
-            var score = (prices[row] - median) * scale;
+            var score = (prices[i] - median) * scale;
             if (Math.Abs(score) > options.RobustThreshold)
-                (found ??= []).Add(Anomaly(table, stats, row, method, score, options.RobustThreshold, median));
+                (found ??= []).Add(Anomaly(table, stats, rows[i], method, score, options.RobustThreshold, median));
         }
         return found;
     }
@@ -197,16 +199,15 @@ public static class TradeAnalytics
     /// relative to the mean, so a mean ≤ 0 (common in morning hours with negative prices) makes every trade an anomaly,
     /// and a mean near zero flags ordinary noise; one outlier also shifts the mean it is judged against.
     /// </summary>
-    private static List<PriceAnomaly>? RelativeToMean(TradeTable table, ProductStats stats, ReadOnlySpan<int> rows, AnalysisOptions options, string method)
+    private static List<PriceAnomaly>? RelativeToMean(TradeTable table, ProductStats stats, ReadOnlySpan<int> rows, ReadOnlySpan<double> prices, AnalysisOptions options, string method)
     {
-        var prices = table.Prices;
         var mean = stats.AvgPrice;
         var threshold = options.RelativeToMeanFactor * mean;
         List<PriceAnomaly>? found = null;
-        foreach (var row in rows)
+        for (var i = 0; i < rows.Length; i++)
         {
-            var score = Math.Abs(prices[row] - mean);
-            if (score > threshold) (found ??= []).Add(Anomaly(table, stats, row, method, score, threshold, mean));
+            var score = Math.Abs(prices[i] - mean);
+            if (score > threshold) (found ??= []).Add(Anomaly(table, stats, rows[i], method, score, threshold, mean));
         }
         return found;
     }
@@ -235,14 +236,37 @@ public static class TradeAnalytics
         return values.Length % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
     }
 
+    /// <summary>Per-thread buffers, sized to the largest product seen.</summary>
     private sealed class Scratch
     {
-        private double[] _values = new double[256];
+        private double[] _prices = new double[256], _volumes = new double[256], _values = new double[256];
+
+        public ReadOnlySpan<double> Prices(int length) => _prices.AsSpan(0, length);
+
+        public ReadOnlySpan<double> Volumes(int length) => _volumes.AsSpan(0, length);
+
+        public void Gather(TradeTable table, ReadOnlySpan<int> rows)
+        {
+            Ensure(ref _prices, rows.Length);
+            Ensure(ref _volumes, rows.Length);
+            var prices = table.Prices;
+            var volumes = table.Volumes;
+            for (var i = 0; i < rows.Length; i++)
+            {
+                _prices[i] = prices[rows[i]];
+                _volumes[i] = volumes[rows[i]];
+            }
+        }
 
         public Span<double> Values(int length)
         {
-            if (_values.Length < length) _values = new double[Math.Max(length, _values.Length * 2)];
+            Ensure(ref _values, length);
             return _values.AsSpan(0, length);
+        }
+
+        private static void Ensure(ref double[] buffer, int length)
+        {
+            if (buffer.Length < length) buffer = new double[Math.Max(length, buffer.Length * 2)];
         }
     }
 }

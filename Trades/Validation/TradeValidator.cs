@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -123,6 +124,81 @@ public sealed class TradeValidator
 
     private TradeValidation ValidateFields(ReadOnlySpan<byte> text, ReadOnlySpan<Range> fields, TextPool? pool)
     {
+        if (!TryParseFields(text, fields, pool, out var parsed, out var reason)) return TradeValidation.Invalid(reason);
+        return TradeValidation.Valid(new Trade
+        {
+            TradeId = parsed.TradeId,
+            RemoteTradeId = Text(text[fields[1]], pool, 1, intern: false),
+            Side = parsed.Side,
+            Product = parsed.Product,
+            DeliveryStart = parsed.DeliveryStart,
+            DeliveryEnd = parsed.DeliveryEnd,
+            ExecutionTime = parsed.ExecutionTime,
+            DeliveryArea = parsed.DeliveryArea,
+            TradePhase = Text(text[fields[8]], pool, 8),
+            UserDefinedBlock = Text(text[fields[9]], pool, 9),
+            SelfTrade = Text(text[fields[10]], pool, 10),
+            Price = parsed.Price,
+            Currency = parsed.Currency,
+            Volume = parsed.Volume,
+            VolumeUnit = parsed.VolumeUnit,
+            OrderId = parsed.OrderId,
+        });
+    }
+
+    /// <summary>
+    /// Splits and checks one CSV record without building a <see cref="Trade"/> (the bulk path of
+    /// <see cref="Csv.TradeCsv.Load"/>); the same rules and reasons as <see cref="ValidateCsvRecord(ReadOnlySpan{byte})"/>.
+    /// </summary>
+    internal bool TryParseCsvRecord(ReadOnlySpan<byte> record, int[]? columnOrder, TextPool pool, out ParsedTrade parsed, [NotNullWhen(false)] out string? reason)
+    {
+        parsed = default;
+        if (CheckEnvelope(record) is { } envelope)
+        {
+            reason = envelope;
+            return false;
+        }
+        Span<Range> fields = stackalloc Range[TradeColumns.Count];
+        if (record.IndexOf((byte)'"') >= 0)
+        {
+            // quoted fields are rare: take the general path
+            var validation = ValidateCsvRecord(record, columnOrder, pool);
+            if (validation.Trade is not { } trade)
+            {
+                reason = validation.Reason!;
+                return false;
+            }
+            reason = null;
+            parsed = new ParsedTrade(trade.TradeId, trade.Side, trade.Product, trade.DeliveryStart, trade.DeliveryEnd, trade.ExecutionTime,
+                trade.DeliveryArea, trade.Price, trade.Currency, trade.Volume, trade.VolumeUnit, trade.OrderId);
+            return true;
+        }
+        var start = 0;
+        for (var i = 0; i < TradeColumns.Count; i++)
+        {
+            var comma = record[start..].IndexOf((byte)',');
+            if ((comma < 0) != (i == TradeColumns.Count - 1))
+            {
+                reason = $"the record has {record.Count((byte)',') + 1} fields, expected {TradeColumns.Count}";
+                return false;
+            }
+            var end = comma < 0 ? record.Length : start + comma;
+            fields[columnOrder is null ? i : columnOrder[i]] = new Range(start, end);
+            start = end + 1;
+        }
+        return TryParseFields(record, fields, pool, out parsed, out reason);
+    }
+
+    private bool TryParseFields(ReadOnlySpan<byte> text, ReadOnlySpan<Range> fields, TextPool? pool, out ParsedTrade parsed, [NotNullWhen(false)] out string? reason)
+    {
+        parsed = default;
+        reason = Check(text, fields, pool, ref parsed);
+        return reason is null;
+    }
+
+    /// <summary>The field rules, in column order; null when the record is valid (then <paramref name="parsed"/> is filled).</summary>
+    private string? Check(ReadOnlySpan<byte> text, ReadOnlySpan<Range> fields, TextPool? pool, ref ParsedTrade parsed)
+    {
         if (!TryPositiveLong(text[fields[0]], out var tradeId)) return Invalid(0, text[fields[0]], "is not a positive integer");
         var remoteTradeId = text[fields[1]];
         if (!IsIdentifier(remoteTradeId, allowEmpty: true)) return Invalid(1, remoteTradeId, "is not an identifier (letters, digits, '-', '_')");
@@ -136,7 +212,7 @@ public sealed class TradeValidator
         if (!TryTimestamp(text[fields[4]], out var deliveryStart)) return InvalidTimestamp(4, text[fields[4]]);
         if (!TryTimestamp(text[fields[5]], out var deliveryEnd)) return InvalidTimestamp(5, text[fields[5]]);
         if (deliveryEnd <= deliveryStart)
-            return TradeValidation.Invalid($"DeliveryEnd {Show(text[fields[5]])} is not after DeliveryStart {Show(text[fields[4]])}");
+            return $"DeliveryEnd {Show(text[fields[5]])} is not after DeliveryStart {Show(text[fields[4]])}";
         if (!TryTimestamp(text[fields[6]], out var executionTime)) return InvalidTimestamp(6, text[fields[6]]);
         if (!IsIdentifier(text[fields[7]], allowEmpty: false)) return Invalid(7, text[fields[7]], "is not a delivery area code (letters, digits, '-', '_')");
         if (!IsIdentifier(text[fields[8]], allowEmpty: false)) return Invalid(8, text[fields[8]], "is not a trade phase (for example CONT)");
@@ -155,25 +231,9 @@ public sealed class TradeValidator
         if (!Rules.VolumeUnits.Contains(unit)) return Invalid(14, text[fields[14]], $"is not a known volume unit ({string.Join(", ", Rules.VolumeUnits.Order())})");
         if (!TryPositiveLong(text[fields[15]], out var orderId)) return Invalid(15, text[fields[15]], "is not a positive integer");
 
-        return TradeValidation.Valid(new Trade
-        {
-            TradeId = tradeId,
-            RemoteTradeId = Text(remoteTradeId, pool, 1, intern: false),
-            Side = side,
-            Product = Text(text[fields[3]], pool, 3),
-            DeliveryStart = deliveryStart,
-            DeliveryEnd = deliveryEnd,
-            ExecutionTime = executionTime,
-            DeliveryArea = Text(text[fields[7]], pool, 7),
-            TradePhase = Text(text[fields[8]], pool, 8),
-            UserDefinedBlock = Text(text[fields[9]], pool, 9),
-            SelfTrade = Text(text[fields[10]], pool, 10),
-            Price = price,
-            Currency = currency,
-            Volume = volume,
-            VolumeUnit = unit,
-            OrderId = orderId,
-        });
+        parsed = new ParsedTrade(tradeId, side, Text(text[fields[3]], pool, 3), deliveryStart, deliveryEnd, executionTime,
+            Text(text[fields[7]], pool, 7), price, currency, volume, unit, orderId);
+        return null;
 
         bool IsIdentifier(ReadOnlySpan<byte> value, bool allowEmpty)
         {
@@ -185,10 +245,10 @@ public sealed class TradeValidator
         }
     }
 
-    private static TradeValidation Invalid(int column, ReadOnlySpan<byte> value, string problem) =>
-        TradeValidation.Invalid(value.Length == 0 ? $"{Columns[column]} is missing" : $"{Columns[column]} {Show(value)} {problem}");
+    private static string Invalid(int column, ReadOnlySpan<byte> value, string problem) =>
+        value.Length == 0 ? $"{Columns[column]} is missing" : $"{Columns[column]} {Show(value)} {problem}";
 
-    private static TradeValidation InvalidTimestamp(int column, ReadOnlySpan<byte> value) =>
+    private static string InvalidTimestamp(int column, ReadOnlySpan<byte> value) =>
         Invalid(column, value, "is not an ISO-8601 UTC timestamp (yyyy-MM-ddTHH:mm:ss[.fff]Z)");
 
     private static string Text(ReadOnlySpan<byte> value, TextPool? pool, int column, bool intern = true) =>
@@ -239,6 +299,18 @@ public sealed class TradeValidator
         var fraction = point < 0 ? [] : digits[(point + 1)..];
         if (integer.Length == 0 || (point >= 0 && fraction.Length == 0)) return false;
         if (integer.ContainsAnyExceptInRange((byte)'0', (byte)'9') || fraction.ContainsAnyExceptInRange((byte)'0', (byte)'9')) return false;
+        if (integer.Length + fraction.Length <= 18)
+        {
+            // up to 18 digits fit a long: the same value and scale decimal.TryParse gives, without its general parser
+            long mantissa = 0;
+            foreach (var b in integer) mantissa = mantissa * 10 + (b - '0');
+            foreach (var b in fraction) mantissa = mantissa * 10 + (b - '0');
+            if (mantissa != 0) // (zero keeps decimal.TryParse's handling of "-0")
+            {
+                result = new decimal((int)mantissa, (int)(mantissa >> 32), 0, digits.Length != value.Length, (byte)fraction.Length);
+                return true;
+            }
+        }
         return decimal.TryParse(value, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out result);
     }
 
@@ -317,6 +389,10 @@ public sealed class TradeValidator
         return (text, [.. fields]);
     }
 }
+
+/// <summary>The checked values of a record that the analytics need (text fields other than these stay unread).</summary>
+internal readonly record struct ParsedTrade(long TradeId, TradeSide Side, string Product, DateTime DeliveryStart, DateTime DeliveryEnd,
+    DateTime ExecutionTime, string DeliveryArea, decimal Price, string Currency, decimal Volume, string VolumeUnit, long OrderId);
 
 /// <summary>
 /// Reuses the string of a recurring field value (Product, DeliveryArea, Currency...) so millions of rows share a few

@@ -112,6 +112,36 @@ public sealed class DuckDbBindingTests : IDisposable
     }
 
     [Fact]
+    public void Inline_and_heap_strings_survive_chunk_reuse_and_compare_equal_in_sql()
+    {
+        // values up to 12 bytes are written into the slot directly, longer ones through DuckDB; a reused chunk must not
+        // leak bytes of a longer earlier value into a shorter later one
+        string[] values = ["", "A", "BUY", "123456789012", "1234567890123", "XBID_Quarter_Hour_Power", "é€"];
+        _connection.Execute("CREATE TABLE s (i INTEGER, v VARCHAR)");
+        using (var appender = _connection.CreateAppender("s"))
+        using (var chunk = appender.CreateChunk())
+        {
+            for (var round = 0; round < 2; round++)
+            {
+                var order = round == 0 ? values.Reverse().ToArray() : values;
+                for (var row = 0; row < order.Length; row++)
+                {
+                    chunk.GetValues<int>(0)[row] = round * 100 + row;
+                    chunk.SetString(1, row, order[row]);
+                }
+                chunk.RowCount = order.Length;
+                appender.AppendChunk(chunk);
+                chunk.Reset();
+            }
+            appender.Close();
+        }
+
+        Assert.Equal(values, _connection.QueryRows("SELECT v FROM s WHERE i >= 100 ORDER BY i").Select(r => (string)r[0]!));
+        Assert.Equal(values.Length, Convert.ToInt32(_connection.QueryScalar("SELECT count(*) FROM s a JOIN s b ON a.v = b.v AND a.i < 100 AND b.i >= 100")));
+        Assert.Equal(values.Select(v => (long)System.Text.Encoding.UTF8.GetByteCount(v)).Order(), _connection.QueryRows("SELECT strlen(v) FROM s WHERE i >= 100").Select(r => (long)r[0]!).Order());
+    }
+
+    [Fact]
     public void An_appender_for_a_missing_table_fails_with_its_name()
     {
         var error = Assert.Throws<DuckDbException>(() => _connection.CreateAppender("missing"));

@@ -69,6 +69,34 @@ public sealed class TradeExportTests : IDisposable
     }
 
     [Fact]
+    public void Each_trades_file_holds_every_leg_of_its_partition_in_execution_time_tradeid_and_side_order()
+    {
+        // arrival order shuffled: the files must not depend on it (DuckDB's one-COPY PARTITION_BY did not keep ORDER BY)
+        var shuffled = Generated.Trades.OrderBy(t => (t.TradeId * 7919) % 1009).ToList();
+        var target = Path.Combine(_directory, "export");
+
+        var manifest = new TradeLakeExporter(new FixedTime()).Export(target, shuffled, TradeAnalytics.Analyze(shuffled));
+
+        using var connection = DuckDb.DuckDbConnection.OpenInMemory();
+        connection.Execute("SET threads = 1");
+        foreach (var file in manifest.Files.Where(f => f.Path.StartsWith("trades/", StringComparison.Ordinal)))
+        {
+            var path = DuckDb.DuckDbConnection.Literal(Path.Combine(target, file.Path));
+            var columns = connection.QueryRows($"SELECT name FROM parquet_schema({path}) WHERE num_children IS NULL").Select(r => (string)r[0]!);
+            Assert.Equal(["tradeId", "remoteTradeId", "side", "product", "deliveryStart", "deliveryEnd", "executionTime", "deliveryArea", "tradePhase",
+                "userDefinedBlock", "selfTrade", "price", "currency", "volume", "volumeUnit", "orderId", "deliveryDate"], columns);
+            var rows = connection.QueryRows($"SELECT tradeId, side, deliveryArea, CAST(deliveryDate AS VARCHAR) FROM read_parquet({path})");
+            var (day, area) = (file.Path.Split('/')[1]["deliveryDate=".Length..], file.Path.Split('/')[2]["deliveryArea=".Length..]);
+            var expected = Generated.Trades
+                .Where(t => t.DeliveryArea == area && MarketTime.DeliveryDate(t.DeliveryStart).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) == day)
+                .OrderBy(t => t.ExecutionTime).ThenBy(t => t.TradeId).ThenBy(t => TradeFormat.Side(t.Side), StringComparer.Ordinal)
+                .Select(t => (t.TradeId, TradeFormat.Side(t.Side)));
+            Assert.Equal(expected, rows.Select(r => ((long)r[0]!, (string)r[1]!)));
+            Assert.All(rows, r => Assert.Equal((area, day), ((string)r[2]!, (string)r[3]!)));
+        }
+    }
+
+    [Fact]
     public void Analysis_json_uses_the_camel_case_fields_of_the_contract()
     {
         var analysis = TradeAnalytics.Analyze(Generated.Trades);

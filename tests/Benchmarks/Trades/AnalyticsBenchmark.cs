@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using DuckDb;
 using Trades;
 using Trades.Analytics;
 using Trades.Csv;
+using Trades.Export;
 using Trades.Generation;
 
 namespace Trades.Benchmarks;
@@ -12,7 +12,7 @@ namespace Trades.Benchmarks;
 /// <summary>
 /// trades-analytics [--rows N] [--runs R] [--rss]: aggregate + top 5 + anomalies over N generated trade rows
 /// (default 10M) with TradeAnalytics and with DuckDB running the equivalent SQL on the same rows in the same run;
-/// the Parquet export of those rows; with --rss, the peak RSS of `pipeline trades analyze` on a CSV of them.
+/// the lake export of those rows through <see cref="TradeLakeExporter"/>; with --rss, the peak RSS of `pipeline trades analyze` on a CSV of them.
 /// </summary>
 public static class AnalyticsBenchmark
 {
@@ -49,11 +49,13 @@ public static class AnalyticsBenchmark
         var columns = new Columns(rows);
         var clock = Stopwatch.StartNew();
         var options = new TradeGenerationOptions { FirstDay = new DateOnly(2023, 1, 1), Days = 10_000, Areas = TradeGenerator.Areas, Seed = 1, Anomalies = 0 };
+        // generated once and kept (about 2 GB for 10M rows): the exporter and the CSV writer take Trade objects
+        var generated = TradeGenerator.GenerateDays(options).SelectMany(d => d.Trades).Take((int)rows).ToList();
         using (var appender = connection.CreateAppender("raw"))
         using (var chunk = appender.CreateChunk())
         {
             var inChunk = 0;
-            foreach (var trade in TradeGenerator.GenerateDays(options).SelectMany(d => d.Trades).Take((int)rows))
+            foreach (var trade in generated)
             {
                 columns.Add(trade);
                 if (inChunk == DuckDbDataChunk.Capacity) { chunk.RowCount = inChunk; appender.AppendChunk(chunk); chunk.Reset(); inChunk = 0; }
@@ -91,23 +93,28 @@ public static class AnalyticsBenchmark
         var directory = Directory.CreateTempSubdirectory("trades-bench-").FullName;
         try
         {
-            var export = Measure(1, () => connection.Execute($"""
-                COPY (SELECT *, CAST(timezone('Europe/Paris', deliveryStart::TIMESTAMPTZ) AS DATE) AS deliveryDate FROM raw ORDER BY deliveryDate, deliveryArea, executionTime, tradeId, side)
-                TO {DuckDbConnection.Literal(Path.Combine(directory, "trades"))} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (deliveryDate, deliveryArea))
-                """));
-            Console.WriteLine($"Parquet export (zstd, partitioned by delivery day and area) of {columns.Count:N0} rows: {export:F2} s");
+            // the real lake export path: Trade objects -> TradeLakeExporter (partitioned zstd Parquet, analysis files, manifest)
+            ExportManifest? manifest = null;
+            var lake = Path.Combine(directory, "lake");
+            var export = Measure(runs, () => manifest = new TradeLakeExporter(TimeProvider.System).Export(lake, generated, result));
+            Console.WriteLine($"TradeLakeExporter.Export of {generated.Count:N0} rows: median {export:F2} s ({manifest!.Files.Count:N0} files, {manifest.Files.Where(f => f.Path.StartsWith("trades/", StringComparison.Ordinal)).Sum(f => f.Rows):N0} trade rows, {manifest.Files.Sum(f => f.Bytes) / 1e6:F0} MB)");
+            Directory.Delete(lake, recursive: true);
 
             if (args.Contains("--rss"))
             {
                 var csv = Path.Combine(directory, "trades.csv");
                 var pipeline = Path.Combine(AppContext.BaseDirectory, "../../../../../Cli/bin/Release/net10.0/pipeline");
                 clock.Restart();
-                TradeCsv.Write(csv, TradeGenerator.GenerateDays(options).SelectMany(d => d.Trades).Take((int)rows), "benchmark");
+                TradeCsv.Write(csv, generated, "benchmark");
+                generated.Clear();
+                generated.TrimExcess();
+                GC.Collect(); // the child's RSS is measured, but keep the machine's memory free for it
                 Console.WriteLine($"wrote {new FileInfo(csv).Length / 1e9:F2} GB CSV in {clock.Elapsed.TotalSeconds:F1} s");
                 clock.Restart();
                 using var process = Process.Start(new ProcessStartInfo(Path.GetFullPath(pipeline), ["trades", "analyze", "--input", csv, "--out", Path.Combine(directory, "out")]))!;
-                process.WaitForExit();
-                Console.WriteLine($"pipeline trades analyze: exit {process.ExitCode}, {clock.Elapsed.TotalSeconds:F1} s, peak RSS {PeakChildRssMb():N0} MB");
+                var peak = 0L;
+                while (!process.WaitForExit(20)) peak = Math.Max(peak, HighWaterMarkMb(process.Id));
+                Console.WriteLine($"pipeline trades analyze: exit {process.ExitCode}, {clock.Elapsed.TotalSeconds:F1} s, peak RSS {peak:N0} MB (VmHWM)");
             }
         }
         finally
@@ -139,21 +146,23 @@ public static class AnalyticsBenchmark
         return index >= 0 && index + 1 < args.Length ? long.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
     }
 
-    [StructLayout(LayoutKind.Sequential)]
-    private struct RUsage
+    /// <summary>
+    /// The child's own peak RSS (VmHWM), polled until it exits. Not getrusage(RUSAGE_CHILDREN): .NET starts children
+    /// with vfork, so the child's ru_maxrss starts at this (multi-GB) process's peak and measured us, not pipeline.
+    /// </summary>
+    private static long HighWaterMarkMb(int pid)
     {
-        public long UserSec, UserUsec, SystemSec, SystemUsec, MaxRss;
-        [MarshalAs(UnmanagedType.ByValArray, SizeConst = 13)] public long[] Rest;
-    }
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int getrusage(int who, ref RUsage usage);
-
-    /// <summary>ru_maxrss of waited-for children (RUSAGE_CHILDREN), in MB: the exact peak, not a sample.</summary>
-    private static long PeakChildRssMb()
-    {
-        var usage = new RUsage { Rest = new long[13] };
-        return getrusage(-1, ref usage) == 0 ? usage.MaxRss / 1024 : -1;
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                    return long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture) / 1024;
+        }
+        catch (IOException)
+        {
+            // exited between the check and the read
+        }
+        return 0;
     }
 
     /// <summary>The rows as plain arrays, the shape both engines start from.</summary>
