@@ -28,6 +28,7 @@ app.AddProject("web", "../Web/Web.csproj")
     .WithReference(lake)
     .WithReference(feeds)
     .WithReference(workers)
+    .WithConfiguration(app.Configuration, "Operators")
     .WithHttpEndpoint(port: 5080)
     .WaitFor(postgres);
 

@@ -1,10 +1,19 @@
+using System.Text.Json.Serialization;
+using Durable;
 using ServiceDefaults;
 using ServiceDefaults.Health;
 using ServiceDefaults.Kafka;
 using ServiceDefaults.Lake;
 using ServiceDefaults.Postgres;
+using Web.Api;
 using Web.Components;
+using Web.Pipeline;
 using Web.Resources;
+using Web.Security;
+using Web.Trades;
+using Web.Workflows;
+
+if (args is ["hash-password", ..]) return OperatorPasswords.RunCommandLine(Console.In, Console.Out, Console.Error);
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -12,15 +21,41 @@ builder.AddPostgres("postgres");
 builder.AddKafka("kafka");
 builder.AddLake("lake");
 builder.AddReferencedServiceHealthChecks();
+builder.AddOperatorSecurity();
 
-builder.Services.AddRazorComponents();
+builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.Services.AddOpenApi();
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+// X-Frame-Options comes from SecurityHeaders (DENY, with CSP frame-ancestors); antiforgery's SAMEORIGIN would duplicate it.
+builder.Services.AddAntiforgery(o => o.SuppressXFrameOptionsHeader = true);
+builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+builder.Services.AddDurableClient();
 builder.Services.AddSingleton<ResourceStatusReader>();
+builder.Services.AddSingleton<PipelineOverviewReader>();
+builder.Services.AddSingleton<TradeReports>();
+builder.Services.AddSingleton<TradeImport>();
+builder.Services.AddSingleton<WorkflowConsole>();
 
 var app = builder.Build();
-if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
+// Always the friendly page (and ProblemDetails under /api): no stack trace reaches a user, in Development either.
+app.UseExceptionHandler("/error", createScopeForErrors: true);
+app.UseSecurityHeaders();
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapDefaultEndpoints();
-app.MapResourceApi();
-app.MapRazorComponents<App>();
+app.MapOpenApi().RequireAuthorization(OperatorPolicy.ReadName);
+
+var api = app.MapGroup("/api").RequireAuthorization(OperatorPolicy.ReadName);
+api.MapResourceApi();
+api.MapPipelineApi();
+api.MapTradesApi();
+api.MapWorkflowsApi();
+
+app.MapAccountEndpoints();
+// Our CSP already says frame-ancestors 'none'; Blazor's own frame-ancestors header would be a second, weaker CSP.
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null).RequireAuthorization(OperatorPolicy.ReadName);
 app.Run();
+return 0;

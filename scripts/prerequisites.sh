@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 apt_packages=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_packages+=(postgresql)
 [ -e /usr/lib/x86_64-linux-gnu/librdkafka.so.1 ] || apt_packages+=(librdkafka1)
+command -v chromium >/dev/null || apt_packages+=(chromium)
 
 if [ ${#apt_packages[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else

@@ -45,6 +45,10 @@ public sealed class ResourceStatusReader(HealthCheckService health, NpgsqlDataSo
 
 public static class ResourceApi
 {
-    public static void MapResourceApi(this IEndpointRouteBuilder app) =>
-        app.MapGet("/api/resources", (ResourceStatusReader reader, CancellationToken ct) => reader.ReadAsync(ct));
+    public static RouteGroupBuilder MapResourceApi(this RouteGroupBuilder api)
+    {
+        api.MapGet("/resources", (ResourceStatusReader reader, CancellationToken ct) => reader.ReadAsync(ct))
+            .WithTags("Pipeline").WithSummary("Health of every resource and the last heartbeat");
+        return api;
+    }
 }

@@ -1,0 +1,41 @@
+using Durable;
+using Npgsql;
+
+namespace Web.Pipeline;
+
+public sealed record PipelineOverview(bool SchemaReady, long TradeLegs, long TradeLegsLastHour, DateTimeOffset? LastTradeIngestedAt, long Quarantined,
+    long Products, long Anomalies, long UnresolvedDataLoss, DateTimeOffset? LastExportAt, IReadOnlyList<WorkflowDescription> RecentRuns, long FailedRuns);
+
+/// <summary>The home page's pipeline status: how much arrived, what was rejected, what the workflows did.</summary>
+public sealed class PipelineOverviewReader(NpgsqlDataSource dataSource, DurableClient durable, TimeProvider time)
+{
+    const string CountsSql = """
+        SELECT (SELECT count(*) FROM pipeline.trades),
+               (SELECT count(*) FROM pipeline.trades WHERE ingested_at >= $1),
+               (SELECT max(ingested_at) FROM pipeline.trades),
+               (SELECT count(*) FROM pipeline.trade_quarantine),
+               (SELECT count(*) FROM pipeline.product_stats),
+               (SELECT count(*) FROM pipeline.price_anomalies),
+               (SELECT count(*) FROM pipeline.data_loss WHERE resolved_at IS NULL),
+               (SELECT max(exported_at) FROM pipeline.lake_exports)
+        """;
+
+    public async Task<PipelineOverview> ReadAsync(CancellationToken ct)
+    {
+        var runs = await durable.ListWorkflowsAsync(new WorkflowListFilter { PageSize = 8 }, ct);
+        var failed = await durable.CountWorkflowsAsync(new WorkflowListFilter { Status = WorkflowStatus.Failed }, ct);
+        try
+        {
+            await using var command = dataSource.CreateCommand(CountsSql);
+            command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow().AddHours(-1) });
+            await using var r = await command.ExecuteReaderAsync(ct);
+            await r.ReadAsync(ct);
+            return new PipelineOverview(true, r.GetInt64(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetFieldValue<DateTimeOffset>(2), r.GetInt64(3), r.GetInt64(4),
+                r.GetInt64(5), r.GetInt64(6), r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7), runs.Runs, failed);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return new PipelineOverview(false, 0, 0, null, 0, 0, 0, 0, null, runs.Runs, failed); // Workers have not created the schema yet
+        }
+    }
+}

@@ -1,0 +1,69 @@
+// Chart glue between Blazor (JS interop) and uPlot. One chart per container element; re-drawing replaces it.
+(function () {
+  const charts = new WeakMap();
+  const tzOf = zone => zone === "CET" ? "Europe/Paris" : "Etc/UTC";
+  const fmt = (v, digits) => v == null ? "" : v.toLocaleString("en-GB", { maximumFractionDigits: digits });
+
+  function mount(el, opts, data) {
+    const old = charts.get(el);
+    if (old) old.destroy();
+    el.replaceChildren();
+    const chart = new uPlot(opts, data, el);
+    charts.set(el, chart);
+    return chart;
+  }
+
+  const two = n => String(n).padStart(2, "0");
+  // 24-hour "dd.MM HH:mm" in the chosen zone (uPlot's defaults are 12-hour, locale-dependent).
+  const stamp = d => `${two(d.getDate())}.${two(d.getMonth() + 1)} ${two(d.getHours())}:${two(d.getMinutes())}`;
+
+  function width(el) { return Math.max(320, el.clientWidth || 800); }
+
+  window.pipelineCharts = {
+    // spec: { title, zone, x: [unix s], price: [], volume: [], anomalies: [] (price or null) }
+    priceAndVolume(el, spec) {
+      const tz = tzOf(spec.zone);
+      const opts = {
+        title: spec.title, width: width(el), height: 360,
+        tzDate: ts => uPlot.tzDate(new Date(ts * 1e3), tz),
+        scales: { x: { time: true }, price: { auto: true }, volume: { auto: true, range: (u, min, max) => [0, max * 3 || 1] } },
+        series: [
+          { label: `Execution time (${spec.zone})` },
+          { label: "Price (EUR/MWh)", scale: "price", stroke: "#1f5f99", width: 1, points: { show: true, size: 4 }, value: (u, v) => fmt(v, 2) },
+          { label: "Volume (MWh)", scale: "volume", stroke: "#8aa4bd", fill: "rgba(138,164,189,0.35)", paths: uPlot.paths.bars({ size: [0.6, 6] }), points: { show: false }, value: (u, v) => fmt(v, 1) },
+          { label: "Anomaly (EUR/MWh)", scale: "price", stroke: "#b3261e", width: 0, paths: () => null,
+            points: { show: true, size: 11, stroke: "#b3261e", fill: "rgba(179,38,30,0.3)", width: 2 }, value: (u, v) => fmt(v, 2) },
+        ],
+        axes: [
+          { label: `Execution time (${spec.zone})`, space: 70, values: (u, splits) => splits.map(s => stamp(uPlot.tzDate(new Date(s * 1e3), tz))) },
+          { scale: "price", label: "Price (EUR/MWh)" },
+          { scale: "volume", side: 1, label: "Volume (MWh)", grid: { show: false } },
+        ],
+      };
+      mount(el, opts, [spec.x, spec.price, spec.volume, spec.anomalies]);
+    },
+
+    // spec: { title, labels: [], values: [], unit }
+    bars(el, spec) {
+      const xs = spec.labels.map((_, i) => i + 1);
+      const opts = {
+        title: spec.title, width: width(el), height: 300,
+        scales: { x: { time: false, range: [0.4, xs.length + 0.6] }, y: { range: (u, min, max) => [0, max * 1.1 || 1] } },
+        series: [
+          { label: "Product", value: (u, v) => v == null ? "" : spec.labels[v - 1] },
+          { label: `Total volume (${spec.unit})`, stroke: "#1f5f99", fill: "rgba(31,95,153,0.7)", paths: uPlot.paths.bars({ size: [0.6, 80] }), points: { show: false }, value: (u, v) => fmt(v, 1) },
+        ],
+        axes: [
+          { label: "Rank", values: (u, splits) => splits.map(s => Number.isInteger(s) && s >= 1 && s <= xs.length ? `#${s}` : ""), splits: () => xs },
+          { label: `Total volume (${spec.unit})` },
+        ],
+      };
+      mount(el, opts, [xs, spec.values]);
+    },
+
+    dispose(el) {
+      const chart = charts.get(el);
+      if (chart) { chart.destroy(); charts.delete(el); }
+    },
+  };
+})();

@@ -1,0 +1,210 @@
+using Durable;
+using Microsoft.Playwright;
+
+namespace Web.Tests;
+
+/// <summary>The pages in Debian Chromium against the seeded database; also refreshes docs/screenshots/.</summary>
+[Collection(WebAppCollection.Name)]
+public sealed class BrowserTests(WebAppFixture app)
+{
+    static readonly string Screenshots = Path.Combine(TestSupport.ServiceProcess.RepositoryRoot, "docs", "screenshots");
+
+    static async Task<IPage> OpenAsync(IBrowserContext context, string path)
+    {
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(path);
+        await page.Locator(".page[data-ready=true]").WaitForAsync(); // the circuit is connected: events work
+        return page;
+    }
+
+    static async Task ScreenshotAsync(IPage page, string name)
+    {
+        Directory.CreateDirectory(Screenshots);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true });
+    }
+
+    static Task<bool> CanvasHasInkAsync(ILocator canvas) => canvas.EvaluateAsync<bool>("""
+        c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+               for (let i = 3; i < d.length; i += 4) if (d[i] !== 0) return true; return false; }
+        """);
+
+    [Fact]
+    public async Task The_trades_page_shows_the_seeded_statistics_filters_by_area_and_draws_the_top_chart()
+    {
+        await using var context = await app.NewContextAsync();
+        var page = await OpenAsync(context, "/trades");
+
+        var rows = page.Locator("table.data tbody tr");
+        Assert.Equal(4, await rows.CountAsync());
+        Assert.Equal("200.0", await rows.First.Locator("[data-total-volume]").InnerTextAsync()); // sorted by total volume, descending
+        var canvas = page.Locator("[data-chart=top] canvas").First;
+        await canvas.WaitForAsync();
+        Assert.True(await CanvasHasInkAsync(canvas));
+        Assert.Equal(4, await page.Locator("[data-top-rank]").CountAsync()); // all four products make the top 5
+        await ScreenshotAsync(page, "trades");
+
+        await page.GetByLabel("Area").SelectOptionAsync("DE");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Apply filters" }).ClickAsync();
+        await Assertions.Expect(rows).ToHaveCountAsync(1);
+        Assert.Equal("XBID_Quarter_Hour_Power", await rows.First.GetAttributeAsync("data-product"));
+        Assert.Equal("91.75", await rows.First.Locator("[data-vwap]").InnerTextAsync());
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Clear" }).ClickAsync();
+        await Assertions.Expect(rows).ToHaveCountAsync(4);
+        await page.Locator("th button.sort", new() { HasText = "Total volume" }).ClickAsync(); // toggles to ascending
+        await Assertions.Expect(rows.First.Locator("[data-total-volume]")).ToHaveTextAsync("10.0");
+    }
+
+    [Fact]
+    public async Task The_live_trades_page_shows_new_statistics_without_a_reload()
+    {
+        await using var context = await app.NewContextAsync();
+        var page = await OpenAsync(context, "/trades");
+        await page.GetByLabel("Live (refresh every 3 s)").CheckAsync();
+        await using (var insert = app.DataSource.CreateCommand("""
+            INSERT INTO pipeline.product_stats (product, delivery_start, delivery_end, delivery_area, delivery_date, trade_count, avg_price, vwap,
+                avg_volume, total_volume, min_price, max_price, stddev_price)
+            VALUES ('XBID_Half_Hour_Power', '2023-01-01 12:00+00', '2023-01-01 12:30+00', 'BE', '2023-01-01', 1, 30, 30, 5, 5, 30, 30, NULL)
+            ON CONFLICT DO NOTHING
+            """))
+            await insert.ExecuteNonQueryAsync();
+        try
+        {
+            await Assertions.Expect(page.Locator("tr[data-product=XBID_Half_Hour_Power]")).ToHaveCountAsync(1, new() { Timeout = 10_000 });
+        }
+        finally
+        {
+            await using var delete = app.DataSource.CreateCommand("DELETE FROM pipeline.product_stats WHERE product = 'XBID_Half_Hour_Power'");
+            await delete.ExecuteNonQueryAsync();
+        }
+    }
+
+    [Fact]
+    public async Task The_product_page_charts_price_and_volume_and_lists_the_anomaly()
+    {
+        await using var context = await app.NewContextAsync();
+        var page = await OpenAsync(context, "/trades/product?product=XBID_Hour_Power&area=FR&deliveryStart=2023-01-01T10:00:00Z&deliveryEnd=2023-01-01T11:00:00Z&tz=CET");
+
+        Assert.Equal("4", await page.Locator("[data-fact=tradeCount]").InnerTextAsync());
+        Assert.Equal("55.25 EUR/MWh", await page.Locator("[data-fact=vwap]").InnerTextAsync());
+        var canvas = page.Locator("[data-chart=price] canvas").First;
+        await canvas.WaitForAsync();
+        Assert.True(await CanvasHasInkAsync(canvas));
+        Assert.Contains("Price (EUR/MWh)", await page.Locator("[data-chart=price]").InnerTextAsync());
+        var anomaly = page.Locator($"tr[data-anomaly='{SeedData.AnomalousTradeId}'][data-method=robust-mad]");
+        Assert.Equal("61.38", await anomaly.Locator("[data-score]").InnerTextAsync());
+        Assert.Contains("2023-01-01 09:00:00 CET", await anomaly.InnerTextAsync()); // 08:00 UTC shown in market time
+        await ScreenshotAsync(page, "product");
+    }
+
+    [Fact]
+    public async Task The_anomaly_and_quarantine_pages_render_their_rows()
+    {
+        await using var context = await app.NewContextAsync();
+        var anomalies = await OpenAsync(context, "/trades/anomalies");
+        Assert.Equal(2, await anomalies.Locator("tr[data-anomaly]").CountAsync());
+        await anomalies.GetByLabel("Method").FillAsync("relative-to-mean");
+        await anomalies.GetByRole(AriaRole.Button, new() { Name = "Apply filters" }).ClickAsync();
+        await Assertions.Expect(anomalies.Locator("tr[data-anomaly]")).ToHaveCountAsync(1);
+        await ScreenshotAsync(anomalies, "anomalies");
+
+        var quarantine = await OpenAsync(context, "/trades/quarantine");
+        Assert.Equal("energy.trades.v1/0@17", await quarantine.Locator("tr", new() { HasText = "Price: 'abc' is not a number" }).Locator("td").Nth(2).InnerTextAsync());
+        await ScreenshotAsync(quarantine, "quarantine");
+    }
+
+    [Fact]
+    public async Task Without_signing_in_the_console_offers_no_actions()
+    {
+        await using var context = await app.NewContextAsync();
+        var page = await OpenAsync(context, "/workflows/console-terminate");
+
+        Assert.True(await page.Locator("[data-action=terminate]").IsDisabledAsync());
+        Assert.Contains("Sign in as an operator", await page.Locator(".actions").InnerTextAsync());
+    }
+
+    [Fact]
+    public async Task An_operator_signs_in_then_starts_cancels_terminates_and_retries_a_run_from_the_console()
+    {
+        await using var context = await app.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/account/login?returnUrl=%2Fworkflows");
+        await page.GetByLabel("Name").FillAsync(WebAppFixture.OperatorName);
+        await page.GetByLabel("Password").FillAsync(app.OperatorPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync("**/workflows");
+        await page.Locator(".page[data-ready=true]").WaitForAsync();
+        Assert.Contains("ops (operator)", await page.Locator("[data-user]").InnerTextAsync());
+
+        await page.Locator("details.start summary").ClickAsync();
+        await page.GetByLabel("Workflow type").FillAsync("ConsoleStarted");
+        await page.GetByLabel("Workflow ID").FillAsync("ui-started");
+        await page.GetByLabel("Task queue").FillAsync("seeded-queue");
+        await page.GetByLabel("Arguments (JSON array)").FillAsync("[{\"day\":\"2023-01-05\"}]");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Start", Exact = true }).ClickAsync();
+        await page.WaitForURLAsync("**/workflows/ui-started?**");
+        await Assertions.Expect(page.Locator("[data-run-status]")).ToHaveTextAsync("Running");
+        Assert.Contains("2023-01-05", await page.Locator("[data-input]").InnerTextAsync());
+
+        await page.Locator("[data-action=cancel]").ClickAsync();
+        await Assertions.Expect(page.Locator("li[data-event=CancelRequested]")).ToHaveCountAsync(1); // no worker serves the queue: the request waits in history
+        await page.Locator("[data-action=terminate]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-run-status]")).ToHaveTextAsync("Terminated");
+        await Assertions.Expect(page.Locator("li[data-event=WorkflowTerminated]")).ToHaveCountAsync(1);
+        Assert.Equal(["WorkflowStarted", "CancelRequested", "WorkflowTerminated"], await page.Locator(".timeline li").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.event)"));
+        await ScreenshotAsync(page, "workflow-run");
+
+        await page.Locator("[data-action=retry]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-action-result]")).ToContainTextAsync("Retried");
+        await Assertions.Expect(page.Locator("[data-run-status]")).ToHaveTextAsync("Running");
+        var runs = await app.Durable.ListWorkflowsAsync(new WorkflowListFilter { IdPrefix = "ui-started" });
+        Assert.Equal([WorkflowStatus.Running, WorkflowStatus.Terminated], runs.Runs.Select(r => r.Status));
+
+        var list = await OpenAsync(context, "/workflows");
+        Assert.Equal(2, await list.Locator("tr[data-workflow-id=ui-started]").CountAsync());
+        await ScreenshotAsync(list, "workflows");
+    }
+
+    [Fact]
+    public async Task An_operator_imports_a_csv_from_the_browser_and_sees_the_counts()
+    {
+        await using var context = await app.NewContextAsync();
+        var login = await context.NewPageAsync();
+        await login.GotoAsync("/account/login?returnUrl=%2Ftrades%2Fimport");
+        await login.GetByLabel("Name").FillAsync(WebAppFixture.OperatorName);
+        await login.GetByLabel("Password").FillAsync(app.OperatorPassword);
+        await login.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await login.WaitForURLAsync("**/trades/import");
+        await login.Locator(".page[data-ready=true]").WaitForAsync();
+        var csv = string.Join("\n",
+            "TradeId,RemoteTradeId,Side,Product,DeliveryStart,DeliveryEnd,ExecutionTime,DeliveryArea,TradePhase,UserDefinedBlock,SelfTrade,Price,Currency,Volume,VolumeUnit,OrderID",
+            "7200001,1,SELL,XBID_Hour_Power,2023-03-02T10:00:00Z,2023-03-02T11:00:00Z,2023-03-01T16:00:00Z,AT,CONT,N,U,40,EUR,2,MWH,1",
+            "7200002,2,SELL,XBID_Hour_Power,2023-03-02T11:00:00Z,2023-03-02T10:00:00Z,2023-03-01T16:00:00Z,AT,CONT,N,U,40,EUR,2,MWH,2",
+            "");
+
+        await login.Locator("input[type=file]").SetInputFilesAsync(new FilePayload { Name = "browser.csv", MimeType = "text/csv", Buffer = System.Text.Encoding.UTF8.GetBytes(csv) });
+
+        await Assertions.Expect(login.Locator("[data-count=received]")).ToHaveTextAsync("2");
+        Assert.Equal("1", await login.Locator("[data-count=inserted]").InnerTextAsync());
+        Assert.Equal("1", await login.Locator("[data-count=quarantined]").InnerTextAsync());
+        await using var count = app.DataSource.CreateCommand("SELECT count(*) FROM pipeline.trades WHERE trade_id IN (7200001, 7200002)");
+        Assert.Equal(1L, await count.ExecuteScalarAsync());
+        await ScreenshotAsync(login, "import");
+    }
+
+    [Fact]
+    public async Task The_home_page_shows_pipeline_status_and_the_schedules_page_renders()
+    {
+        await using var context = await app.NewContextAsync();
+        var home = await context.NewPageAsync();
+        await home.GotoAsync("/");
+        await using var count = app.DataSource.CreateCommand("SELECT count(*) FROM pipeline.trade_quarantine");
+        Assert.Equal(((long)(await count.ExecuteScalarAsync())!).ToString(System.Globalization.CultureInfo.InvariantCulture), await home.Locator("[data-stat=quarantined]").InnerTextAsync());
+        Assert.Equal("2", await home.Locator("[data-stat=anomalies]").InnerTextAsync());
+        await ScreenshotAsync(home, "home");
+
+        var schedules = await OpenAsync(context, "/schedules");
+        Assert.Contains("Schedules", await schedules.Locator("h1").InnerTextAsync());
+        await ScreenshotAsync(schedules, "schedules");
+    }
+}

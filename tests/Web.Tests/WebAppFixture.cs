@@ -1,0 +1,115 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Durable;
+using Microsoft.Playwright;
+using Npgsql;
+using TestSupport;
+using Web.Security;
+using Workers.Storage;
+
+namespace Web.Tests;
+
+/// <summary>
+/// One Web process per collection, against real PostgreSQL (the pipeline schema from Workers' migrations, seeded
+/// rows), the local Kafka broker and S3, with two configured accounts whose hashes are generated here: an operator
+/// and a viewer. The browser is started on first use and shared.
+/// </summary>
+public sealed class WebAppFixture : IAsyncLifetime
+{
+    public const string OperatorName = "ops";
+    public const string ViewerName = "watcher";
+    public string OperatorPassword { get; } = "op-" + Guid.NewGuid().ToString("N");
+    public string ViewerPassword { get; } = "view-" + Guid.NewGuid().ToString("N");
+
+    readonly PostgresFixture _postgres = new();
+    readonly KafkaFixture _kafka = new();
+    readonly S3Fixture _s3 = new();
+    ServiceProcess? _web;
+    IPlaywright? _playwright;
+    IBrowser? _browser;
+    readonly SemaphoreSlim _browserLock = new(1, 1);
+
+    public string Database { get; private set; } = "";
+    public NpgsqlDataSource DataSource { get; private set; } = null!;
+    public DurableClient Durable { get; private set; } = null!;
+    public Uri Url => _web!.Url;
+    public HttpClient Http { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        await Task.WhenAll(_postgres.InitializeAsync(), _s3.InitializeAsync());
+        Database = await _postgres.CreateDatabaseAsync("web");
+        DataSource = NpgsqlDataSource.Create(Database);
+        await PipelineSchema.ApplyAsync(DataSource, CancellationToken.None);
+        await SeedData.InsertAsync(DataSource);
+        Durable = new DurableClient(DataSource);
+        await SeedData.StartRunsAsync(Durable);
+        _web = await StartWebAsync();
+        Http = new HttpClient { BaseAddress = _web.Url, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    /// <summary>Starts a Web process on this fixture's servers and database (the shared one, or another with different settings).</summary>
+    public Task<ServiceProcess> StartWebAsync(IReadOnlyDictionary<string, string>? overrides = null)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__postgres"] = Database,
+            ["ConnectionStrings__kafka"] = _kafka.BootstrapServers,
+            ["ConnectionStrings__lake"] = _s3.ConnectionString,
+            // Fewer PBKDF2 iterations than production's default keep sign-in fast in tests; the format is the same.
+            [$"Operators__{OperatorName}__PasswordHash"] = OperatorPasswords.Hash(OperatorPassword, 20_000),
+            [$"Operators__{ViewerName}__PasswordHash"] = OperatorPasswords.Hash(ViewerPassword, 20_000),
+            [$"Operators__{ViewerName}__Role"] = "viewer",
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string>()) environment[key] = value;
+        return ServiceProcess.StartAsync("Web", environment);
+    }
+
+    public string WebOutput => _web?.Output ?? "";
+
+    public static AuthenticationHeaderValue Basic(string name, string password) =>
+        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{name}:{password}")));
+
+    public AuthenticationHeaderValue OperatorAuth => Basic(OperatorName, OperatorPassword);
+    public AuthenticationHeaderValue ViewerAuth => Basic(ViewerName, ViewerPassword);
+
+    /// <summary>A fresh browser context (own cookies) on the shared Debian Chromium.</summary>
+    public async Task<IBrowserContext> NewContextAsync()
+    {
+        await _browserLock.WaitAsync();
+        try
+        {
+            if (_browser is null)
+            {
+                _playwright = await Playwright.CreateAsync();
+                _browser = await _playwright.Chromium.LaunchAsync(new()
+                {
+                    ExecutablePath = "/usr/bin/chromium",
+                    Headless = true,
+                    Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+                });
+            }
+        }
+        finally { _browserLock.Release(); }
+        var context = await _browser.NewContextAsync(new() { BaseURL = Url.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
+        context.SetDefaultTimeout(15_000);
+        return context;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null) await _browser.DisposeAsync();
+        _playwright?.Dispose();
+        Http?.Dispose();
+        if (_web is not null) await _web.DisposeAsync();
+        if (DataSource is not null) await DataSource.DisposeAsync();
+        _kafka.Dispose();
+        await Task.WhenAll(_postgres.DisposeAsync(), _s3.DisposeAsync());
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class WebAppCollection : ICollectionFixture<WebAppFixture>
+{
+    public const string Name = "web app";
+}
