@@ -157,9 +157,19 @@ internal sealed class RunTransaction : IAsyncDisposable
         if (inserted == 0) return null;
         var row = new RunRow
         {
-            RunId = run.RunId, WorkflowId = run.WorkflowId, WorkflowType = run.WorkflowType, TaskQueue = run.TaskQueue, Status = WorkflowStatus.Running,
-            NextSeq = 1, Input = run.Input, StartedAt = now, ParentRunId = run.ParentRunId, ParentWorkflowId = run.ParentWorkflowId,
-            ParentCommandIndex = run.ParentCommandIndex, ScheduleId = run.ScheduleId, TraceParent = run.TraceParent,
+            RunId = run.RunId,
+            WorkflowId = run.WorkflowId,
+            WorkflowType = run.WorkflowType,
+            TaskQueue = run.TaskQueue,
+            Status = WorkflowStatus.Running,
+            NextSeq = 1,
+            Input = run.Input,
+            StartedAt = now,
+            ParentRunId = run.ParentRunId,
+            ParentWorkflowId = run.ParentWorkflowId,
+            ParentCommandIndex = run.ParentCommandIndex,
+            ScheduleId = run.ScheduleId,
+            TraceParent = run.TraceParent,
         };
         var history = run.History?.Select(e => (e.Type, e.Attributes)).ToList()
             ?? [(EventTypes.WorkflowStarted, new EventAttributes { Name = run.WorkflowType, Payload = run.Input, TaskQueue = run.TaskQueue, WorkflowId = run.WorkflowId })];
@@ -197,7 +207,9 @@ internal sealed class RunTransaction : IAsyncDisposable
                 ? (EventTypes.ChildWorkflowCompleted, new EventAttributes { CommandIndex = run.ParentCommandIndex, WorkflowId = run.WorkflowId, RunId = run.RunId, Payload = attributes.Payload })
                 : (EventTypes.ChildWorkflowFailed, new EventAttributes
                 {
-                    CommandIndex = run.ParentCommandIndex, WorkflowId = run.WorkflowId, RunId = run.RunId,
+                    CommandIndex = run.ParentCommandIndex,
+                    WorkflowId = run.WorkflowId,
+                    RunId = run.RunId,
                     Failure = attributes.Failure ?? new FailureInfo(status.ToString(), attributes.Reason ?? $"child workflow {status.ToString().ToLowerInvariant()}"),
                 });
             Append(parent, [resolution], now);
@@ -219,12 +231,17 @@ internal sealed class RunTransaction : IAsyncDisposable
 
     public void Notify(string payload) => _notifications.Add(payload);
 
+    /// <summary>
+    /// Sends the queued statements, the notifications and COMMIT in one round trip. Npgsql follows the transaction state
+    /// the server reports, so <see cref="Transaction"/> knows it is committed; if any statement fails the server skips the
+    /// rest of the batch, COMMIT included, and disposing rolls back.
+    /// </summary>
     public async Task CommitAsync(CancellationToken ct)
     {
         if (_notifications.Count > 0)
             Queue("SELECT pg_notify($1, n) FROM unnest($2::text[]) AS n", static _ => { }, Channel, _notifications.ToArray());
+        Queue("COMMIT");
         await FlushAsync(ct);
-        await Transaction.CommitAsync(ct);
     }
 
     public async ValueTask DisposeAsync()

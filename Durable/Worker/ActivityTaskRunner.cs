@@ -32,7 +32,7 @@ internal sealed class ActivityTaskRunner(WorkerContext context)
         }
     }
 
-    sealed record Claimed(long Id, Guid RunId, int CommandIndex, string WorkflowId, string WorkflowType, string ActivityType, JsonElement Input,
+    internal sealed record Claimed(long Id, Guid RunId, int CommandIndex, string WorkflowId, string WorkflowType, string ActivityType, JsonElement Input,
         ActivityOptionsRecord Options, string? TraceParent, int Attempt, DateTimeOffset ScheduledAt, JsonElement? HeartbeatDetails);
 
     const string ClaimSql = """
@@ -72,13 +72,33 @@ internal sealed class ActivityTaskRunner(WorkerContext context)
         {
             if (taken > claimed.Count) _slots.Release(taken - claimed.Count);
         }
-        foreach (var task in claimed)
-        {
-            var running = Task.Run(() => RunAsync(task, ct), CancellationToken.None);
-            lock (_running) _running.Add(running);
-            _ = running.ContinueWith(t => { lock (_running) _running.Remove(t); }, TaskScheduler.Default);
-        }
+        foreach (var task in claimed) Start(() => RunAsync(task, ct));
         return claimed.Count == 0 ? context.Options.PollInterval : TimeSpan.Zero;
+    }
+
+    void Start(Func<Task> run)
+    {
+        var running = Task.Run(run, CancellationToken.None);
+        lock (_running) _running.Add(running);
+        _ = running.ContinueWith(t => { lock (_running) _running.Remove(t); }, TaskScheduler.Default);
+    }
+
+    /// <summary>Takes a slot for an activity a workflow task is about to insert leased to this worker; false if it cannot run it now.</summary>
+    public bool TryReserveSlot(string taskQueue, string activityType) =>
+        taskQueue == context.Queue && context.Options.Activities.ContainsKey(activityType) && !context.Stopping.IsCancellationRequested && _slots.Wait(0);
+
+    public void ReleaseSlot() => _slots.Release();
+
+    /// <summary>Runs an activity that a committed workflow task inserted leased to this worker (eager dispatch), in a reserved slot.</summary>
+    public void RunEager(Claimed task)
+    {
+        DurableTelemetry.ScheduleToStart.Record((context.Now - task.ScheduledAt).TotalMilliseconds, new KeyValuePair<string, object?>("kind", "activity"));
+        Start(async () =>
+        {
+            if (context.Options.CompletionHook is { } hook)
+                await hook("EagerDispatch", new ActivityInfo(task.Id, task.ActivityType, task.Attempt, task.WorkflowId, task.RunId, task.WorkflowType, context.Queue, task.ScheduledAt));
+            await RunAsync(task, context.Stopping);
+        });
     }
 
     public async Task DrainAsync()
@@ -173,8 +193,7 @@ internal sealed class ActivityTaskRunner(WorkerContext context)
             DurableTelemetry.ActivityDuration.Record((context.Now - start).TotalMilliseconds, tags);
             await activity.ReleaseTransactionAsync();
             lock (_inFlight) _inFlight.Remove(task.Id);
-            _slots.Release();
-            context.ActivityWake.Set();
+            _slots.Release(); // the poll loop waits on the slots; a freed slot is no new work, so no wake-up
         }
     }
 

@@ -18,8 +18,12 @@ public sealed class DurableWorker : BackgroundService
     {
         _context = new WorkerContext
         {
-            DataSource = dataSource, Options = options, Health = health, Services = services,
-            Serializer = new DurableSerializer(options.SerializerOptions), LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance,
+            DataSource = dataSource,
+            Options = options,
+            Health = health,
+            Services = services,
+            Serializer = new DurableSerializer(options.SerializerOptions),
+            LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance,
         };
     }
 
@@ -32,6 +36,7 @@ public sealed class DurableWorker : BackgroundService
         var activities = new ActivityTaskRunner(_context);
         var workflows = new WorkflowTaskRunner(_context);
         activities.Workflows = workflows;
+        workflows.Activities = activities;
         var loops = new List<Task>
         {
             ListenAsync(stoppingToken),
@@ -46,8 +51,8 @@ public sealed class DurableWorker : BackgroundService
             loops.Add(Loop("schedules", new ScheduleRunner(_context).PollAsync, _context.ScheduleWake, stoppingToken));
         }
         await Task.WhenAll(loops);
+        await workflows.DrainAsync(); // first: a workflow task may still start an activity it leased eagerly
         await activities.DrainAsync();
-        await workflows.DrainAsync();
     }
 
     /// <summary>Runs one loop: the iteration returns how long to idle (zero: more work is waiting); failures back off.</summary>

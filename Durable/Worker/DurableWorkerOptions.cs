@@ -26,7 +26,10 @@ public sealed class DurableWorkerOptions
 
     internal Dictionary<string, WorkflowDefinition> Workflows { get; } = [];
     internal Dictionary<string, ActivityDefinition> Activities { get; } = [];
-    /// <summary>Test hook: called at "BeforeCommit" and "AfterCommit" of an activity completion.</summary>
+    /// <summary>
+    /// Test hook: called at "BeforeCommit" and "AfterCommit" of an activity completion, and at "EagerDispatch" when an
+    /// activity that a committed workflow task leased to this worker is about to start.
+    /// </summary>
     internal Func<string, ActivityInfo, Task>? CompletionHook { get; set; }
 
     public void AddWorkflow(Type workflowType)

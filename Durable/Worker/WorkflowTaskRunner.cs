@@ -18,6 +18,15 @@ internal sealed class WorkflowTaskRunner(WorkerContext context)
     /// <summary>An instance that has seen history through <see cref="SeenThrough"/> and itself wrote events OwnFrom..OwnTo.</summary>
     sealed record CachedRun(WorkflowExecution Execution, RunRow Run, long SeenThrough, long OwnFrom, long OwnTo);
 
+    /// <summary>What a task left to do after its commit: poll again (it re-queued itself) or start activities leased to us.</summary>
+    sealed record Outcome(bool Requeued, List<ActivityTaskRunner.Claimed> Eager)
+    {
+        public static readonly Outcome None = new(false, []);
+    }
+
+    /// <summary>Set by the worker: eager activity dispatch hands activities scheduled here to it.</summary>
+    internal ActivityTaskRunner? Activities { get; set; }
+
     const string ClaimSql = """
         WITH next AS (
             SELECT run_id, lease_owner AS previous_owner, visible_at FROM durable.workflow_tasks
@@ -86,13 +95,14 @@ internal sealed class WorkflowTaskRunner(WorkerContext context)
 
     async Task RunTaskAsync(Guid runId, int version, HistoryEvent? delivered, CancellationToken ct)
     {
+        var outcome = Outcome.None;
         try
         {
             for (var attempt = 1; ; attempt++)
             {
                 try
                 {
-                    await ProcessAsync(runId, version, attempt == 1 ? delivered : null, ct);
+                    outcome = await ProcessAsync(runId, version, attempt == 1 ? delivered : null, ct);
                     return;
                 }
                 catch (Exception e) when (attempt < 5 && e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
@@ -111,11 +121,15 @@ internal sealed class WorkflowTaskRunner(WorkerContext context)
         {
             lock (_inFlight) _inFlight.Remove(runId);
             _slots.Release();
-            context.WorkflowWake.Set();
+            // Only a re-queued task is new work nobody was told about; a freed slot alone needs no poll (the poll loop
+            // waits on the slots, and every other enqueue notifies).
+            if (outcome.Requeued) context.WorkflowWake.Set();
+            // Started last, so that their completions find this run cached and not in flight.
+            foreach (var activity in outcome.Eager) Activities!.RunEager(activity);
         }
     }
 
-    async Task ProcessAsync(Guid runId, int version, HistoryEvent? delivered, CancellationToken ct)
+    async Task<Outcome> ProcessAsync(Guid runId, int version, HistoryEvent? delivered, CancellationToken ct)
     {
         CachedRun? cached;
         lock (_cache) _cache.Remove(runId, out cached);
@@ -125,7 +139,7 @@ internal sealed class WorkflowTaskRunner(WorkerContext context)
             (run, events) = (cached.Run, [delivered]); // nothing happened in between: the delivered event is all that is new
         else if (await HistoryLoader.LoadAsync(context.DataSource, runId, ct, cached?.SeenThrough ?? 0) is { } l)
             (run, events) = l;
-        else return;
+        else return Outcome.None;
         var fresh = cached is null ? events : events.Where(e => e.Seq < cached.OwnFrom || e.Seq > cached.OwnTo).ToList();
         if (cached is not null && fresh.Any(e => e.Type == EventTypes.WorkflowTaskCompleted || EventTypes.IsCommand(e.Type)))
         {
@@ -147,7 +161,7 @@ internal sealed class WorkflowTaskRunner(WorkerContext context)
                 // Not ours to run (a worker without this workflow polls the queue): put it back for someone else.
                 await ReleaseAsync(runId, now + context.Options.PollInterval, ct);
                 context.Logger.LogWarning("Workflow type {Type} is not registered on worker {Worker}", run.WorkflowType, context.WorkerId);
-                return;
+                return Outcome.None;
             }
             try
             {
@@ -174,11 +188,12 @@ internal sealed class WorkflowTaskRunner(WorkerContext context)
         var deleted = tx.Queue(DeleteTaskSql, runId, context.WorkerId, version);
         var requeued = tx.Queue(RequeueTaskSql, runId, context.WorkerId, now);
         await tx.FlushAsync(ct);
-        if (deleted.RowsAffected + requeued.RowsAffected == 0) return; // lease lost: another worker owns this task now
+        if (deleted.RowsAffected + requeued.RowsAffected == 0) return Outcome.None; // lease lost: another worker owns this task now
+        var requeue = requeued.RowsAffected > 0;
         if (locked is not { Status: WorkflowStatus.Running })
         {
             await tx.CommitAsync(ct);
-            return;
+            return Outcome.None;
         }
         if (nonDeterminism is not null || crash is not null)
         {
@@ -189,16 +204,38 @@ internal sealed class WorkflowTaskRunner(WorkerContext context)
                 nonDeterminism is null ? EventTypes.WorkflowFailed : EventTypes.WorkflowNonDeterministic,
                 new EventAttributes { Failure = FailureInfo.From(error) with { StackTrace = null } }, now, ct);
             await tx.CommitAsync(ct);
-            return;
+            return Outcome.None;
         }
-        var (markerSeq, ownCount) = await ApplyCommandsAsync(tx, locked, seenThrough, commands, now, ct);
-        await tx.CommitAsync(ct);
-        if (locked.Status == WorkflowStatus.Running && execution is not null && context.Options.MaxCachedWorkflows > 0)
-            lock (_cache)
-            {
-                if (_cache.Count >= context.Options.MaxCachedWorkflows) _cache.Remove(_cache.Keys.First());
-                _cache[runId] = new CachedRun(execution, run, seenThrough, markerSeq, markerSeq + ownCount - 1);
-            }
+        var eager = new List<EagerActivity>();
+        var committed = false;
+        try
+        {
+            var (markerSeq, ownCount) = await ApplyCommandsAsync(tx, locked, seenThrough, commands, now, ct, eager);
+            await tx.CommitAsync(ct);
+            committed = true;
+            if (locked.Status == WorkflowStatus.Running && execution is not null && context.Options.MaxCachedWorkflows > 0)
+                lock (_cache)
+                {
+                    if (_cache.Count >= context.Options.MaxCachedWorkflows) _cache.Remove(_cache.Keys.First());
+                    _cache[runId] = new CachedRun(execution, run, seenThrough, markerSeq, markerSeq + ownCount - 1);
+                }
+            return new Outcome(requeue, eager.Select(e => e.ToClaimed(run, now)).ToList());
+        }
+        finally
+        {
+            // Not committed (or unknown): give the slots back. Rows that did commit are leased to us and taken over
+            // by any worker when the lease expires, as an abandoned claim would be.
+            if (!committed) foreach (var _ in eager) Activities!.ReleaseSlot();
+        }
+    }
+
+    /// <summary>An activity inserted already leased to this worker; its ID is read when the transaction is flushed.</summary>
+    internal sealed class EagerActivity(EventAttributes attributes)
+    {
+        public long Id { get; set; }
+
+        public ActivityTaskRunner.Claimed ToClaimed(RunRow run, DateTimeOffset scheduledAt) => new(Id, run.RunId, attributes.CommandIndex!.Value, run.WorkflowId,
+            run.WorkflowType, attributes.Name!, attributes.Payload!.Value, attributes.Options!, run.TraceParent, Attempt: 1, scheduledAt, HeartbeatDetails: null);
     }
 
     // A task is deleted, or re-queued when events arrived while it ran (its version moved on); neither matches if we lost it.
@@ -216,18 +253,35 @@ internal sealed class WorkflowTaskRunner(WorkerContext context)
         INSERT INTO durable.activity_tasks (run_id, command_index, workflow_id, workflow_type, task_queue, activity_type, input, options, trace_parent, scheduled_at, visible_at)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
         """;
-    const string CancelUnclaimedActivitySql = "DELETE FROM durable.activity_tasks WHERE run_id = $1 AND command_index = $2 AND lease_owner IS NULL";
-    const string FlagActivityCancelSql = "UPDATE durable.activity_tasks SET cancel_requested = true WHERE run_id = $1 AND command_index = $2";
+    // Eager dispatch: the task starts life claimed by us (attempt 1, visible again at lease expiry), exactly as a claim leaves it.
+    const string InsertLeasedActivitySql = """
+        INSERT INTO durable.activity_tasks (run_id, command_index, workflow_id, workflow_type, task_queue, activity_type, input, options, trace_parent, scheduled_at,
+                                            visible_at, lease_owner, lease_expires_at, attempt)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, $11, $12, 1)
+        RETURNING id
+        """;
+    // An unclaimed task is deleted; a claimed one (the delete left it) is flagged for the lease keeper to cancel.
+    const string CancelActivitySql = """
+        DELETE FROM durable.activity_tasks WHERE run_id = $1 AND command_index = $2 AND lease_owner IS NULL;
+        UPDATE durable.activity_tasks SET cancel_requested = true WHERE run_id = $1 AND command_index = $2
+        """;
     const string InsertTimerSql = "INSERT INTO durable.timers (run_id, command_index, fire_at) VALUES ($1, $2, $3)";
     const string DeleteTimerSql = "DELETE FROM durable.timers WHERE run_id = $1 AND command_index = $2";
 
     static readonly HashSet<string> Closing = [EventTypes.WorkflowCompleted, EventTypes.WorkflowFailed, EventTypes.WorkflowCanceled, EventTypes.WorkflowContinuedAsNew];
 
-    internal async Task<(long MarkerSeq, int Count)> ApplyCommandsAsync(RunTransaction tx, RunRow run, long seenThrough, List<WorkflowCommand> commands, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// Writes the commands of a task (queued: they travel with the commit). With <paramref name="eager"/>, activities for
+    /// our own queue are inserted leased to this worker while it has free activity slots (Temporal's eager activity
+    /// dispatch): no notification, no poll, no claim; the caller starts them after the commit.
+    /// </summary>
+    internal async Task<(long MarkerSeq, int Count)> ApplyCommandsAsync(RunTransaction tx, RunRow run, long seenThrough, List<WorkflowCommand> commands, DateTimeOffset now,
+        CancellationToken ct, List<EagerActivity>? eager = null)
     {
         // Child run IDs are chosen here so that the started event can name them.
         commands = commands.Select(c => c.Type == EventTypes.ChildWorkflowStarted ? c with { Attributes = c.Attributes with { RunId = Guid.CreateVersion7() } } : c).ToList();
         var closing = commands.FirstOrDefault(c => Closing.Contains(c.Type));
+        if (closing is not null) eager = null; // closing drops the run's activity tasks: none may start
         var open = commands.Where(c => c != closing).ToList();
         var toAppend = new List<(string, EventAttributes)> { (EventTypes.WorkflowTaskCompleted, new EventAttributes { SeenThrough = seenThrough, Identity = context.WorkerId }) };
         toAppend.AddRange(open.Select(c => (c.Type, c.Attributes)));
@@ -239,32 +293,41 @@ internal sealed class WorkflowTaskRunner(WorkerContext context)
             var a = command.Attributes;
             switch (command.Type)
             {
+                case EventTypes.ActivityScheduled when eager is not null && Activities?.TryReserveSlot(a.TaskQueue!, a.Name!) == true:
+                    var leased = new EagerActivity(a);
+                    eager.Add(leased);
+                    tx.Queue(InsertLeasedActivitySql, r => leased.Id = r.GetInt64(0), run.RunId, a.CommandIndex, run.WorkflowId, run.WorkflowType, a.TaskQueue, a.Name,
+                        RunTransaction.Json(a.Payload), RunTransaction.Json(a.Options), run.TraceParent, now, context.WorkerId, context.LeaseExpiry);
+                    break;
                 case EventTypes.ActivityScheduled:
-                    await tx.ExecuteAsync(InsertActivitySql, ct, run.RunId, a.CommandIndex, run.WorkflowId, run.WorkflowType, a.TaskQueue, a.Name,
+                    tx.Queue(InsertActivitySql, run.RunId, a.CommandIndex, run.WorkflowId, run.WorkflowType, a.TaskQueue, a.Name,
                         RunTransaction.Json(a.Payload), RunTransaction.Json(a.Options), run.TraceParent, now);
                     tx.Notify($"a:{a.TaskQueue}");
                     break;
                 case EventTypes.ActivityCancelRequested:
-                    if (await tx.ExecuteAsync(CancelUnclaimedActivitySql, ct, run.RunId, a.CommandIndex) == 0)
-                        await tx.ExecuteAsync(FlagActivityCancelSql, ct, run.RunId, a.CommandIndex);
+                    tx.Queue(CancelActivitySql, run.RunId, a.CommandIndex);
                     break;
                 case EventTypes.TimerStarted:
-                    await tx.ExecuteAsync(InsertTimerSql, ct, run.RunId, a.CommandIndex, a.FireAt);
+                    tx.Queue(InsertTimerSql, run.RunId, a.CommandIndex, a.FireAt);
                     tx.Notify("t");
                     break;
                 case EventTypes.TimerCanceled:
-                    await tx.ExecuteAsync(DeleteTimerSql, ct, run.RunId, a.CommandIndex);
+                    tx.Queue(DeleteTimerSql, run.RunId, a.CommandIndex);
                     break;
                 case EventTypes.ChildWorkflowStarted:
                     var child = await tx.CreateRunAsync(new NewRun(a.WorkflowId!, a.Name!, a.TaskQueue!, a.Payload!.Value)
                     {
-                        RunId = a.RunId!.Value, ParentRunId = run.RunId, ParentWorkflowId = run.WorkflowId, ParentCommandIndex = a.CommandIndex,
+                        RunId = a.RunId!.Value,
+                        ParentRunId = run.RunId,
+                        ParentWorkflowId = run.WorkflowId,
+                        ParentCommandIndex = a.CommandIndex,
                         TraceParent = DurableTelemetry.StartRunSpan(a.Name!, a.WorkflowId!, a.RunId!.Value, run.TraceParent),
                     }, now, ct);
                     if (child is null)
                         followUps.Add((EventTypes.ChildWorkflowFailed, new EventAttributes
                         {
-                            CommandIndex = a.CommandIndex, WorkflowId = a.WorkflowId,
+                            CommandIndex = a.CommandIndex,
+                            WorkflowId = a.WorkflowId,
                             Failure = new FailureInfo(nameof(WorkflowAlreadyStartedException), $"workflow ID {a.WorkflowId} is already running", NonRetryable: true),
                         }));
                     break;
@@ -294,8 +357,12 @@ internal sealed class WorkflowTaskRunner(WorkerContext context)
                     await tx.CloseRunAsync(run, WorkflowStatus.ContinuedAsNew, closing.Type, a with { RunId = next }, now, ct, nextRunId: next);
                     await tx.CreateRunAsync(new NewRun(run.WorkflowId, run.WorkflowType, run.TaskQueue, a.Payload!.Value)
                     {
-                        RunId = next, ParentRunId = run.ParentRunId, ParentWorkflowId = run.ParentWorkflowId, ParentCommandIndex = run.ParentCommandIndex,
-                        ScheduleId = run.ScheduleId, TraceParent = run.TraceParent,
+                        RunId = next,
+                        ParentRunId = run.ParentRunId,
+                        ParentWorkflowId = run.ParentWorkflowId,
+                        ParentCommandIndex = run.ParentCommandIndex,
+                        ScheduleId = run.ScheduleId,
+                        TraceParent = run.TraceParent,
                     }, now, ct);
                     break;
             }

@@ -1,4 +1,4 @@
-// Usage: Durable.TestWorker <connection string> <task queue> <lease ms> [kill point: AfterInsert|BeforeCommit|AfterCommit]
+// Usage: Durable.TestWorker <connection string> <task queue> <lease ms> [kill point: AfterInsert|BeforeCommit|AfterCommit|EagerDispatch]
 //        Durable.TestWorker replay <history.json>...
 using Durable;
 using Durable.TestWorker;

@@ -87,4 +87,31 @@ public sealed class CrashRecoveryTests(PostgresFixture postgres)
         Assert.Equal(1L, await rows.ExecuteScalarAsync());
         Assert.Equal(killPoint == "AfterCommit" ? 1 : 2, await env.CountEffectsAsync("inserted", killPoint)); // the activity body ran once or twice
     }
+
+    [Fact]
+    public async Task An_activity_leased_eagerly_by_a_worker_killed_right_after_its_workflow_task_committed_is_taken_over_and_runs_once()
+    {
+        await using var env = await CreateAsync(postgres);
+        // The kill point fires only on the eager path: after the workflow task committed the activity leased to this
+        // worker, before the activity starts. If the worker did not dispatch eagerly it would not die.
+        var first = await env.StartWorkerProcessAsync("q", 1000, "EagerDispatch");
+        var handle = await env.Client.StartWorkflowAsync((ExactlyOnceWorkflow w) => w.RunAsync("eager"), new WorkflowOptions("once-eager", "q"));
+        await first.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(137, first.ExitCode); // SIGKILL
+        await using (var leased = env.DataSource.CreateCommand("SELECT attempt, lease_owner IS NOT NULL FROM durable.activity_tasks"))
+        await using (var reader = await leased.ExecuteReaderAsync())
+        {
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal(1, reader.GetInt32(0)); // the dead worker's attempt, committed with the workflow task
+            Assert.True(reader.GetBoolean(1));
+        }
+        await env.StartWorkerProcessAsync("q", 1000);
+
+        Assert.Equal(1, await WithTimeout(handle.GetResultAsync<int>()));
+        await using var rows = env.DataSource.CreateCommand("SELECT count(*) FROM public.test_rows WHERE key = 'eager'");
+        Assert.Equal(1L, await rows.ExecuteScalarAsync());
+        Assert.Equal(1, await env.CountEffectsAsync("inserted", "eager")); // the body never started on the dead worker
+        var completed = (await handle.FetchHistoryAsync()).Events.Single(e => e.Type == EventTypes.ActivityCompleted);
+        Assert.Equal(2, completed.Attributes.Attempt); // taken over after the lease expired
+    }
 }
