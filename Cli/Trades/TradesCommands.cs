@@ -9,7 +9,7 @@ using Trades.Generation;
 
 namespace Cli.Trades;
 
-/// <summary>`pipeline trades generate|analyze`. (`import` into a running system is wired by the Workers side.)</summary>
+/// <summary>`pipeline trades generate|analyze|import`.</summary>
 internal static class TradesCommands
 {
     public const int Ok = 0, Failed = 1, BadArguments = 2;
@@ -19,6 +19,7 @@ internal static class TradesCommands
         var trades = new Command("trades", "EPEX/XBID continuous intraday trades");
         trades.Subcommands.Add(Generate());
         trades.Subcommands.Add(Analyze());
+        trades.Subcommands.Add(Import());
         return trades;
     }
 
@@ -119,6 +120,68 @@ internal static class TradesCommands
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// Uploads a CSV to a running system's REST API (POST /api/trades/imports), which validates and stores it exactly as
+    /// the stream path does. The operator's password comes from the environment, never from the command line.
+    /// </summary>
+    private static Command Import()
+    {
+        var file = new Argument<string>("csv") { Description = "trades CSV (exchange layout) to import" };
+        var url = new Option<string>("--url") { Description = "Web's address", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+        var user = new Option<string>("--user") { Description = $"operator name; the password is read from {PasswordVariable}", Required = true };
+        var command = new Command("import", "import a trades CSV into a running system (same validation and de-duplication as the stream)") { file, url, user };
+        command.SetAction(async (parsed, ct) =>
+        {
+            var path = parsed.GetValue(file)!;
+            if (!File.Exists(path)) return Fail(BadArguments, $"{path}: no such file");
+            if (!Uri.TryCreate(parsed.GetValue(url), UriKind.Absolute, out var web) || web.Scheme is not ("http" or "https"))
+                return Fail(BadArguments, $"--url '{parsed.GetValue(url)}' is not an http(s) address");
+            if (Environment.GetEnvironmentVariable(PasswordVariable) is not { Length: > 0 } password)
+                return Fail(BadArguments, $"set {PasswordVariable} to the password of operator '{parsed.GetValue(user)}'");
+
+            using var http = new HttpClient { BaseAddress = web, Timeout = TimeSpan.FromMinutes(30) };
+            var credentials = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{parsed.GetValue(user)}:{password}"));
+            await using var body = File.OpenRead(path);
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/trades/imports") { Content = new StreamContent(body) };
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/csv");
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", credentials);
+            request.Headers.Add("X-File-Name", Path.GetFileName(path)); // names the import's origin in quarantine
+            try
+            {
+                using var response = await http.SendAsync(request, ct);
+                var text = await response.Content.ReadAsStringAsync(ct);
+                if (!response.IsSuccessStatusCode)
+                    return Fail(Failed, $"{web} answered {(int)response.StatusCode} {response.ReasonPhrase}: {ProblemDetail(text)}");
+                var outcome = System.Text.Json.JsonDocument.Parse(text).RootElement;
+                long Count(string name) => outcome.GetProperty(name).GetInt64();
+                Console.WriteLine($"{path}: {Count("received"):N0} records received, {Count("inserted"):N0} new trade legs, {Count("duplicates"):N0} already stored, {Count("quarantined"):N0} quarantined (see /trades/quarantine)");
+                return Ok;
+            }
+            catch (HttpRequestException error)
+            {
+                return Fail(Failed, $"cannot reach {web}: {error.Message}");
+            }
+        });
+        return command;
+    }
+
+    const string PasswordVariable = "PIPELINE_OPERATOR_PASSWORD";
+
+    /// <summary>The detail of an RFC 7807 problem answer, or the raw text.</summary>
+    private static string ProblemDetail(string text)
+    {
+        try
+        {
+            var problem = System.Text.Json.JsonDocument.Parse(text).RootElement;
+            return problem.TryGetProperty("detail", out var detail) ? detail.GetString() ?? text
+                : problem.TryGetProperty("title", out var title) ? title.GetString() ?? text : text;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return text.Length == 0 ? "(no body)" : text;
+        }
     }
 
     private static int Fail(int code, string message)

@@ -10,9 +10,13 @@ public sealed class TradesCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static (int Code, string Output, string Error) Pipeline(params string[] args)
+    private static (int Code, string Output, string Error) Pipeline(params string[] args) => Pipeline(new Dictionary<string, string>(), args);
+
+    private static (int Code, string Output, string Error) Pipeline(Dictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "pipeline"), args) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment.Remove("PIPELINE_OPERATOR_PASSWORD");
+        foreach (var (key, value) in environment) start.Environment[key] = value;
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEnd();
@@ -92,5 +96,48 @@ public sealed class TradesCommandTests : IDisposable
 
         Assert.Equal(0, code);
         Assert.Contains("Usage:", output);
+    }
+
+    [Fact]
+    public void Import_says_which_variable_holds_the_password_and_exits_2_without_it()
+    {
+        var csv = Path.Combine(_directory, "t.csv");
+        File.WriteAllText(csv, "x");
+
+        var result = Pipeline("trades", "import", csv, "--user", "ops");
+
+        Assert.Equal(2, result.Code);
+        Assert.Equal("error: set PIPELINE_OPERATOR_PASSWORD to the password of operator 'ops'", result.Error.Trim());
+    }
+
+    [Fact]
+    public void Import_rejects_a_missing_file_and_a_bad_url_with_exit_code_2()
+    {
+        var password = new Dictionary<string, string> { ["PIPELINE_OPERATOR_PASSWORD"] = "p" };
+        var missing = Path.Combine(_directory, "missing.csv");
+        var csv = Path.Combine(_directory, "t.csv");
+        File.WriteAllText(csv, "x");
+
+        var noFile = Pipeline(password, "trades", "import", missing, "--user", "ops");
+        var badUrl = Pipeline(password, "trades", "import", csv, "--user", "ops", "--url", "ftp://example");
+
+        Assert.Equal((2, $"error: {missing}: no such file"), (noFile.Code, noFile.Error.Trim()));
+        Assert.Equal((2, "error: --url 'ftp://example' is not an http(s) address"), (badUrl.Code, badUrl.Error.Trim()));
+    }
+
+    [Fact]
+    public void Import_to_a_system_that_is_not_running_fails_with_exit_code_1_and_says_so()
+    {
+        var csv = Path.Combine(_directory, "t.csv");
+        File.WriteAllText(csv, "x");
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+
+        var result = Pipeline(new Dictionary<string, string> { ["PIPELINE_OPERATOR_PASSWORD"] = "p" }, "trades", "import", csv, "--user", "ops", "--url", $"http://127.0.0.1:{port}");
+
+        Assert.Equal(1, result.Code);
+        Assert.StartsWith($"error: cannot reach http://127.0.0.1:{port}/", result.Error.Trim());
     }
 }
