@@ -88,7 +88,8 @@ public sealed class DurableClient
         var runId = Guid.CreateVersion7();
         var created = await tx.CreateRunAsync(new NewRun(options.Id, workflowType, options.TaskQueue, input)
         {
-            RunId = runId, ScheduleId = scheduleId,
+            RunId = runId,
+            ScheduleId = scheduleId,
             TraceParent = DurableTelemetry.StartRunSpan(workflowType, options.Id, runId, System.Diagnostics.Activity.Current?.Id),
         }, Now, ct);
         if (created is null)

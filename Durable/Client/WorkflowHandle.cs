@@ -170,7 +170,8 @@ public class WorkflowHandle(DurableClient client, string workflowId, Guid? runId
         var next = Guid.CreateVersion7();
         _ = await tx.CreateRunAsync(new NewRun(old.WorkflowId, old.WorkflowType, old.TaskQueue, old.Input)
         {
-            RunId = next, TraceParent = DurableTelemetry.StartRunSpan(old.WorkflowType, old.WorkflowId, next, old.TraceParent),
+            RunId = next,
+            TraceParent = DurableTelemetry.StartRunSpan(old.WorkflowType, old.WorkflowId, next, old.TraceParent),
         }, client.Now, ct) ?? throw new WorkflowAlreadyStartedException(old.WorkflowId, runId);
         await tx.ExecuteAsync("UPDATE durable.runs SET next_run_id = $2 WHERE run_id = $1", ct, runId, next);
         await tx.CommitAsync(ct);
@@ -198,7 +199,11 @@ public class WorkflowHandle(DurableClient client, string workflowId, Guid? runId
         var next = Guid.CreateVersion7();
         var created = await tx.CreateRunAsync(new NewRun(old.WorkflowId, old.WorkflowType, old.TaskQueue, old.Input)
         {
-            RunId = next, History = kept, ParentRunId = old.ParentRunId, ParentWorkflowId = old.ParentWorkflowId, ParentCommandIndex = old.ParentCommandIndex,
+            RunId = next,
+            History = kept,
+            ParentRunId = old.ParentRunId,
+            ParentWorkflowId = old.ParentWorkflowId,
+            ParentCommandIndex = old.ParentCommandIndex,
             TraceParent = DurableTelemetry.StartRunSpan(old.WorkflowType, old.WorkflowId, next, old.TraceParent),
         }, now, ct) ?? throw new WorkflowAlreadyStartedException(old.WorkflowId, runId);
         var resolved = kept.Where(e => e.Type is EventTypes.ActivityCompleted or EventTypes.ActivityFailed or EventTypes.ActivityCancelRequested

@@ -96,7 +96,9 @@ internal sealed class ScheduleRunner(WorkerContext context)
         var runId = Guid.CreateVersion7();
         var created = await tx.CreateRunAsync(new NewRun(id, s.Type, s.Queue, s.Input)
         {
-            RunId = runId, ScheduleId = s.Id, TraceParent = DurableTelemetry.StartRunSpan(s.Type, id, runId, null),
+            RunId = runId,
+            ScheduleId = s.Id,
+            TraceParent = DurableTelemetry.StartRunSpan(s.Type, id, runId, null),
         }, now, ct);
         return created is null ? null : id;
     }

@@ -23,11 +23,18 @@ internal sealed class RunRow
 
     public static RunRow Read(Npgsql.NpgsqlDataReader r) => new()
     {
-        RunId = r.GetGuid(0), WorkflowId = r.GetString(1), WorkflowType = r.GetString(2), TaskQueue = r.GetString(3),
-        Status = Enum.Parse<WorkflowStatus>(r.GetString(4)), NextSeq = r.GetInt64(5),
-        Input = JsonDocument.Parse(r.GetString(6)).RootElement, StartedAt = r.GetFieldValue<DateTimeOffset>(7),
-        ParentRunId = r.IsDBNull(8) ? null : r.GetGuid(8), ParentWorkflowId = r.IsDBNull(9) ? null : r.GetString(9),
-        ParentCommandIndex = r.IsDBNull(10) ? null : r.GetInt32(10), ScheduleId = r.IsDBNull(11) ? null : r.GetString(11),
+        RunId = r.GetGuid(0),
+        WorkflowId = r.GetString(1),
+        WorkflowType = r.GetString(2),
+        TaskQueue = r.GetString(3),
+        Status = Enum.Parse<WorkflowStatus>(r.GetString(4)),
+        NextSeq = r.GetInt64(5),
+        Input = JsonDocument.Parse(r.GetString(6)).RootElement,
+        StartedAt = r.GetFieldValue<DateTimeOffset>(7),
+        ParentRunId = r.IsDBNull(8) ? null : r.GetGuid(8),
+        ParentWorkflowId = r.IsDBNull(9) ? null : r.GetString(9),
+        ParentCommandIndex = r.IsDBNull(10) ? null : r.GetInt32(10),
+        ScheduleId = r.IsDBNull(11) ? null : r.GetString(11),
         TraceParent = r.IsDBNull(12) ? null : r.GetString(12),
     };
 }

@@ -68,9 +68,13 @@ public sealed class WorkflowDefinition
         }
         return new WorkflowDefinition
         {
-            Name = name, Type = type, Run = run, ResultType = resultType,
+            Name = name,
+            Type = type,
+            Run = run,
+            ResultType = resultType,
             ParameterTypes = run.GetParameters().Select(p => p.ParameterType).ToArray(),
-            Signals = signals, Queries = queries,
+            Signals = signals,
+            Queries = queries,
         };
     }
 

@@ -187,7 +187,9 @@ internal sealed class WorkflowInstance
         var done = Pend(index);
         Emit(EventTypes.ActivityScheduled, new EventAttributes
         {
-            CommandIndex = index, Name = activity.Name, TaskQueue = options.TaskQueue ?? Info.TaskQueue,
+            CommandIndex = index,
+            Name = activity.Name,
+            TaskQueue = options.TaskQueue ?? Info.TaskQueue,
             Payload = _serializer.ArgsToElement(args, activity.ParameterTypes),
             Options = new(options.StartToCloseTimeout, options.ScheduleToCloseTimeout, options.HeartbeatTimeout, options.RetryPolicy ?? new RetryPolicy()),
         });
@@ -212,7 +214,10 @@ internal sealed class WorkflowInstance
         var done = Pend(index);
         Emit(EventTypes.ChildWorkflowStarted, new EventAttributes
         {
-            CommandIndex = index, Name = child.Name, WorkflowId = id, TaskQueue = options.TaskQueue ?? Info.TaskQueue,
+            CommandIndex = index,
+            Name = child.Name,
+            WorkflowId = id,
+            TaskQueue = options.TaskQueue ?? Info.TaskQueue,
             Payload = _serializer.ArgsToElement(args, child.ParameterTypes),
         });
         // Children are asked to cancel and the parent waits for them to close, as Temporal's default does.

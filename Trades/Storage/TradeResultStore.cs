@@ -117,9 +117,17 @@ public static class TradeResultStore
             {
                 stats.Add(new ProductStats
                 {
-                    Product = reader.GetString(0), DeliveryStart = reader.GetDateTime(1), DeliveryEnd = reader.GetDateTime(2), DeliveryArea = reader.GetString(3),
-                    TradeCount = reader.GetInt32(4), AvgPrice = reader.GetDouble(5), Vwap = reader.GetDouble(6), AvgVolume = reader.GetDouble(7),
-                    TotalVolume = reader.GetDouble(8), MinPrice = reader.GetDouble(9), MaxPrice = reader.GetDouble(10),
+                    Product = reader.GetString(0),
+                    DeliveryStart = reader.GetDateTime(1),
+                    DeliveryEnd = reader.GetDateTime(2),
+                    DeliveryArea = reader.GetString(3),
+                    TradeCount = reader.GetInt32(4),
+                    AvgPrice = reader.GetDouble(5),
+                    Vwap = reader.GetDouble(6),
+                    AvgVolume = reader.GetDouble(7),
+                    TotalVolume = reader.GetDouble(8),
+                    MinPrice = reader.GetDouble(9),
+                    MaxPrice = reader.GetDouble(10),
                     StddevPrice = reader.IsDBNull(11) ? null : reader.GetDouble(11),
                 });
             }
