@@ -137,7 +137,7 @@ public sealed class AppHostTests(PostgresFixture externalPostgres) : IDisposable
     }
 
     // Traversable by the postgres user, which runs the server when the tests run as root.
-    static string DataDirectory()
+    internal static string DataDirectory()
     {
         var directory = Directory.CreateTempSubdirectory("apphost.");
         directory.UnixFileMode |= UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
