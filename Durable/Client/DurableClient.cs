@@ -106,31 +106,26 @@ public sealed class DurableClient
     public WorkflowHandle GetWorkflowHandle(string workflowId, Guid? runId = null) => new(this, workflowId, runId);
     public WorkflowHandle<TWorkflow> GetWorkflowHandle<TWorkflow>(string workflowId, Guid? runId = null) => new(this, workflowId, runId);
 
+    // One filter for listing and counting, so a page and its total can never disagree.
+    const string FilterSql = """
+        WHERE ($1::text IS NULL OR r.workflow_type = $1)
+          AND ($2::text IS NULL OR r.status = $2)
+          AND ($3::text IS NULL OR starts_with(r.workflow_id, $3))
+          AND ($4::timestamptz IS NULL OR r.started_at >= $4)
+          AND ($5::timestamptz IS NULL OR r.started_at < $5)
+          AND ($6::timestamptz IS NULL OR r.closed_at >= $6)
+          AND ($7::timestamptz IS NULL OR r.closed_at < $7)
+        """;
     const string ListSql = """
         SELECT r.workflow_id, r.run_id, r.workflow_type, r.task_queue, r.status, r.started_at, r.closed_at, r.failure::text,
                r.parent_run_id, r.next_run_id, r.schedule_id, r.next_seq - 1
         FROM durable.runs r
-        WHERE ($1::text IS NULL OR r.workflow_type = $1)
-          AND ($2::text IS NULL OR r.status = $2)
-          AND ($3::text IS NULL OR starts_with(r.workflow_id, $3))
-          AND ($4::timestamptz IS NULL OR r.started_at >= $4)
-          AND ($5::timestamptz IS NULL OR r.started_at < $5)
-          AND ($6::timestamptz IS NULL OR r.closed_at >= $6)
-          AND ($7::timestamptz IS NULL OR r.closed_at < $7)
+        """ + "\n" + FilterSql + "\n" + """
           AND ($8::timestamptz IS NULL OR (r.started_at, r.run_id) < ($8, $9::uuid))
         ORDER BY r.started_at DESC, r.run_id DESC
         LIMIT $10
         """;
-    const string CountSql = """
-        SELECT count(*) FROM durable.runs r
-        WHERE ($1::text IS NULL OR r.workflow_type = $1)
-          AND ($2::text IS NULL OR r.status = $2)
-          AND ($3::text IS NULL OR starts_with(r.workflow_id, $3))
-          AND ($4::timestamptz IS NULL OR r.started_at >= $4)
-          AND ($5::timestamptz IS NULL OR r.started_at < $5)
-          AND ($6::timestamptz IS NULL OR r.closed_at >= $6)
-          AND ($7::timestamptz IS NULL OR r.closed_at < $7)
-        """;
+    const string CountSql = "SELECT count(*) FROM durable.runs r\n" + FilterSql;
 
     /// <summary>Runs newest first, keyset-paged.</summary>
     public async Task<WorkflowPage> ListWorkflowsAsync(WorkflowListFilter filter, CancellationToken ct = default)
