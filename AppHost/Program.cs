@@ -7,6 +7,8 @@ var kafka = app.AddKafka("kafka")
     .WithTopic("pipeline.heartbeat", partitions: 1)
     .WithTopic("energy.trades.v1", partitions: 16);
 var lake = app.AddS3("lake").WithBucket("energy-lake");
+// Local OTLP backend (traces, logs) in PostgreSQL; every project exports to it unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
+app.AddOtlpReceiver("telemetry").WithStorage(postgres);
 
 var feeds = app.AddProject("feeds", "../Feeds/Feeds.csproj")
     .WithReference(kafka)

@@ -10,6 +10,8 @@ using Web.Components;
 using Web.Pipeline;
 using Web.Resources;
 using Web.Security;
+using Telemetry.Storage;
+using Web.Telemetry;
 using Web.Trades;
 using Web.Workflows;
 
@@ -36,6 +38,7 @@ builder.Services.AddSingleton<PipelineOverviewReader>();
 builder.Services.AddSingleton<TradeReports>();
 builder.Services.AddSingleton<TradeImport>();
 builder.Services.AddSingleton<WorkflowConsole>();
+builder.Services.AddSingleton<TelemetryReader>();
 
 var app = builder.Build();
 // Always the friendly page (and ProblemDetails under /api): no stack trace reaches a user, in Development either.
@@ -53,6 +56,7 @@ api.MapResourceApi();
 api.MapPipelineApi();
 api.MapTradesApi();
 api.MapWorkflowsApi();
+api.MapTelemetryApi();
 
 app.MapAccountEndpoints();
 // Our CSP already says frame-ancestors 'none'; Blazor's own frame-ancestors header would be a second, weaker CSP.

@@ -34,6 +34,9 @@ public sealed class DistributedAppBuilder
     public ResourceBuilder<S3Resource> AddS3(string name) => Add(new S3Resource(name));
     public ResourceBuilder<ProjectResource> AddProject(string name, string projectPath) => Add(new ProjectResource(name, projectPath));
 
+    /// <summary>The local OTLP receiver: every project waits for it and exports its traces and logs to it.</summary>
+    public ResourceBuilder<OtlpReceiverResource> AddOtlpReceiver(string name) => Add(new OtlpReceiverResource(name));
+
     ResourceBuilder<T> Add<T>(T resource) where T : Resource
     {
         _resources.Add(resource);
@@ -42,10 +45,15 @@ public sealed class DistributedAppBuilder
 
     public DistributedApplication Build()
     {
-        var order = ResourceGraph.StartOrder(_resources);
         foreach (var infrastructure in _resources.OfType<InfrastructureResource>())
             infrastructure.ExternalConnectionString = Configuration.GetConnectionString(infrastructure.Name);
+        foreach (var receiver in _resources.OfType<OtlpReceiverResource>())
+        {
+            if (Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] is { Length: > 0 } external) receiver.ExternalEndpoint = external;
+            foreach (var project in _resources.OfType<ProjectResource>()) project.WaitsFor.Add(receiver);
+        }
 
+        var order = ResourceGraph.StartOrder(_resources);
         var configured = Configuration["DataDirectory"];
         var dataDirectory = string.IsNullOrEmpty(configured) ? Path.GetFullPath(Path.Combine(ProjectDirectory, "..", ".data")) : Path.GetFullPath(configured);
         return new DistributedApplication(order, new LaunchContext(Configuration, dataDirectory, ProjectDirectory, new ConsoleOutput()));

@@ -148,7 +148,7 @@ public sealed class DistributedApplication(IReadOnlyList<Resource> startOrder, L
                 kind = r.Kind,
                 external = r is InfrastructureResource { IsExternal: true },
                 connectionString = (r as InfrastructureResource)?.ConnectionString,
-                url = (r as ProjectResource)?.Url.ToString(),
+                url = r switch { ProjectResource p => p.Url.ToString(), OtlpReceiverResource o => o.Endpoint, _ => null },
                 processIds = r.ProcessIds,
                 ports = r.Ports,
             }),

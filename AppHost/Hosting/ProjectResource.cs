@@ -63,6 +63,7 @@ public sealed class ProjectResource(string name, string projectPath) : Resource(
             ["Logging__Console__FormatterOptions__SingleLine"] = "true",
         };
         if (context.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] is { Length: > 0 } otlp) env["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlp;
+        else if (WaitsFor.OfType<OtlpReceiverResource>().Select(r => r.Endpoint).FirstOrDefault(e => e is not null) is { } local) env["OTEL_EXPORTER_OTLP_ENDPOINT"] = local;
         foreach (var reference in References)
         {
             switch (reference)

@@ -6,7 +6,9 @@ using Npgsql;
 namespace Web.Workflows;
 
 /// <summary>A run as the console shows it: its description plus input, result and failure as JSON.</summary>
-public sealed record RunDetail(WorkflowDescription Run, JsonElement? Input, JsonElement? Result, string? ParentWorkflowId, IReadOnlyList<WorkflowDescription> Children);
+/// <remarks><c>TraceParent</c>: the W3C traceparent the run was started under (its telemetry trace), when there was one.</remarks>
+public sealed record RunDetail(WorkflowDescription Run, JsonElement? Input, JsonElement? Result, string? ParentWorkflowId, IReadOnlyList<WorkflowDescription> Children,
+    string? TraceParent = null);
 
 public sealed record ScheduleRow(string ScheduleId, string Cron, string TimeZone, string WorkflowType, string TaskQueue, string Overlap, bool Paused,
     DateTimeOffset NextFireAt, string? LastWorkflowId, int FiredCount, int SkippedCount);
@@ -23,7 +25,7 @@ public sealed class WorkflowConsole(DurableClient client, NpgsqlDataSource dataS
     public DurableClient Client => client;
 
     const string RunSql = """
-        SELECT input::text, result::text, parent_workflow_id FROM durable.runs WHERE run_id = $1
+        SELECT input::text, result::text, parent_workflow_id, trace_parent FROM durable.runs WHERE run_id = $1
         """;
     const string ChildrenSql = """
         SELECT workflow_id, run_id, workflow_type, task_queue, status, started_at, closed_at, failure::text, parent_run_id, next_run_id, schedule_id, next_seq - 1
@@ -37,7 +39,7 @@ public sealed class WorkflowConsole(DurableClient client, NpgsqlDataSource dataS
         try { description = await client.GetWorkflowHandle(workflowId, runId).DescribeAsync(ct); }
         catch (InvalidOperationException) { return null; }
         JsonElement? input = null, result = null;
-        string? parent = null;
+        string? parent = null, traceParent = null;
         await using (var command = dataSource.CreateCommand(RunSql))
         {
             command.Parameters.Add(new NpgsqlParameter { Value = description.RunId });
@@ -47,6 +49,7 @@ public sealed class WorkflowConsole(DurableClient client, NpgsqlDataSource dataS
                 input = r.IsDBNull(0) ? null : JsonDocument.Parse(r.GetString(0)).RootElement;
                 result = r.IsDBNull(1) ? null : JsonDocument.Parse(r.GetString(1)).RootElement;
                 parent = r.IsDBNull(2) ? null : r.GetString(2);
+                traceParent = r.IsDBNull(3) ? null : r.GetString(3);
             }
         }
         var children = new List<WorkflowDescription>();
@@ -59,7 +62,7 @@ public sealed class WorkflowConsole(DurableClient client, NpgsqlDataSource dataS
                     r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6), null, // a child's failure is on its own run page
                     r.IsDBNull(8) ? null : r.GetGuid(8), r.IsDBNull(9) ? null : r.GetGuid(9), r.IsDBNull(10) ? null : r.GetString(10), r.GetInt64(11)));
         }
-        return new RunDetail(description, input, result, parent, children);
+        return new RunDetail(description, input, result, parent, children, traceParent);
     }
 
     public async Task<IReadOnlyList<ScheduleRow>> SchedulesAsync(CancellationToken ct)

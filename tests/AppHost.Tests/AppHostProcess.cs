@@ -20,7 +20,7 @@ sealed class AppHostProcess : IAsyncDisposable
         {
             Path.Combine(AppContext.BaseDirectory, "AppHost.dll"),
             $"--DataDirectory={dataDirectory}",
-            "--Resources:postgres:Port=0", "--Resources:kafka:Port=0", "--Resources:lake:Port=0", "--Resources:web:Port=0",
+            "--Resources:postgres:Port=0", "--Resources:kafka:Port=0", "--Resources:lake:Port=0", "--Resources:web:Port=0", "--Resources:telemetry:Port=0",
             "--HealthTimeoutSeconds=90",
             "--TradeFeed:Port=0", "--TradeFeed:Intensity=0.05",
         }.Concat(extraArgs)) psi.ArgumentList.Add(arg);
