@@ -38,16 +38,25 @@ sealed class AppHostProcess : IAsyncDisposable
     public static async Task<(AppHostProcess Host, AppHostState State)> StartAsync(string dataDirectory, params string[] extraArgs)
     {
         var host = new AppHostProcess(dataDirectory, extraArgs);
-        var statePath = Path.Combine(dataDirectory, "apphost.json");
-        var deadline = Stopwatch.StartNew();
-        while (!File.Exists(statePath))
+        try
         {
-            if (host._process.HasExited) throw new InvalidOperationException($"AppHost exited with {host._process.ExitCode}:\n{host.Output}");
-            if (deadline.Elapsed > TimeSpan.FromSeconds(150)) throw new TimeoutException($"AppHost not healthy after 150 s:\n{host.Output}");
-            await Task.Delay(200);
+            var statePath = Path.Combine(dataDirectory, "apphost.json");
+            var deadline = Stopwatch.StartNew();
+            while (!File.Exists(statePath))
+            {
+                if (host._process.HasExited) throw new InvalidOperationException($"AppHost exited with {host._process.ExitCode}:\n{host.Output}");
+                if (deadline.Elapsed > TimeSpan.FromSeconds(150)) throw new TimeoutException($"AppHost not healthy after 150 s:\n{host.Output}");
+                await Task.Delay(200);
+            }
+            var state = JsonSerializer.Deserialize<AppHostState>(await File.ReadAllTextAsync(statePath), JsonSerializerOptions.Web)!;
+            return (host, state);
         }
-        var state = JsonSerializer.Deserialize<AppHostState>(await File.ReadAllTextAsync(statePath), JsonSerializerOptions.Web)!;
-        return (host, state);
+        catch
+        {
+            // The caller never gets the host to dispose: stop it here, or its servers outlive the test run.
+            await host.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>SIGTERM, as a service manager or Ctrl+C would; returns the exit code.</summary>
@@ -85,8 +94,15 @@ sealed class AppHostProcess : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
+            // SIGTERM first: the AppHost then stops PostgreSQL too, which is daemonised and so not in its process tree.
+            ProcessRunner.Terminate(_process.Id);
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try { await _process.WaitForExitAsync(grace.Token); }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
         }
         _process.Dispose();
     }
