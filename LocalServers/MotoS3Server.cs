@@ -70,13 +70,7 @@ public sealed class MotoS3Server(int port) : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (_process is null) return;
-        if (!_process.HasExited)
-        {
-            ProcessRunner.Terminate(_process.Id);
-            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            try { await _process.WaitForExitAsync(grace.Token); }
-            catch (OperationCanceledException) { _process.Kill(entireProcessTree: true); }
-        }
+        await ProcessRunner.StopAsync(_process, TimeSpan.FromSeconds(5));
         _process.Dispose();
         _process = null;
     }

@@ -39,6 +39,23 @@ public static partial class ProcessRunner
         return psi;
     }
 
+    /// <summary>
+    /// Stops a process the polite way: SIGTERM, then, if it has not exited within <paramref name="grace"/>, SIGKILL for
+    /// it and everything it started.
+    /// </summary>
+    public static async Task StopAsync(Process process, TimeSpan grace)
+    {
+        if (process.HasExited) return;
+        Terminate(process.Id);
+        using var timeout = new CancellationTokenSource(grace);
+        try { await process.WaitForExitAsync(timeout.Token); }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
     /// <summary>Sends SIGTERM so the process can shut down cleanly (Process.Kill only sends SIGKILL).</summary>
     public static void Terminate(int pid) => _ = Kill(pid, 15);
 

@@ -83,14 +83,7 @@ public sealed class ProjectResource(string name, string projectPath) : Resource(
     public override async Task StopAsync(CancellationToken ct)
     {
         if (_process is null) return;
-        if (!_process.HasExited)
-        {
-            ProcessRunner.Terminate(_process.Id);
-            using var grace = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            grace.CancelAfter(TimeSpan.FromSeconds(10));
-            try { await _process.WaitForExitAsync(grace.Token); }
-            catch (OperationCanceledException) { _process.Kill(entireProcessTree: true); await _process.WaitForExitAsync(CancellationToken.None); }
-        }
+        await ProcessRunner.StopAsync(_process, TimeSpan.FromSeconds(10));
         _process.Dispose();
         _process = null;
     }

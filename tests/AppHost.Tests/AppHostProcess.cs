@@ -92,18 +92,8 @@ sealed class AppHostProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            // SIGTERM first: the AppHost then stops PostgreSQL too, which is daemonised and so not in its process tree.
-            ProcessRunner.Terminate(_process.Id);
-            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            try { await _process.WaitForExitAsync(grace.Token); }
-            catch (OperationCanceledException)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-        }
+        // SIGTERM first: the AppHost then stops PostgreSQL too, which is daemonised and so not in its process tree.
+        await ProcessRunner.StopAsync(_process, TimeSpan.FromSeconds(30));
         _process.Dispose();
     }
 }

@@ -81,13 +81,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            ProcessRunner.Terminate(_process.Id);
-            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            try { await _process.WaitForExitAsync(grace.Token); }
-            catch (OperationCanceledException) { await KillAsync(); }
-        }
+        await ProcessRunner.StopAsync(_process, TimeSpan.FromSeconds(10));
         _process.Dispose();
     }
 
