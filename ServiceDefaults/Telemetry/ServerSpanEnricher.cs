@@ -7,12 +7,19 @@ namespace ServiceDefaults.Telemetry;
 
 /// <summary>
 /// Stand-in for OpenTelemetry.Instrumentation.AspNetCore: ASP.NET Core's own server span carries no attributes,
-/// so name it "{method} {route}" and add the HTTP semantic-convention tags.
+/// so name it "{method} {route}" and add the HTTP semantic-convention tags. Health probes are not recorded.
 /// </summary>
 sealed class ServerSpanEnricher(RequestDelegate next)
 {
     public async Task InvokeAsync(HttpContext context)
     {
+        // The AppHost and Web probe every service every few seconds; recorded, those traces would bury the real ones.
+        // Unrecorded here, the probe's own spans (its database checks) are not sampled either: they follow their parent.
+        if (IsProbe(context.Request.Path) && context.Features.Get<IHttpActivityFeature>()?.Activity is { } probe)
+        {
+            probe.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
+            probe.IsAllDataRequested = false;
+        }
         try
         {
             await next(context);
@@ -32,4 +39,6 @@ sealed class ServerSpanEnricher(RequestDelegate next)
             }
         }
     }
+
+    static bool IsProbe(PathString path) => path.Equals("/health", StringComparison.OrdinalIgnoreCase) || path.Equals("/alive", StringComparison.OrdinalIgnoreCase);
 }

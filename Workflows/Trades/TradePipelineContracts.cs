@@ -1,6 +1,10 @@
+using System.Text.Json.Serialization;
+
 namespace Workflows.Trades;
 
 /// <summary>Live: the trades ingested since the last window. Backfill: every trade delivered in a day range.</summary>
+/// <remarks>Named in JSON ("Backfill"), as an operator types it when starting a run; numbers in older histories still read.</remarks>
+[JsonConverter(typeof(JsonStringEnumConverter<TradeWindowMode>))]
 public enum TradeWindowMode { Live, Backfill }
 
 public sealed record TradePipelineRequest

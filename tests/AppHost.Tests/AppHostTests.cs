@@ -101,13 +101,16 @@ public sealed class AppHostTests(PostgresFixture externalPostgres) : IDisposable
         catch (IOException) { return "?"; }
     }
 
-    static async Task<long> CountHeartbeatsAsync(string connectionString)
+    static Task<long> CountHeartbeatsAsync(string connectionString) => CountAsync(connectionString, "SELECT count(*) FROM pipeline.heartbeats");
+
+    /// <summary>Runs a count query; 0 while Workers have not created the pipeline schema yet.</summary>
+    internal static async Task<long> CountAsync(string connectionString, string countQuery)
     {
         try
         {
             await using var connection = new NpgsqlConnection(connectionString);
             await connection.OpenAsync();
-            await using var count = new NpgsqlCommand("SELECT count(*) FROM pipeline.heartbeats", connection);
+            await using var count = new NpgsqlCommand(countQuery, connection);
             return (long)(await count.ExecuteScalarAsync())!;
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
@@ -124,7 +127,7 @@ public sealed class AppHostTests(PostgresFixture externalPostgres) : IDisposable
         await command.ExecuteNonQueryAsync();
     }
 
-    static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout)
+    internal static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         var value = await read();

@@ -7,8 +7,6 @@ namespace Web.Tests;
 [Collection(WebAppCollection.Name)]
 public sealed class BrowserTests(WebAppFixture app)
 {
-    static readonly string Screenshots = Path.Combine(TestSupport.ServiceProcess.RepositoryRoot, "docs", "screenshots");
-
     static async Task<IPage> OpenAsync(IBrowserContext context, string path)
     {
         var page = await context.NewPageAsync();
@@ -17,11 +15,7 @@ public sealed class BrowserTests(WebAppFixture app)
         return page;
     }
 
-    static async Task ScreenshotAsync(IPage page, string name)
-    {
-        Directory.CreateDirectory(Screenshots);
-        await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true });
-    }
+    static Task ScreenshotAsync(IPage page, string name) => TestSupport.HeadlessChromium.ScreenshotAsync(page, name);
 
     static Task<bool> CanvasHasInkAsync(ILocator canvas) => canvas.EvaluateAsync<bool>("""
         c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;

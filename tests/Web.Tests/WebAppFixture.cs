@@ -25,9 +25,7 @@ public sealed class WebAppFixture : IAsyncLifetime
     readonly KafkaFixture _kafka = new();
     readonly S3Fixture _s3 = new();
     ServiceProcess? _web;
-    IPlaywright? _playwright;
-    IBrowser? _browser;
-    readonly SemaphoreSlim _browserLock = new(1, 1);
+    readonly HeadlessChromium _chromium = new();
 
     public string Database { get; private set; } = "";
     public NpgsqlDataSource DataSource { get; private set; } = null!;
@@ -74,32 +72,11 @@ public sealed class WebAppFixture : IAsyncLifetime
     public AuthenticationHeaderValue ViewerAuth => Basic(ViewerName, ViewerPassword);
 
     /// <summary>A fresh browser context (own cookies) on the shared Debian Chromium.</summary>
-    public async Task<IBrowserContext> NewContextAsync()
-    {
-        await _browserLock.WaitAsync();
-        try
-        {
-            if (_browser is null)
-            {
-                _playwright = await Playwright.CreateAsync();
-                _browser = await _playwright.Chromium.LaunchAsync(new()
-                {
-                    ExecutablePath = "/usr/bin/chromium",
-                    Headless = true,
-                    Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-                });
-            }
-        }
-        finally { _browserLock.Release(); }
-        var context = await _browser.NewContextAsync(new() { BaseURL = Url.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
-        context.SetDefaultTimeout(15_000);
-        return context;
-    }
+    public Task<IBrowserContext> NewContextAsync() => _chromium.NewContextAsync(Url);
 
     public async Task DisposeAsync()
     {
-        if (_browser is not null) await _browser.DisposeAsync();
-        _playwright?.Dispose();
+        await _chromium.DisposeAsync();
         Http?.Dispose();
         if (_web is not null) await _web.DisposeAsync();
         if (DataSource is not null) await DataSource.DisposeAsync();

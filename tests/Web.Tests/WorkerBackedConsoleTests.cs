@@ -60,7 +60,7 @@ public sealed class WorkerBackedConsoleTests(WebAppFixture app) : IAsyncLifetime
         Assert.Contains("Greet", await activity.InnerTextAsync());
         Assert.Contains("took", await activity.InnerTextAsync());
         Assert.Contains("Hello Ada, approved", await page.Locator("[data-result]").InnerTextAsync());
-        await ScreenshotAsync(page);
+        await TestSupport.HeadlessChromium.ScreenshotAsync(page, "workflow-history");
 
         var firstTask = (await handle.FetchHistoryAsync()).Events.First(e => e.Type == EventTypes.WorkflowTaskCompleted).Seq;
         using var reset = await PostAsync("/api/workflows/approval-1/reset", new { eventSeq = firstTask, reason = "test" });
@@ -78,13 +78,6 @@ public sealed class WorkerBackedConsoleTests(WebAppFixture app) : IAsyncLifetime
         for (var deadline = DateTime.UtcNow.AddSeconds(30); DateTime.UtcNow < deadline; await Task.Delay(100))
             if ((await handle.FetchHistoryAsync()).Events.Any(e => e.Type == type)) return;
         throw new TimeoutException($"no {type} in the history of {handle.WorkflowId}");
-    }
-
-    static async Task ScreenshotAsync(IPage page)
-    {
-        var directory = Path.Combine(TestSupport.ServiceProcess.RepositoryRoot, "docs", "screenshots");
-        Directory.CreateDirectory(directory);
-        await page.ScreenshotAsync(new() { Path = Path.Combine(directory, "workflow-history.png"), FullPage = true });
     }
 
     public async Task DisposeAsync()
