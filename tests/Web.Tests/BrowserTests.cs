@@ -195,6 +195,14 @@ public sealed class BrowserTests(WebAppFixture app)
         await using var count = app.DataSource.CreateCommand("SELECT count(*) FROM pipeline.trade_quarantine");
         Assert.Equal(((long)(await count.ExecuteScalarAsync())!).ToString(System.Globalization.CultureInfo.InvariantCulture), await home.Locator("[data-stat=quarantined]").InnerTextAsync());
         Assert.Equal("2", await home.Locator("[data-stat=anomalies]").InnerTextAsync());
+        // Other tests of the collection add trades too: the expected sources are whatever the database holds for the last hour.
+        await using var sources = app.DataSource.CreateCommand("SELECT split_part(origin, ':', 1), count(*) FROM pipeline.trades WHERE ingested_at >= now() - interval '1 hour' GROUP BY 1 ORDER BY 1");
+        var expected = new List<string>();
+        await using (var r = await sources.ExecuteReaderAsync())
+            while (await r.ReadAsync()) expected.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{r.GetString(0)}={r.GetInt64(1):N0}"));
+        Assert.NotEmpty(expected); // the fixture's seed rows at least
+        var shown = await home.Locator("tr[data-source]").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.source + '=' + r.querySelector('[data-hour]').innerText)");
+        Assert.Equal(expected, shown);
         await ScreenshotAsync(home, "home");
 
         var schedules = await OpenAsync(context, "/schedules");
