@@ -8,8 +8,13 @@ namespace TestSupport;
 /// </summary>
 public sealed class HeadlessChromium : IAsyncDisposable
 {
-    /// <summary>Where browser tests save the screenshots used in README.md and docs/.</summary>
-    public static readonly string Screenshots = Path.Combine(ServiceProcess.RepositoryRoot, "docs", "screenshots");
+    /// <summary>
+    /// Where browser tests save their screenshots: artifacts/screenshots (git-ignored), or SCREENSHOTS_DIR, which
+    /// scripts/screenshots.sh points at docs/screenshots to refresh the images README.md and docs/ show.
+    /// </summary>
+    public static readonly string Screenshots = Environment.GetEnvironmentVariable("SCREENSHOTS_DIR") is { Length: > 0 } directory
+        ? Path.GetFullPath(directory)
+        : Path.Combine(ServiceProcess.RepositoryRoot, "artifacts", "screenshots");
 
     readonly SemaphoreSlim _lock = new(1, 1);
     IPlaywright? _playwright;
@@ -38,7 +43,7 @@ public sealed class HeadlessChromium : IAsyncDisposable
         return context;
     }
 
-    /// <summary>Saves a full-page screenshot as docs/screenshots/<paramref name="name"/>.png.</summary>
+    /// <summary>Saves a full-page screenshot as <paramref name="name"/>.png in <see cref="Screenshots"/>.</summary>
     public static async Task ScreenshotAsync(IPage page, string name)
     {
         Directory.CreateDirectory(Screenshots);
