@@ -1,0 +1,103 @@
+using System.Collections.Concurrent;
+using Confluent.Kafka;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using ServiceDefaults.Kafka;
+using TestSupport;
+using Workers.Ingestion;
+using Workers.Storage;
+
+namespace Workers.Tests;
+
+/// <summary>
+/// The consumer collects the next batch while the previous one is stored: batches must still be stored one at a
+/// time, in order, each offset once, and a handler that fails must stop consumption with its error.
+/// </summary>
+[Collection("workers")]
+public sealed class TransactionalConsumerTests(WorkersInfrastructure infrastructure)
+{
+    const int Partitions = 4, PerPartition = 500;
+
+    [Fact]
+    public async Task Every_offset_is_handled_once_in_order_and_stored_with_its_batch()
+    {
+        var (consumer, dataSource, topic) = await PrepareAsync("consumer-order");
+        await using var _ = dataSource;
+        var handler = new RecordingHandler(failOnCall: null);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var running = consumer.RunAsync(new(topic, "order-group", MaxBatch: 150, MaxWaitMs: 50), handler, null, stop.Token);
+
+        var stored = new ConsumerOffsetStore(dataSource);
+        while ((await stored.ReadAsync("order-group", topic, stop.Token)).Values.Sum() < Partitions * PerPartition) await Task.Delay(100, stop.Token);
+        await stop.CancelAsync();
+        await running;
+
+        Assert.False(handler.Overlapped, "two batches were handled at the same time");
+        Assert.True(handler.Calls > 1, $"one batch only ({handler.Calls}): nothing was pipelined");
+        foreach (var partition in Enumerable.Range(0, Partitions))
+            Assert.Equal(Enumerable.Range(0, PerPartition).Select(o => (long)o), handler.Offsets(partition));
+        Assert.All((await stored.ReadAsync("order-group", topic, CancellationToken.None)).Values, next => Assert.Equal(PerPartition, next));
+    }
+
+    [Fact]
+    public async Task A_failing_handler_stops_the_consumer_with_its_error_and_nothing_after_the_last_good_batch_is_stored()
+    {
+        var (consumer, dataSource, topic) = await PrepareAsync("consumer-failure");
+        await using var _ = dataSource;
+        var handler = new RecordingHandler(failOnCall: 3);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            consumer.RunAsync(new(topic, "failure-group", MaxBatch: 150, MaxWaitMs: 50), handler, null, timeout.Token));
+        Assert.Equal("handler failed on call 3", error.Message);
+        Assert.False(timeout.IsCancellationRequested, "the consumer did not stop by itself");
+
+        var stored = await new ConsumerOffsetStore(dataSource).ReadAsync("failure-group", topic, CancellationToken.None);
+        Assert.Equal(handler.HandledBeforeFailure, stored.Values.Sum());
+    }
+
+    async Task<(TransactionalKafkaConsumer Consumer, NpgsqlDataSource DataSource, string Topic)> PrepareAsync(string name)
+    {
+        var dataSource = NpgsqlDataSource.Create(await infrastructure.Postgres.CreateDatabaseAsync(name));
+        await PipelineSchema.ApplyAsync(dataSource, CancellationToken.None);
+        var topic = name + "." + Guid.NewGuid().ToString("N")[..8];
+        infrastructure.Kafka.CreateTopic(topic, Partitions);
+        using (var producer = KafkaTestClients.Producer(infrastructure.Kafka.BootstrapServers))
+        {
+            for (var p = 0; p < Partitions; p++)
+                for (var i = 0; i < PerPartition; i++)
+                    producer.Produce(new TopicPartition(topic, p), new Message<string, string> { Key = $"{p}", Value = $"{p}:{i}" });
+            producer.Flush(TimeSpan.FromSeconds(30));
+        }
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:kafka"] = infrastructure.Kafka.BootstrapServers }).Build();
+        var consumer = new TransactionalKafkaConsumer(new KafkaClients(configuration, "kafka"), dataSource, new ConsumerOffsetStore(dataSource), NullLogger<TransactionalKafkaConsumer>.Instance);
+        return (consumer, dataSource, topic);
+    }
+
+    /// <summary>Notes every offset it is given, slowly enough that the next batch is collected meanwhile.</summary>
+    sealed class RecordingHandler(int? failOnCall) : IKafkaBatchHandler
+    {
+        readonly ConcurrentQueue<(int Partition, long Offset)> _seen = new();
+        int _active;
+        public int Calls;
+        public bool Overlapped;
+        public long HandledBeforeFailure;
+
+        public async Task HandleAsync(KafkaBatch batch, CancellationToken ct)
+        {
+            if (Interlocked.Increment(ref _active) > 1) Overlapped = true;
+            try
+            {
+                var call = Interlocked.Increment(ref Calls);
+                if (call == failOnCall) throw new InvalidOperationException($"handler failed on call {call}");
+                await Task.Delay(20, ct);
+                foreach (var r in batch.Records) _seen.Enqueue((r.Partition.Value, r.Offset.Value));
+                HandledBeforeFailure += batch.Records.Count;
+            }
+            finally { Interlocked.Decrement(ref _active); }
+        }
+
+        public IEnumerable<long> Offsets(int partition) => _seen.Where(s => s.Partition == partition).Select(s => s.Offset);
+    }
+}
