@@ -4,7 +4,7 @@ using Telemetry.Otlp.Proto;
 
 namespace Telemetry;
 
-/// <summary>Turns OTLP/HTTP protobuf export requests (traces, logs) into rows.</summary>
+/// <summary>Turns OTLP/HTTP protobuf export requests (traces, logs, metrics) into rows.</summary>
 public static class OtlpDecoder
 {
     const string UnknownService = "unknown_service";
@@ -55,6 +55,60 @@ public static class OtlpDecoder
         }
         return logs;
     }
+
+    /// <summary>
+    /// Gauge, sum and explicit-bucket histogram points. Points without a time, or flagged "no recorded value" (OTLP
+    /// DataPointFlags bit 0: a series that went stale), carry nothing to chart and are skipped, as the spec asks.
+    /// </summary>
+    public static IReadOnlyList<MetricPointRecord> DecodeMetrics(ReadOnlySpan<byte> body)
+    {
+        var request = ExportMetricsServiceRequest.Parser.ParseFrom(body);
+        var points = new List<MetricPointRecord>();
+        foreach (var resourceMetrics in request.ResourceMetrics)
+        {
+            var service = ServiceName(resourceMetrics.Resource);
+            foreach (var scopeMetrics in resourceMetrics.ScopeMetrics)
+            {
+                var scope = NullIfEmpty(scopeMetrics.Scope?.Name);
+                foreach (var metric in scopeMetrics.Metrics)
+                {
+                    MetricPointRecord Point(MetricKind kind, MetricTemporality temporality, bool monotonic, IEnumerable<KeyValue> attributes,
+                        ulong startNs, ulong timeNs, double? value, HistogramBuckets? histogram) =>
+                        new(service, scope, metric.Name, NullIfEmpty(metric.Description), NullIfEmpty(metric.Unit), kind, temporality, monotonic,
+                            Attributes(attributes), (long)startNs, (long)timeNs, value, histogram);
+
+                    switch (metric.DataCase)
+                    {
+                        case Metric.DataOneofCase.Gauge:
+                            foreach (var p in metric.Gauge.DataPoints.Where(HasValue))
+                                points.Add(Point(MetricKind.Gauge, MetricTemporality.Unspecified, false, p.Attributes, p.StartTimeUnixNano, p.TimeUnixNano, Number(p), null));
+                            break;
+                        case Metric.DataOneofCase.Sum:
+                            var sum = metric.Sum;
+                            foreach (var p in sum.DataPoints.Where(HasValue))
+                                points.Add(Point(MetricKind.Sum, (MetricTemporality)(int)sum.AggregationTemporality, sum.IsMonotonic, p.Attributes,
+                                    p.StartTimeUnixNano, p.TimeUnixNano, Number(p), null));
+                            break;
+                        case Metric.DataOneofCase.Histogram:
+                            var histogram = metric.Histogram;
+                            foreach (var p in histogram.DataPoints.Where(p => p.TimeUnixNano != 0 && (p.Flags & NoRecordedValue) == 0))
+                                points.Add(Point(MetricKind.Histogram, (MetricTemporality)(int)histogram.AggregationTemporality, false, p.Attributes,
+                                    p.StartTimeUnixNano, p.TimeUnixNano, null, new HistogramBuckets((long)p.Count, p.HasSum ? p.Sum : null,
+                                        p.HasMin ? p.Min : null, p.HasMax ? p.Max : null, p.BucketCounts.Select(c => (long)c).ToArray(), p.ExplicitBounds.ToArray())));
+                            break;
+                    }
+                }
+            }
+        }
+        return points;
+    }
+
+    const uint NoRecordedValue = 1;
+
+    static bool HasValue(NumberDataPoint p) =>
+        p.TimeUnixNano != 0 && (p.Flags & NoRecordedValue) == 0 && p.ValueCase != NumberDataPoint.ValueOneofCase.None;
+
+    static double Number(NumberDataPoint p) => p.ValueCase == NumberDataPoint.ValueOneofCase.AsInt ? p.AsInt : p.AsDouble;
 
     static string ServiceName(Resource? resource) =>
         resource?.Attributes.FirstOrDefault(a => a.Key == "service.name")?.Value is { } v ? Text(v) : UnknownService;

@@ -13,8 +13,8 @@ using Telemetry.Storage;
 namespace Telemetry;
 
 /// <summary>
-/// A local OTLP/HTTP (protobuf) receiver on 127.0.0.1: <c>POST /v1/traces</c> and <c>/v1/logs</c> are stored in the
-/// <c>telemetry</c> schema; <c>/v1/metrics</c> is accepted and dropped (no metrics view yet), so exporters never retry.
+/// A local OTLP/HTTP (protobuf) receiver on 127.0.0.1: <c>POST /v1/traces</c>, <c>/v1/logs</c> and <c>/v1/metrics</c>
+/// are stored in the <c>telemetry</c> schema. In the background it deletes what is older than <see cref="Retention"/>.
 /// </summary>
 public sealed class OtlpReceiver : IAsyncDisposable
 {
@@ -36,9 +36,25 @@ public sealed class OtlpReceiver : IAsyncDisposable
     /// <summary>The base URL to give exporters as <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> (they append <c>/v1/traces</c> etc.).</summary>
     public Uri Endpoint => new($"http://127.0.0.1:{Port}");
 
+    /// <summary>How long rows are kept (default: <c>Telemetry:RetentionHours</c>'s default, 24 h).</summary>
+    public RetentionPolicy Retention { get; init; } = new();
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
     public long SpansReceived => Interlocked.Read(ref _spans);
     public long LogsReceived => Interlocked.Read(ref _logs);
-    long _spans, _logs;
+    public long MetricPointsReceived => Interlocked.Read(ref _metricPoints);
+    long _spans, _logs, _metricPoints;
+
+    /// <summary>Rows deleted by retention since start.</summary>
+    public long RowsExpired => Interlocked.Read(ref _expired);
+    long _expired;
+
+    /// <summary>The last failure of a retention pass (PostgreSQL unreachable…); the next pass retries. Null after a pass succeeds.</summary>
+    public Exception? LastRetentionError { get; private set; }
+
+    readonly CancellationTokenSource _stopping = new();
+    Task _retention = Task.CompletedTask;
 
     /// <summary>Applies the schema's migrations, then listens on <paramref name="port"/> (0: a free port).</summary>
     public async Task StartAsync(int port, CancellationToken ct = default)
@@ -54,38 +70,53 @@ public sealed class OtlpReceiver : IAsyncDisposable
         var writer = new TelemetryWriter(_dataSource);
         builder.Services.AddSingleton(writer);
         var app = builder.Build();
-        app.MapPost("/v1/traces", async (HttpRequest request, CancellationToken token) =>
-        {
-            var body = await ReadBodyAsync(request, token);
-            if (body is null) return UnsupportedMediaType();
-            IReadOnlyList<SpanRecord> spans;
-            try { spans = OtlpDecoder.DecodeTraces(body); }
-            catch (InvalidProtocolBufferException e) { return Results.BadRequest(e.Message); }
-            await writer.WriteSpansAsync(spans, token);
-            Interlocked.Add(ref _spans, spans.Count);
-            return Protobuf(new ExportTraceServiceResponse());
-        });
-        app.MapPost("/v1/logs", async (HttpRequest request, CancellationToken token) =>
-        {
-            var body = await ReadBodyAsync(request, token);
-            if (body is null) return UnsupportedMediaType();
-            IReadOnlyList<LogRecordRow> logs;
-            try { logs = OtlpDecoder.DecodeLogs(body); }
-            catch (InvalidProtocolBufferException e) { return Results.BadRequest(e.Message); }
-            await writer.WriteLogsAsync(logs, token);
-            Interlocked.Add(ref _logs, logs.Count);
-            return Protobuf(new ExportLogsServiceResponse());
-        });
-        // Metrics: accepted and dropped. An empty ExportMetricsServiceResponse is zero bytes as well.
-        app.MapPost("/v1/metrics", async (HttpRequest request, CancellationToken token) =>
-        {
-            await request.Body.CopyToAsync(Stream.Null, token);
-            return Results.Bytes([], "application/x-protobuf");
-        });
+        app.MapPost("/v1/traces", (HttpRequest request, CancellationToken token) => ReceiveAsync(request, OtlpDecoder.DecodeTraces, writer.WriteSpansAsync,
+            n => Interlocked.Add(ref _spans, n), new ExportTraceServiceResponse(), token));
+        app.MapPost("/v1/logs", (HttpRequest request, CancellationToken token) => ReceiveAsync(request, OtlpDecoder.DecodeLogs, writer.WriteLogsAsync,
+            n => Interlocked.Add(ref _logs, n), new ExportLogsServiceResponse(), token));
+        app.MapPost("/v1/metrics", (HttpRequest request, CancellationToken token) => ReceiveAsync(request, OtlpDecoder.DecodeMetrics, writer.WriteMetricPointsAsync,
+            n => Interlocked.Add(ref _metricPoints, n), new ExportMetricsServiceResponse(), token));
         app.MapGet("/health", () => Results.Ok("healthy"));
         await app.StartAsync(ct);
         _app = app;
         Port = new Uri(app.Urls.First()).Port;
+        if (Retention.MaxAge is { } maxAge) _retention = Task.Run(() => ExpireAsync(maxAge, _stopping.Token), CancellationToken.None);
+    }
+
+    /// <summary>A retention pass at start, then one every <see cref="RetentionPolicy.Interval"/>, beside (never in) ingestion.</summary>
+    async Task ExpireAsync(TimeSpan maxAge, CancellationToken ct)
+    {
+        var retention = new TelemetryRetention(_dataSource);
+        using var timer = new PeriodicTimer(Retention.Interval, TimeProvider);
+        try
+        {
+            do
+            {
+                try
+                {
+                    var deleted = await retention.DeleteOlderThanAsync(TimeProvider.GetUtcNow() - maxAge, Retention.BatchSize, ct);
+                    Interlocked.Add(ref _expired, deleted.Total);
+                    LastRetentionError = null;
+                }
+                // Whatever failed (PostgreSQL down, a timeout), the next tick retries: retention must outlive a bad pass.
+                catch (Exception e) when (e is not OperationCanceledException) { LastRetentionError = e; }
+            } while (await timer.WaitForNextTickAsync(ct));
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+    }
+
+    /// <summary>One export request: decode, store, count, answer with the (empty) Export*ServiceResponse.</summary>
+    static async Task<IResult> ReceiveAsync<T>(HttpRequest request, Func<ReadOnlySpan<byte>, IReadOnlyList<T>> decode,
+        Func<IReadOnlyList<T>, CancellationToken, Task> store, Action<int> count, IMessage response, CancellationToken ct)
+    {
+        var body = await ReadBodyAsync(request, ct);
+        if (body is null) return UnsupportedMediaType();
+        IReadOnlyList<T> rows;
+        try { rows = decode(body); }
+        catch (InvalidProtocolBufferException e) { return Results.BadRequest(e.Message); }
+        await store(rows, ct);
+        count(rows.Count);
+        return Protobuf(response);
     }
 
     static IResult UnsupportedMediaType() => Results.StatusCode(StatusCodes.Status415UnsupportedMediaType);
@@ -108,6 +139,8 @@ public sealed class OtlpReceiver : IAsyncDisposable
 
     public async Task StopAsync(CancellationToken ct = default)
     {
+        await _stopping.CancelAsync();
+        await _retention;
         if (_app is null) return;
         await _app.StopAsync(ct);
         await _app.DisposeAsync();

@@ -4,7 +4,7 @@ namespace AppHost.Hosting;
 
 /// <summary>
 /// The local telemetry backend: an OTLP/HTTP (protobuf) receiver hosted inside the AppHost (Telemetry/OtlpReceiver)
-/// that stores traces and logs in the referenced PostgreSQL's <c>telemetry</c> schema, where Web reads them. Every
+/// that stores traces, metrics and logs in the referenced PostgreSQL's <c>telemetry</c> schema, where Web reads them. Every
 /// project waits for it and gets its address as <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, as Aspire does with its
 /// dashboard. When the AppHost's configuration already has <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> (any OTLP backend),
 /// that endpoint is passed on instead and nothing is started.
@@ -32,9 +32,9 @@ public sealed class OtlpReceiverResource(string name) : Resource(name)
         }
         var storage = References.OfType<InfrastructureResource>().FirstOrDefault()
             ?? throw new InvalidOperationException($"{this} needs a PostgreSQL resource to store into: .WithStorage(postgres)");
-        _receiver = new OtlpReceiver(storage.ConnectionString);
+        _receiver = new OtlpReceiver(storage.ConnectionString) { Retention = Telemetry.Storage.RetentionPolicy.FromConfiguration(context.Configuration) };
         await _receiver.StartAsync(context.Port(Name, 4318), ct);
-        context.Output.Write(Name, $"OTLP/HTTP receiver (traces, logs; metrics dropped) at {_receiver.Endpoint}, storing into {storage.Name} schema telemetry");
+        context.Output.Write(Name, $"OTLP/HTTP receiver (traces, logs, metrics) at {_receiver.Endpoint}, storing into {storage.Name} schema telemetry, {_receiver.Retention}");
     }
 
     public override async Task StopAsync(CancellationToken ct)

@@ -18,7 +18,7 @@ public sealed record LogEntry(long Id, DateTime Time, string ServiceName, string
     IReadOnlyDictionary<string, string> Attributes, string? TraceId, string? SpanId);
 
 /// <summary>Reads the <c>telemetry</c> schema. Without it (no local receiver ever ran) every list is empty.</summary>
-public sealed class TelemetryReader(NpgsqlDataSource dataSource)
+public sealed partial class TelemetryReader(NpgsqlDataSource dataSource)
 {
     const string UndefinedTable = "42P01";
 
@@ -43,33 +43,15 @@ public sealed class TelemetryReader(NpgsqlDataSource dataSource)
             """);
         command.Parameters.Add(new() { Value = (object?)service ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = limit });
-        var result = new List<TraceSummary>();
-        try
+        return await ReadAllAsync(command, r =>
         {
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                long start = reader.GetInt64(3), end = reader.GetInt64(4);
-                result.Add(new TraceSummary(reader.GetString(0), reader.GetString(1), reader.GetString(2), FromNs(start), (end - start) / 1e6,
-                    reader.GetInt32(5), reader.GetInt32(6), reader.GetFieldValue<string[]>(7)));
-            }
-        }
-        catch (PostgresException e) when (e.SqlState == UndefinedTable) { }
-        return result;
+            long start = r.GetInt64(3), end = r.GetInt64(4);
+            return new TraceSummary(r.GetString(0), r.GetString(1), r.GetString(2), FromNs(start), (end - start) / 1e6,
+                r.GetInt32(5), r.GetInt32(6), r.GetFieldValue<string[]>(7));
+        }, ct);
     }
 
-    public async Task<IReadOnlyList<string>> ServicesAsync(CancellationToken ct = default)
-    {
-        await using var command = dataSource.CreateCommand("SELECT DISTINCT service_name FROM telemetry.spans ORDER BY 1");
-        var result = new List<string>();
-        try
-        {
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) result.Add(reader.GetString(0));
-        }
-        catch (PostgresException e) when (e.SqlState == UndefinedTable) { }
-        return result;
-    }
+    public Task<IReadOnlyList<string>> ServicesAsync(CancellationToken ct = default) => DistinctServicesAsync("spans", ct);
 
     public async Task<TraceDetail?> TraceAsync(string traceId, CancellationToken ct = default)
     {
@@ -78,19 +60,9 @@ public sealed class TelemetryReader(NpgsqlDataSource dataSource)
             FROM telemetry.spans WHERE trace_id = $1 ORDER BY start_ns, span_id
             """);
         command.Parameters.Add(new() { Value = traceId.ToLowerInvariant() });
-        var spans = new List<SpanRecord>();
-        try
-        {
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                spans.Add(new SpanRecord(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3),
-                    (SpanKind)reader.GetInt16(4), reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetInt64(7), reader.GetInt64(8),
-                    (SpanStatus)reader.GetInt16(9), reader.IsDBNull(10) ? null : reader.GetString(10),
-                    JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(11)) ?? []));
-            }
-        }
-        catch (PostgresException e) when (e.SqlState == UndefinedTable) { }
+        var spans = await ReadAllAsync(command, r => new SpanRecord(r.GetString(0), r.GetString(1), NullableString(r, 2), r.GetString(3),
+            (SpanKind)r.GetInt16(4), r.GetString(5), NullableString(r, 6), r.GetInt64(7), r.GetInt64(8),
+            (SpanStatus)r.GetInt16(9), NullableString(r, 10), Attributes(r, 11)), ct);
         return spans.Count == 0 ? null : Waterfall.Build(traceId.ToLowerInvariant(), spans);
     }
 
@@ -111,21 +83,33 @@ public sealed class TelemetryReader(NpgsqlDataSource dataSource)
         command.Parameters.Add(new() { Value = (object?)minSeverity ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
         command.Parameters.Add(new() { Value = (object?)traceId?.ToLowerInvariant() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = limit });
-        var result = new List<LogEntry>();
+        return await ReadAllAsync(command, r => new LogEntry(r.GetInt64(0), r.GetDateTime(1), r.GetString(2), NullableString(r, 3),
+            r.GetInt32(4), NullableString(r, 5), r.GetString(6), Attributes(r, 7), NullableString(r, 8), NullableString(r, 9)), ct);
+    }
+
+    /// <summary>The services that stored rows in <paramref name="table"/> (a constant of ours, never user input).</summary>
+    async Task<IReadOnlyList<string>> DistinctServicesAsync(string table, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT DISTINCT service_name FROM telemetry.{table} ORDER BY 1");
+        return await ReadAllAsync(command, r => r.GetString(0), ct);
+    }
+
+    /// <summary>Every row of <paramref name="command"/>; none when the schema does not exist (no receiver ever ran).</summary>
+    static async Task<IReadOnlyList<T>> ReadAllAsync<T>(NpgsqlCommand command, Func<NpgsqlDataReader, T> read, CancellationToken ct)
+    {
+        var result = new List<T>();
         try
         {
             await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                result.Add(new LogEntry(reader.GetInt64(0), reader.GetDateTime(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
-                    reader.GetInt32(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetString(6),
-                    JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(7)) ?? [],
-                    reader.IsDBNull(8) ? null : reader.GetString(8), reader.IsDBNull(9) ? null : reader.GetString(9)));
-            }
+            while (await reader.ReadAsync(ct)) result.Add(read(reader));
         }
         catch (PostgresException e) when (e.SqlState == UndefinedTable) { }
         return result;
     }
+
+    static string? NullableString(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    static Dictionary<string, string> Attributes(NpgsqlDataReader r, int i) => JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(i)) ?? [];
 
     static DateTime FromNs(long ns) => DateTime.UnixEpoch.AddTicks(ns / 100);
 }

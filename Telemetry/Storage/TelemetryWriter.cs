@@ -4,7 +4,7 @@ using NpgsqlTypes;
 
 namespace Telemetry.Storage;
 
-/// <summary>Stores decoded spans and logs. A span exported twice (exporter retry) is stored once.</summary>
+/// <summary>Stores decoded spans, logs and metric points. A span exported twice (exporter retry) is stored once.</summary>
 public sealed class TelemetryWriter(NpgsqlDataSource dataSource)
 {
     public async Task WriteSpansAsync(IReadOnlyList<SpanRecord> spans, CancellationToken ct = default)
@@ -55,6 +55,43 @@ public sealed class TelemetryWriter(NpgsqlDataSource dataSource)
         Add(command, logs.Select(l => l.TraceId));
         Add(command, logs.Select(l => l.SpanId));
         await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Binary COPY: each histogram row carries its own bucket arrays, which unnest cannot pass row by row.</summary>
+    public async Task WriteMetricPointsAsync(IReadOnlyList<MetricPointRecord> points, CancellationToken ct = default)
+    {
+        if (points.Count == 0) return;
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var copy = await connection.BeginBinaryImportAsync("""
+            COPY telemetry.metric_points (service_name, scope_name, name, description, unit, kind, temporality, is_monotonic, attributes,
+                                          start_ns, time_ns, time, value, count, sum, min, max, bucket_counts, explicit_bounds)
+            FROM STDIN (FORMAT BINARY)
+            """, ct);
+        foreach (var p in points)
+        {
+            var h = p.Histogram;
+            await copy.StartRowAsync(ct);
+            await copy.WriteAsync(p.ServiceName, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(p.ScopeName, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(p.Name, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(p.Description, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(p.Unit, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync((short)p.Kind, NpgsqlDbType.Smallint, ct);
+            await copy.WriteAsync((short)p.Temporality, NpgsqlDbType.Smallint, ct);
+            await copy.WriteAsync(p.IsMonotonic, NpgsqlDbType.Boolean, ct);
+            await copy.WriteAsync(JsonSerializer.Serialize(p.Attributes), NpgsqlDbType.Jsonb, ct);
+            await copy.WriteAsync(p.StartNs, NpgsqlDbType.Bigint, ct);
+            await copy.WriteAsync(p.TimeNs, NpgsqlDbType.Bigint, ct);
+            await copy.WriteAsync(DateTime.UnixEpoch.AddTicks(p.TimeNs / 100), NpgsqlDbType.TimestampTz, ct);
+            await copy.WriteAsync(p.Value, NpgsqlDbType.Double, ct);
+            await copy.WriteAsync(h?.Count, NpgsqlDbType.Bigint, ct);
+            await copy.WriteAsync(h?.Sum, NpgsqlDbType.Double, ct);
+            await copy.WriteAsync(h?.Min, NpgsqlDbType.Double, ct);
+            await copy.WriteAsync(h?.Max, NpgsqlDbType.Double, ct);
+            await copy.WriteAsync(h?.BucketCounts.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Bigint, ct);
+            await copy.WriteAsync(h?.ExplicitBounds.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Double, ct);
+        }
+        await copy.CompleteAsync(ct);
     }
 
     static void Add(NpgsqlCommand command, IEnumerable<string?> values) =>

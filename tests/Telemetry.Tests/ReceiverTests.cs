@@ -1,12 +1,15 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Telemetry;
+using Telemetry.Metrics;
 using Telemetry.Storage;
 using TestSupport;
 
@@ -115,7 +118,78 @@ public sealed class ReceiverTests(PostgresFixture postgres)
     }
 
     [Fact]
-    public async Task A_span_exported_twice_is_stored_once_and_metrics_are_accepted()
+    public async Task Metrics_from_the_real_OTLP_exporter_are_stored_with_the_exact_counter_gauge_and_histogram_values()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync("otlpmetrics"));
+        await using var receiver = new OtlpReceiver(dataSource);
+        await receiver.StartAsync(port: 0);
+
+        using var meter = new Meter("Test.Metrics." + Guid.NewGuid().ToString("N"));
+        var orders = meter.CreateCounter<long>("orders.received", unit: "{order}", description: "Orders received");
+        var depth = 21.5;
+        meter.CreateObservableGauge("queue.depth", () => new Measurement<double>(depth, new KeyValuePair<string, object?>("queue", "trades")), unit: "{message}");
+        var duration = meter.CreateHistogram<double>("import.duration", unit: "ms");
+        using var provider = Sdk.CreateMeterProviderBuilder() // kept until the end: disposing it exports once more
+            .AddMeter(meter.Name)
+            .ConfigureResource(r => r.AddService("metrics-service"))
+            .AddOtlpExporter((o, reader) =>
+            {
+                Exporter(o, receiver, "/v1/metrics");
+                reader.TemporalityPreference = MetricReaderTemporalityPreference.Cumulative;
+                reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = 3_600_000; // only our flushes export
+            })
+            .Build();
+        orders.Add(3, new KeyValuePair<string, object?>("route", "/a"));
+        orders.Add(4, new KeyValuePair<string, object?>("route", "/a"));
+        orders.Add(10, new KeyValuePair<string, object?>("route", "/b"));
+        foreach (var ms in new[] { 1.0, 7, 30, 600 }) duration.Record(ms);
+        Assert.True(provider.ForceFlush(10_000), "first export did not flush");
+        orders.Add(5, new KeyValuePair<string, object?>("route", "/a"));
+        depth = 19.25;
+        duration.Record(3);
+        Assert.True(provider.ForceFlush(10_000), "second export did not flush");
+
+        var reader = new TelemetryReader(dataSource);
+        var list = await reader.MetricsAsync("metrics-service", null, 100);
+        Assert.Equal(["import.duration", "orders.received", "queue.depth"], list.Select(m => m.Name));
+        Assert.Equal(
+            [(MetricKind.Histogram, MetricTemporality.Cumulative, false, "ms", 2L, 1), (MetricKind.Sum, MetricTemporality.Cumulative, true, "{order}", 4L, 2),
+             (MetricKind.Gauge, MetricTemporality.Unspecified, false, "{message}", 2L, 1)],
+            list.Select(m => (m.Kind, m.Temporality, m.IsMonotonic, m.Unit, m.Points, m.Series)));
+        Assert.Equal("Orders received", list[1].Description);
+        Assert.Equal(19.25, list[2].LatestValue);
+        Assert.Equal(8, receiver.MetricPointsReceived); // two exports of: 2 counter series, 1 gauge, 1 histogram
+
+        var counter = (await reader.MetricAsync("orders.received", "metrics-service", TimeSpan.FromHours(1), 1000))!;
+        var a = Assert.Single(counter.Series, s => s.Attributes["route"] == "/a");
+        var b = Assert.Single(counter.Series, s => s.Attributes["route"] == "/b");
+        Assert.Equal([7.0, 12.0], a.Points.Select(p => p.Value));
+        Assert.Equal([10.0, 10.0], b.Points.Select(p => p.Value));
+        Assert.Equal(a.Points[0].StartNs, a.Points[1].StartNs);
+        Assert.True(a.Points[0].StartNs > 0 && a.Points[0].StartNs < a.Points[0].TimeNs && a.Points[0].TimeNs < a.Points[1].TimeNs);
+        var rate = Assert.Single(MetricChart.Rates(a.Points, counter.Temporality));
+        Assert.Equal(5 / ((a.Points[1].TimeNs - a.Points[0].TimeNs) / 1e9), rate.Value);
+
+        var gauge = Assert.Single((await reader.MetricAsync("queue.depth", null, TimeSpan.FromHours(1), 1000))!.Series);
+        Assert.Equal(("metrics-service", "trades"), (gauge.ServiceName, gauge.Attributes["queue"]));
+        Assert.Equal([21.5, 19.25], gauge.Points.Select(p => p.Value));
+
+        var histogram = (await reader.MetricAsync("import.duration", null, TimeSpan.FromHours(1), 1000))!;
+        var points = Assert.Single(histogram.Series).Points;
+        double[] defaultBounds = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000];
+        var first = points[0].Histogram!;
+        Assert.Equal((4L, (double?)638, (double?)1, (double?)600), (first.Count, first.Sum, first.Min, first.Max));
+        Assert.Equal(defaultBounds, first.ExplicitBounds);
+        Assert.Equal([0L, 1, 1, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0], first.BucketCounts);
+        var second = points[1].Histogram!;
+        Assert.Equal((5L, (double?)641, (double?)1, (double?)600), (second.Count, second.Sum, second.Min, second.Max));
+        Assert.Equal([0L, 2, 1, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0], second.BucketCounts);
+        var window = Assert.Single(MetricChart.HistogramWindows(points, histogram.Temporality));
+        Assert.Equal((3.0, 4.75), (window.Value, window.P95)); // one recording of 3 ms between the exports, in bucket (0, 5]
+    }
+
+    [Fact]
+    public async Task A_span_exported_twice_is_stored_once_and_an_empty_metrics_export_is_accepted()
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync("otlpdup"));
         await using var receiver = new OtlpReceiver(dataSource);
@@ -143,6 +217,8 @@ public sealed class ReceiverTests(PostgresFixture postgres)
         Assert.Empty(await reader.RecentTracesAsync(null, 10));
         Assert.Null(await reader.TraceAsync("0af7651916cd43dd8448eb211c80319c"));
         Assert.Empty(await reader.LogsAsync(null, null, null, null, 10));
+        Assert.Empty(await reader.MetricsAsync(null, null, 10));
+        Assert.Null(await reader.MetricAsync("http.server.request.duration", null, TimeSpan.FromHours(1), 10));
     }
 
     static void Exporter(OtlpExporterOptions o, OtlpReceiver receiver, string path)

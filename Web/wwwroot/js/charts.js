@@ -66,4 +66,32 @@
       if (chart) { chart.destroy(); charts.delete(el); }
     },
   };
+
+  // Metric lines (telemetry): one colour per series, a dashed line for a histogram's p95.
+  // spec: { title, zone, axisLabel, x: [unix s], lines: [{ label, color (index), dashed, values: [] (null where no point) }] }
+  const palette = ["#1f5f99", "#b3261e", "#2e7d32", "#8e5fb0", "#c77700", "#00838f", "#6d4c41", "#ad1457", "#546e7a", "#9e9d24"];
+  window.pipelineCharts.metricLines = function (el, spec) {
+    const tz = tzOf(spec.zone);
+    const opts = {
+      title: spec.title, width: width(el), height: 360,
+      tzDate: ts => uPlot.tzDate(new Date(ts * 1e3), tz),
+      scales: { x: { time: true }, y: { auto: true } },
+      series: [
+        { label: `Time (${spec.zone})` },
+        ...spec.lines.map(l => ({
+          label: l.label, stroke: palette[l.color % palette.length], width: 1.5, dash: l.dashed ? [6, 4] : undefined,
+          spanGaps: true, value: (u, v) => fmt(v, 4), // points: uPlot shows them while the line is sparse
+        })),
+      ],
+      axes: [
+        { label: `Time (${spec.zone})`, space: 70, values: (u, splits) => splits.map(s => {
+            const d = uPlot.tzDate(new Date(s * 1e3), tz);
+            // Exports come every few seconds: ticks less than a minute apart need the seconds.
+            return splits.length > 1 && splits[1] - splits[0] < 60 ? `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}` : stamp(d);
+          }) },
+        { label: spec.axisLabel, size: 70 },
+      ],
+    };
+    mount(el, opts, [spec.x, ...spec.lines.map(l => l.values)]);
+  };
 })();
