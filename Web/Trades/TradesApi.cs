@@ -10,6 +10,9 @@ namespace Web.Trades;
 /// <summary>REST API over the trade pipeline's results: <c>/api/trades/…</c>.</summary>
 public static class TradesApi
 {
+    /// <summary>The most trades a product chart loads by default (as the page did before; 100k measured interactive, docs/benchmarks.md).</summary>
+    public const int PriceSeriesLimit = 200_000;
+
     public static RouteGroupBuilder MapTradesApi(this RouteGroupBuilder api)
     {
         var trades = api.MapGroup("/trades").WithTags("Trades");
@@ -47,6 +50,17 @@ public static class TradesApi
         })
         .WithSummary("Trades of one financial product (one point per TradeId) in execution order")
         .Produces<IReadOnlyList<TradePoint>>().ProducesValidationProblem();
+
+        trades.MapGet("/products/series", async (TradeReports reports, string? product, string? deliveryStart, string? deliveryEnd, string? area, string? limit, CancellationToken ct) =>
+        {
+            var v = new QueryValidation();
+            var key = ProductKey(v, product, deliveryStart, deliveryEnd, area);
+            var n = v.Int(nameof(limit), limit, PriceSeriesLimit, 1, 1_000_000);
+            return v.IsValid ? Results.Ok(await reports.PriceSeriesAsync(key!, n, ct)) : v.Problem();
+        })
+        .WithSummary("Trades of one financial product as columns for charting: time (Unix seconds), price, volume, anomaly indexes")
+        .WithDescription("The points of /products/trades (one per TradeId, execution order) as arrays; anomalies holds the indexes of trades flagged by any method. limit (1-1,000,000, default 200,000); complete is false when there were more trades.")
+        .Produces<PriceSeries>().ProducesValidationProblem();
 
         trades.MapGet("/top", async (TradeReports reports, string? n, string? deliveryDate, string? area, CancellationToken ct) =>
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Benchmarks.Support;
 using global::Durable;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -57,8 +58,7 @@ public static class DurableBenchmarks
     {
         var values = new List<double>();
         for (var i = 0; i < repetitions; i++) values.Add(await measure());
-        values.Sort();
-        return values[values.Count / 2];
+        return Bench.Median(values);
     }
 
     static async Task<NpgsqlDataSource> NewDatabaseAsync(PostgresFixture postgres)

@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.WebSockets;
+using Benchmarks.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using TestSupport;
 using Trades;
 using Trades.Generation;
 using Trades.Json;
@@ -23,40 +23,31 @@ public static class FeedLatencyBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var count = Option(args, "--trades", 3000);
-        var rate = Option(args, "--rate", 100);
+        var count = Bench.Option(args, "--trades", 3000);
+        var rate = Bench.Option(args, "--rate", 100);
         var trades = TradeGenerator.GenerateDay(new DateOnly(2023, 1, 1), "FR", seed: 17).Trades.Take(count).ToList();
         Console.WriteLine($"trades-latency: {trades.Count:N0} legs sent at {rate}/s through the real Workers process");
 
-        var postgres = new PostgresFixture();
-        var s3 = new S3Fixture();
-        await Task.WhenAll(postgres.InitializeAsync(), s3.InitializeAsync());
-        using var kafka = new KafkaFixture();
-        kafka.CreateTopic("energy.trades.v1", 16);
+        await using var servers = await BenchServers.StartAsync(s3: true, kafka: true);
+        servers.Kafka!.CreateTopic("energy.trades.v1", 16);
         var sent = new ConcurrentDictionary<(long, string), long>();
         var feed = await StartFeedAsync(trades, rate, sent);
         try
         {
-            var database = await postgres.CreateDatabaseAsync("latency");
-            await using var workers = await ServiceProcess.StartAsync("Workers", new Dictionary<string, string>
+            var database = await servers.CreateDatabaseAsync("latency");
+            await using var workers = await servers.StartServiceAsync("Workers", database, new Dictionary<string, string>
             {
-                ["ConnectionStrings__postgres"] = database,
-                ["ConnectionStrings__kafka"] = kafka.BootstrapServers,
-                ["ConnectionStrings__lake"] = s3.ConnectionString,
                 ["TradeFeed__Url"] = feed.Urls.First().Replace("http://", "ws://"),
                 ["Trades__LiveSchedule__Enabled"] = "false",
-                ["Logging__LogLevel__Default"] = "Warning",
             });
             var latencies = await CollectAsync(database, sent, trades.Count);
-            latencies.Sort();
-            double Percentile(double p) => latencies[(int)Math.Min(latencies.Count - 1, Math.Round(p * (latencies.Count - 1)))];
-            Console.WriteLine($"steady state, visible in PostgreSQL after: p50 {Percentile(0.50):F0} ms, p90 {Percentile(0.90):F0} ms, p99 {Percentile(0.99):F0} ms, max {latencies[^1]:F0} ms ({latencies.Count:N0} legs)");
+            double Percentile(double p) => Bench.Percentile(latencies, p);
+            Console.WriteLine($"steady state, visible in PostgreSQL after: p50 {Percentile(0.50):F0} ms, p90 {Percentile(0.90):F0} ms, p99 {Percentile(0.99):F0} ms, max {latencies.Max():F0} ms ({latencies.Count:N0} legs)");
             return 0;
         }
         finally
         {
             await feed.StopAsync();
-            await Task.WhenAll(postgres.DisposeAsync(), s3.DisposeAsync());
         }
     }
 
@@ -110,7 +101,4 @@ public static class FeedLatencyBenchmark
         var warm = seen.Values.Min();
         return [.. seen.Where(s => sent.TryGetValue(s.Key, out var at) && at >= warm).Select(s => Stopwatch.GetElapsedTime(sent[s.Key], s.Value).TotalMilliseconds)];
     }
-
-    static int Option(string[] args, string name, int fallback) =>
-        Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
 }

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Text;
+using Benchmarks.Support;
 using Confluent.Kafka;
 using Npgsql;
 using NpgsqlTypes;
-using TestSupport;
 using Trades;
 using Trades.Generation;
 using Trades.Json;
@@ -20,27 +20,13 @@ public static class TradeIngestionBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var count = Option(args, "--trades", 200_000);
-        var runs = Option(args, "--runs", 3);
+        var count = Bench.Option(args, "--trades", 200_000);
+        var runs = Bench.Option(args, "--runs", 3);
         var trades = Generate(count);
         Console.WriteLine($"trades-ingestion: {trades.Count:N0} trade legs, {runs} run(s), {Environment.ProcessorCount} cores");
 
-        var postgres = new PostgresFixture();
-        var s3 = new S3Fixture();
-        await Task.WhenAll(postgres.InitializeAsync(), s3.InitializeAsync());
-        try
-        {
-            return await RunAsync(trades, runs, postgres, s3);
-        }
-        finally
-        {
-            await Task.WhenAll(postgres.DisposeAsync(), s3.DisposeAsync());
-        }
-    }
-
-    static async Task<int> RunAsync(List<Trade> trades, int runs, PostgresFixture postgres, S3Fixture s3)
-    {
-        using var kafka = new KafkaFixture();
+        await using var servers = await BenchServers.StartAsync(s3: true, kafka: true);
+        var kafka = servers.Kafka!;
         kafka.CreateTopic("energy.trades.v1", 16);
 
         var produce = Stopwatch.StartNew();
@@ -57,15 +43,8 @@ public static class TradeIngestionBenchmark
         var rss = new List<double>();
         for (var run = 1; run <= runs; run++)
         {
-            var database = await postgres.CreateDatabaseAsync("bench");
-            var workers = await ServiceProcess.StartAsync("Workers", new Dictionary<string, string>
-            {
-                ["ConnectionStrings__postgres"] = database,
-                ["ConnectionStrings__kafka"] = kafka.BootstrapServers,
-                ["ConnectionStrings__lake"] = s3.ConnectionString,
-                ["Trades__LiveSchedule__Enabled"] = "false",
-                ["Logging__LogLevel__Default"] = "Warning",
-            });
+            var database = await servers.CreateDatabaseAsync("bench");
+            var workers = await servers.StartServiceAsync("Workers", database, new Dictionary<string, string> { ["Trades__LiveSchedule__Enabled"] = "false" });
             var (seconds, peakRss) = await MeasureIngestionAsync(database, trades.Count, workers.Pid);
             await workers.DisposeAsync();
             var copy = await MeasureBaselineCopyAsync(database, trades);
@@ -74,7 +53,7 @@ public static class TradeIngestionBenchmark
             rss.Add(peakRss);
             Console.WriteLine($"run {run}: ingestion {trades.Count / seconds:N0} trades/s ({seconds:F2} s), raw COPY {trades.Count / copy:N0} rows/s ({copy:F2} s), ratio {copy / seconds:F2}, Workers peak RSS {peakRss:F0} MB");
         }
-        Console.WriteLine($"median: ingestion {Median(ingest):N0} trades/s, raw COPY {Median(baseline):N0} rows/s, ratio {Median(ingest) / Median(baseline):F2}, Workers peak RSS {Median(rss):F0} MB");
+        Console.WriteLine($"median: ingestion {Bench.Median(ingest):N0} trades/s, raw COPY {Bench.Median(baseline):N0} rows/s, ratio {Bench.Median(ingest) / Bench.Median(baseline):F2}, Workers peak RSS {Bench.Median(rss):F0} MB");
         return 0;
     }
 
@@ -147,9 +126,4 @@ public static class TradeIngestionBenchmark
         }
         return trades;
     }
-
-    static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
-
-    static int Option(string[] args, string name, int fallback) =>
-        Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
 }

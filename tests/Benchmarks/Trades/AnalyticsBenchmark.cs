@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Benchmarks.Support;
 using System.Globalization;
 using DuckDb;
 using Trades;
@@ -40,8 +41,8 @@ public static class AnalyticsBenchmark
 
     public static Task<int> RunAsync(string[] args)
     {
-        var rows = Option(args, "--rows", 10_000_000L);
-        var runs = (int)Option(args, "--runs", 3L);
+        var rows = Bench.Option(args, "--rows", 10_000_000L);
+        var runs = Bench.Option(args, "--runs", 3);
         Console.WriteLine($"trades-analytics: {rows:N0} rows, {runs} runs, {Environment.ProcessorCount} cores, DuckDB {DuckDbDatabase.LibraryVersion}");
 
         using var connection = DuckDbConnection.OpenInMemory();
@@ -134,17 +135,10 @@ public static class AnalyticsBenchmark
             action();
             times.Add(clock.Elapsed.TotalSeconds);
         }
-        times.Sort();
-        return times[times.Count / 2];
+        return Bench.Median(times);
     }
 
     private static long Micros(DateTime utc) => (utc.Ticks - DateTime.UnixEpoch.Ticks) / 10;
-
-    private static long Option(string[] args, string name, long fallback)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? long.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
-    }
 
     /// <summary>
     /// The child's own peak RSS (VmHWM), polled until it exits. Not getrusage(RUSAGE_CHILDREN): .NET starts children
