@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Threading.Channels;
 using Confluent.Kafka;
 using Npgsql;
 using ServiceDefaults.Kafka;
@@ -28,28 +26,10 @@ public sealed class TransactionalKafkaConsumer(
 
     public sealed record Options(string Topic, string Group, int MaxBatch = 5000, int MaxWaitMs = 200);
 
-    /// <summary>A collected batch on its way from the consuming thread to the storing loop.</summary>
-    sealed record Collected(List<ConsumeResult<byte[]?, byte[]?>> Records, List<OffsetGap> Gaps);
-
-    /// <summary>
-    /// Consumes until cancelled. Two stages overlap: this thread collects the next batch from Kafka while the previous
-    /// one is stored; at most one batch waits between them. Batches are stored strictly in order, so PostgreSQL's
-    /// offsets only ever move forward, and a rebalance waits for the batches already collected to be stored first.
-    /// </summary>
+    /// <summary>Consumes until cancelled.</summary>
     public async Task RunAsync(Options options, IKafkaBatchHandler handler, Func<OffsetGap, CancellationToken, Task>? onGap, CancellationToken ct)
     {
         var expected = new Dictionary<int, long>();
-        var pending = Channel.CreateBounded<Collected>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
-        var storedOffsets = new ConcurrentQueue<List<TopicPartitionOffset>>();
-        long collected = 0, storedBatches = 0;
-        var storing = Task.Run(() => StoreLoopAsync(pending, options, handler, onGap, storedOffsets, () => Interlocked.Increment(ref storedBatches), ct), ct);
-
-        // Revocation (a rebalance, or Close) waits for what was collected: the next owner resumes from PostgreSQL's offsets.
-        void AwaitStored()
-        {
-            while (Interlocked.Read(ref storedBatches) < collected && !storing.IsCompleted && !ct.IsCancellationRequested) Thread.Sleep(5);
-        }
-
         var config = kafka.ConsumerConfig(options.Group);
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetPartitionsAssignedHandler((_, assigned) =>
@@ -59,82 +39,32 @@ public sealed class TransactionalKafkaConsumer(
                 logger.LogInformation("{Group} assigned {Topic} partitions [{Partitions}]", options.Group, options.Topic, string.Join(",", assigned.Select(a => a.Partition.Value)));
                 return ConsumerOffsetStore.ResumePositions(assigned, stored);
             })
-            .SetPartitionsRevokedHandler((_, revoked) =>
-            {
-                AwaitStored();
-                foreach (var tp in revoked) expected.Remove(tp.Partition.Value);
-            })
+            .SetPartitionsRevokedHandler((_, revoked) => { foreach (var tp in revoked) expected.Remove(tp.Partition.Value); })
             .Build();
         consumer.Subscribe(options.Topic);
         try
         {
             while (!ct.IsCancellationRequested)
             {
-                // Kafka's own committed offsets are informational (lag tools); the truth is in PostgreSQL.
-                while (storedOffsets.TryDequeue(out var done)) CommitToKafka(consumer, done);
                 var records = Collect(consumer, options, ct);
                 if (records.Count == 0) continue;
                 var gaps = FindGaps(records, expected, options.Topic);
-                await pending.Writer.WriteAsync(new Collected(records, gaps), ct); // throws if the storing loop failed
-                collected++;
-            }
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-        }
-        catch (ChannelClosedException)
-        {
-            // The storing loop stopped on an error; awaiting it below reports the error.
-        }
-        finally
-        {
-            pending.Writer.TryComplete();
-            consumer.Close();
-        }
-        try
-        {
-            await storing;
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-        }
-    }
-
-    void CommitToKafka(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> done)
-    {
-        try
-        {
-            consumer.Commit(done);
-        }
-        catch (KafkaException e)
-        {
-            // A partition moved to another consumer meanwhile: harmless, the stored offsets in PostgreSQL decide.
-            logger.LogDebug("Kafka commit of stored offsets skipped: {Error}", e.Error.Reason);
-        }
-    }
-
-    async Task StoreLoopAsync(Channel<Collected> pending, Options options, IKafkaBatchHandler handler, Func<OffsetGap, CancellationToken, Task>? onGap,
-        ConcurrentQueue<List<TopicPartitionOffset>> storedOffsets, Action onStored, CancellationToken ct)
-    {
-        try
-        {
-            await foreach (var (records, gaps) in pending.Reader.ReadAllAsync(ct))
-            {
                 await HandleWithRetryAsync(records, gaps, options, handler, ct);
                 foreach (var gap in gaps)
                 {
                     logger.LogError("data loss: {Topic}[{Partition}] offsets {First}..{Last} were never delivered to {Group}", gap.Topic, gap.Partition, gap.FirstMissing, gap.LastMissing, options.Group);
                     if (onGap is not null) await onGap(gap, ct);
                 }
-                storedOffsets.Enqueue(records.GroupBy(r => r.TopicPartition).Select(p => new TopicPartitionOffset(p.Key, p.Max(r => r.Offset.Value) + 1)).ToList());
-                onStored();
+                // Kafka's own committed offsets are informational (lag tools); the truth is in PostgreSQL.
+                consumer.Commit(records.GroupBy(r => r.TopicPartition).Select(p => new TopicPartitionOffset(p.Key, p.Max(r => r.Offset.Value) + 1)));
             }
         }
-        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            // Stops the consuming thread too: nothing more is collected that could not be stored.
-            pending.Writer.TryComplete(e);
-            throw;
+        }
+        finally
+        {
+            consumer.Close();
         }
     }
 

@@ -30,7 +30,7 @@ public static class TradeIngestionBenchmark
         kafka.CreateTopic("energy.trades.v1", 16);
 
         var produce = Stopwatch.StartNew();
-        using (var producer = new ProducerBuilder<byte[]?, byte[]>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers, LingerMs = 5, EnableIdempotence = true }).Build())
+        using (var producer = new ProducerBuilder<byte[]?, byte[]>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers, LingerMs = 5, EnableIdempotence = true, QueueBufferingMaxMessages = 2_000_000 }).Build())
         {
             foreach (var trade in trades)
                 producer.Produce("energy.trades.v1", new Message<byte[]?, byte[]> { Key = Encoding.UTF8.GetBytes(trade.TradeId.ToString()), Value = TradeJson.ToUtf8Bytes(trade) });
