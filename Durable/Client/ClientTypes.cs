@@ -23,6 +23,12 @@ public sealed record WorkflowDescription(
     string WorkflowId, Guid RunId, string WorkflowType, string TaskQueue, WorkflowStatus Status,
     DateTimeOffset StartedAt, DateTimeOffset? ClosedAt, FailureInfo? Failure, Guid? ParentRunId, Guid? NextRunId, string? ScheduleId, long HistoryLength);
 
+/// <summary>
+/// A run with what its history records at either end: the input it started with, its result when completed, the parent
+/// that started it, and the W3C traceparent of its telemetry trace (null when it was started without one).
+/// </summary>
+public sealed record WorkflowDetails(WorkflowDescription Run, JsonElement? Input, JsonElement? Result, string? ParentWorkflowId, string? TraceParent);
+
 /// <summary>Filters for listing runs; all optional and combined with AND.</summary>
 public sealed record WorkflowListFilter
 {
@@ -33,6 +39,8 @@ public sealed record WorkflowListFilter
     public DateTimeOffset? StartedBefore { get; init; }
     public DateTimeOffset? ClosedAfter { get; init; }
     public DateTimeOffset? ClosedBefore { get; init; }
+    /// <summary>Only the children this run started.</summary>
+    public Guid? ParentRunId { get; init; }
     public int PageSize { get; init; } = 100;
     /// <summary>From <see cref="WorkflowPage.NextPageToken"/>.</summary>
     public string? PageToken { get; init; }

@@ -115,15 +115,16 @@ public sealed class DurableClient
           AND ($5::timestamptz IS NULL OR r.started_at < $5)
           AND ($6::timestamptz IS NULL OR r.closed_at >= $6)
           AND ($7::timestamptz IS NULL OR r.closed_at < $7)
+          AND ($8::uuid IS NULL OR r.parent_run_id = $8)
         """;
     const string ListSql = """
         SELECT r.workflow_id, r.run_id, r.workflow_type, r.task_queue, r.status, r.started_at, r.closed_at, r.failure::text,
                r.parent_run_id, r.next_run_id, r.schedule_id, r.next_seq - 1
         FROM durable.runs r
         """ + "\n" + FilterSql + "\n" + """
-          AND ($8::timestamptz IS NULL OR (r.started_at, r.run_id) < ($8, $9::uuid))
+          AND ($9::timestamptz IS NULL OR (r.started_at, r.run_id) < ($9, $10::uuid))
         ORDER BY r.started_at DESC, r.run_id DESC
-        LIMIT $10
+        LIMIT $11
         """;
     const string CountSql = "SELECT count(*) FROM durable.runs r\n" + FilterSql;
 
@@ -141,7 +142,7 @@ public sealed class DurableClient
         }
         await using var connection = await DataSource.OpenConnectionAsync(ct);
         await using var command = Sql.Command(ListSql, connection, null, filter.WorkflowType, filter.Status?.ToString(), filter.IdPrefix,
-            filter.StartedAfter, filter.StartedBefore, filter.ClosedAfter, filter.ClosedBefore, afterStart, afterRun, filter.PageSize + 1);
+            filter.StartedAfter, filter.StartedBefore, filter.ClosedAfter, filter.ClosedBefore, filter.ParentRunId, afterStart, afterRun, filter.PageSize + 1);
         var runs = new List<WorkflowDescription>();
         await using (var reader = await command.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct)) runs.Add(ReadDescription(reader));
@@ -159,7 +160,7 @@ public sealed class DurableClient
         await _schema.Value;
         await using var connection = await DataSource.OpenConnectionAsync(ct);
         await using var command = Sql.Command(CountSql, connection, null, filter.WorkflowType, filter.Status?.ToString(), filter.IdPrefix,
-            filter.StartedAfter, filter.StartedBefore, filter.ClosedAfter, filter.ClosedBefore);
+            filter.StartedAfter, filter.StartedBefore, filter.ClosedAfter, filter.ClosedBefore, filter.ParentRunId);
         return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
@@ -176,4 +177,15 @@ public sealed class DurableClient
     }
 
     public ScheduleHandle GetScheduleHandle(string scheduleId) => new(this, scheduleId);
+
+    /// <summary>Every schedule, by ID.</summary>
+    public async Task<IReadOnlyList<ScheduleDescription>> ListSchedulesAsync(CancellationToken ct = default)
+    {
+        await using var tx = await BeginAsync(ct);
+        await using var command = tx.Command(ScheduleHandle.SelectSql + " ORDER BY schedule_id");
+        await using var r = await command.ExecuteReaderAsync(ct);
+        var schedules = new List<ScheduleDescription>();
+        while (await r.ReadAsync(ct)) schedules.Add(ScheduleHandle.Read(r));
+        return schedules;
+    }
 }

@@ -2,6 +2,7 @@ using System.Linq.Expressions;
 using System.Reflection;
 using System.Text.Json;
 using Durable.Storage;
+using Npgsql;
 
 namespace Durable;
 
@@ -106,6 +107,21 @@ public class WorkflowHandle(DurableClient client, string workflowId, Guid? runId
         await using var command = tx.Command(DescribeSql, runId);
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? DurableClient.ReadDescription(reader) : throw new InvalidOperationException($"run {runId} not found");
+    }
+
+    const string DetailsSql = "SELECT input::text, result::text, parent_workflow_id, trace_parent FROM durable.runs WHERE run_id = $1";
+
+    /// <summary>The description plus the run's input, result, parent and trace; children: <see cref="WorkflowListFilter.ParentRunId"/>.</summary>
+    public async Task<WorkflowDetails> FetchDetailsAsync(CancellationToken ct = default)
+    {
+        var run = await DescribeAsync(ct);
+        await using var tx = await client.BeginAsync(ct);
+        await using var command = tx.Command(DetailsSql, run.RunId);
+        await using var r = await command.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct)) throw new InvalidOperationException($"run {run.RunId} not found");
+        return new WorkflowDetails(run, Json(r, 0), Json(r, 1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3));
+
+        static JsonElement? Json(NpgsqlDataReader r, int column) => r.IsDBNull(column) ? null : JsonDocument.Parse(r.GetString(column)).RootElement;
     }
 
     public async Task<WorkflowHistory> FetchHistoryAsync(CancellationToken ct = default)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Durable.Storage;
+using Npgsql;
 
 namespace Durable;
 
@@ -24,7 +25,7 @@ public sealed record ScheduleOptions(string Cron, string TaskQueue)
 }
 
 public sealed record ScheduleDescription(string ScheduleId, string Cron, string TimeZone, string WorkflowType, ScheduleOverlapPolicy Overlap,
-    bool Paused, DateTimeOffset NextFireAt, DateTimeOffset? BufferedFireAt, string? LastWorkflowId, int FiredCount, int SkippedCount);
+    bool Paused, DateTimeOffset NextFireAt, DateTimeOffset? BufferedFireAt, string? LastWorkflowId, int FiredCount, int SkippedCount, string TaskQueue);
 
 /// <summary>Operations on one schedule. Scheduled runs get workflow IDs "{scheduleId}-{fire time, UTC, yyyyMMddTHHmmssZ}".</summary>
 public sealed class ScheduleHandle(DurableClient client, string scheduleId)
@@ -98,13 +99,18 @@ public sealed class ScheduleHandle(DurableClient client, string scheduleId)
     public async Task<ScheduleDescription> DescribeAsync(CancellationToken ct = default)
     {
         await using var tx = await client.BeginAsync(ct);
-        await using var command = tx.Command("""
-            SELECT schedule_id, cron, time_zone, workflow_type, overlap, paused, next_fire_at, buffered_fire_at, last_workflow_id, fired_count, skipped_count
-            FROM durable.schedules WHERE schedule_id = $1
-            """, ScheduleId);
+        await using var command = tx.Command(SelectSql + " WHERE schedule_id = $1", ScheduleId);
         await using var r = await command.ExecuteReaderAsync(ct);
-        if (!await r.ReadAsync(ct)) throw new InvalidOperationException($"schedule {ScheduleId} not found");
-        return new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), Enum.Parse<ScheduleOverlapPolicy>(r.GetString(4)), r.GetBoolean(5),
-            r.GetFieldValue<DateTimeOffset>(6), r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7), r.IsDBNull(8) ? null : r.GetString(8), r.GetInt32(9), r.GetInt32(10));
+        return await r.ReadAsync(ct) ? Read(r) : throw new InvalidOperationException($"schedule {ScheduleId} not found");
     }
+
+    internal const string SelectSql = """
+        SELECT schedule_id, cron, time_zone, workflow_type, overlap, paused, next_fire_at, buffered_fire_at, last_workflow_id, fired_count, skipped_count, task_queue
+        FROM durable.schedules
+        """;
+
+    internal static ScheduleDescription Read(NpgsqlDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), Enum.Parse<ScheduleOverlapPolicy>(r.GetString(4)), r.GetBoolean(5),
+            r.GetFieldValue<DateTimeOffset>(6), r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7), r.IsDBNull(8) ? null : r.GetString(8), r.GetInt32(9), r.GetInt32(10),
+            r.GetString(11));
 }

@@ -66,5 +66,11 @@ public sealed class ScheduleTests(PostgresFixture postgres)
         Assert.Equal(WorkflowStatus.Running, (await run.DescribeAsync()).Status);
         Assert.Equal("yearly", (await run.DescribeAsync()).ScheduleId);
         Assert.Equal(1, (await schedule.DescribeAsync()).FiredCount);
+
+        await env.Client.CreateScheduleAsync<ApprovalWorkflow>("hourly", w => w.RunAsync(1), new ScheduleOptions("0 * * * *", "other-queue"));
+        var all = await env.Client.ListSchedulesAsync();
+        Assert.Equal(["hourly", "yearly"], all.Select(s => s.ScheduleId));
+        Assert.Equal(await schedule.DescribeAsync(), all[1]);
+        Assert.Equal("other-queue", all[0].TaskQueue);
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Durable.TestWorker;
 using TestSupport;
 using static Durable.Tests.DurableEnvironment;
@@ -89,5 +90,19 @@ public sealed class WorkflowExecutionTests(PostgresFixture postgres)
         var history = await env.Client.GetWorkflowHandle("parent").FetchHistoryAsync();
         Assert.Equal(3, history.Events.Count(e => e.Type == EventTypes.ChildWorkflowStarted));
         Assert.Equal(3, history.Events.Count(e => e.Type == EventTypes.ChildWorkflowCompleted));
+
+        // What a console shows of the parent and of one child: input, result, parent, children.
+        var parent = await env.Client.GetWorkflowHandle("parent").FetchDetailsAsync();
+        Assert.Equal(["fam", "3"], parent.Input!.Value.EnumerateArray().Select(a => a.ToString()));
+        Assert.Equal("90", parent.Result?.GetRawText());
+        Assert.Null(parent.ParentWorkflowId);
+        var listed = await env.Client.ListWorkflowsAsync(new WorkflowListFilter { ParentRunId = parent.Run.RunId });
+        Assert.Equal(children.Runs.Select(c => c.RunId).Order(), listed.Runs.Select(c => c.RunId).Order());
+        Assert.Equal(3, await env.Client.CountWorkflowsAsync(new WorkflowListFilter { ParentRunId = parent.Run.RunId }));
+        Assert.Empty((await env.Client.ListWorkflowsAsync(new WorkflowListFilter { ParentRunId = children.Runs[0].RunId })).Runs);
+        var child = await env.Client.GetWorkflowHandle(children.Runs[0].WorkflowId).FetchDetailsAsync();
+        Assert.Equal("parent", child.ParentWorkflowId);
+        Assert.Equal(parent.Run.RunId, child.Run.ParentRunId);
+        Assert.Equal(JsonValueKind.Number, child.Result?.ValueKind);
     }
 }
