@@ -91,6 +91,21 @@ public sealed class DuckDbConnection : IDisposable
         return new DuckDbAppender(handle, table);
     }
 
+    /// <summary>
+    /// Registers <c>name(BIGINT)</c>, a table function whose rows come from .NET: each query that calls it gets a new
+    /// source from <paramref name="bind"/> (called with the argument, possibly on another connection's thread) and
+    /// pulls chunks from it, so <c>COPY (SELECT * FROM name(1)) TO …</c> writes rows that were never stored in a table.
+    /// The function belongs to the database: every connection sees it until the database closes, and registering the
+    /// name again is ignored (DuckDB keeps the first).
+    /// </summary>
+    public void RegisterTableFunction(string name, Func<long, IDuckDbRowSource> bind)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(bind);
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        DuckDbTableFunction.Register(_handle, name, bind);
+    }
+
     /// <summary>Quotes a string as an SQL literal ('it''s').</summary>
     public static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 

@@ -14,6 +14,7 @@ public sealed unsafe class DuckDbDataChunk : IDisposable
     private readonly DuckDbType[] _types;
     private readonly nint[] _vectors;
     private readonly nint[] _data; // each vector's data pointer, fetched once per fill instead of once per value
+    private readonly int[] _widths; // bytes per value in each column's data array; 0 for strings and types not accessed directly
 
     internal DuckDbDataChunk(DataChunkHandle handle, IReadOnlyList<DuckDbType> types)
     {
@@ -21,9 +22,41 @@ public sealed unsafe class DuckDbDataChunk : IDisposable
         _types = [.. types];
         _vectors = new nint[_types.Length];
         _data = new nint[_types.Length];
+        _widths = new int[_types.Length];
         for (var column = 0; column < _vectors.Length; column++)
+        {
             _vectors[column] = NativeMethods.duckdb_data_chunk_get_vector(handle, (ulong)column);
+            _widths[column] = _types[column] == DuckDbType.Enum ? EnumWidth(_vectors[column]) : DuckDbTypeSizes.FixedWidth(_types[column]);
+        }
         RefreshData();
+    }
+
+    /// <summary>A chunk DuckDB owns and lends to a callback (a table function's output): types come from its vectors, and it is not freed here.</summary>
+    internal static DuckDbDataChunk Borrow(nint chunk)
+    {
+        var handle = DataChunkHandle.Borrowed(chunk);
+        var types = new DuckDbType[checked((int)NativeMethods.duckdb_data_chunk_get_column_count(handle))];
+        for (var column = 0; column < types.Length; column++)
+        {
+            var logical = NativeMethods.duckdb_vector_get_column_type(NativeMethods.duckdb_data_chunk_get_vector(handle, (ulong)column));
+            types[column] = NativeMethods.duckdb_get_type_id(logical);
+            NativeMethods.duckdb_destroy_logical_type(ref logical);
+        }
+        return new DuckDbDataChunk(handle, types);
+    }
+
+    // an ENUM vector holds member indexes as UTINYINT, USMALLINT or UINTEGER, depending on the member count
+    private static int EnumWidth(nint vector)
+    {
+        var logical = NativeMethods.duckdb_vector_get_column_type(vector);
+        try
+        {
+            return DuckDbTypeSizes.FixedWidth(NativeMethods.duckdb_enum_internal_type(logical));
+        }
+        finally
+        {
+            NativeMethods.duckdb_destroy_logical_type(ref logical);
+        }
     }
 
     private void RefreshData()
@@ -51,11 +84,14 @@ public sealed unsafe class DuckDbDataChunk : IDisposable
         }
     }
 
-    /// <summary>The column's values as a span over the vector (length <see cref="Capacity"/>); read or write them in place.</summary>
+    /// <summary>
+    /// The column's values as a span over the vector (length <see cref="Capacity"/>); read or write them in place. An ENUM
+    /// column holds member indexes: byte, ushort or uint by member count (up to 255, 65,535, more).
+    /// </summary>
     public Span<T> GetValues<T>(int column) where T : unmanaged
     {
         var type = TypeOf(column);
-        var width = DuckDbTypeSizes.FixedWidth(type);
+        var width = _widths[column];
         if (width != sizeof(T))
             throw new InvalidOperationException($"column {column} is {type} ({(width == 0 ? "not fixed-width" : width + " bytes per value")}); {typeof(T).Name} values are {sizeof(T)} bytes");
         return new Span<T>((void*)_data[column], Capacity);
@@ -114,6 +150,19 @@ public sealed unsafe class DuckDbDataChunk : IDisposable
 
     public void SetString(int column, int row, string value)
     {
+        // short values (ids, codes) are encoded straight into the slot
+        if (value.Length <= 12)
+        {
+            RequireString(column);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)row, (uint)Capacity, nameof(row));
+            var slot = new Span<byte>((byte*)_data[column] + (nint)row * 16, 16);
+            slot.Clear();
+            if (Encoding.UTF8.TryGetBytes(value, slot[4..], out var written))
+            {
+                Unsafe.WriteUnaligned(ref slot[0], (uint)written);
+                return;
+            }
+        }
         var max = Encoding.UTF8.GetMaxByteCount(value.Length);
         if (max <= 512)
         {

@@ -11,7 +11,7 @@ internal abstract class DuckDbHandle : SafeHandle
 {
     private SafeHandle? _parent;
 
-    protected DuckDbHandle() : base(0, ownsHandle: true) { }
+    protected DuckDbHandle(bool ownsHandle = true) : base(0, ownsHandle) { }
 
     public override bool IsInvalid => handle == 0;
 
@@ -53,8 +53,16 @@ internal sealed class AppenderHandle : DuckDbHandle
     protected override void Release(nint value) => NativeMethods.duckdb_appender_destroy(ref value);
 }
 
-internal sealed class DataChunkHandle : DuckDbHandle
+internal sealed class DataChunkHandle(bool ownsHandle = true) : DuckDbHandle(ownsHandle)
 {
+    /// <summary>A chunk DuckDB owns (a table function's output): wrapped for the call, never destroyed by us.</summary>
+    public static DataChunkHandle Borrowed(nint chunk)
+    {
+        var handle = new DataChunkHandle(ownsHandle: false);
+        handle.Attach(chunk, parent: null);
+        return handle;
+    }
+
     protected override void Release(nint value) => NativeMethods.duckdb_destroy_data_chunk(ref value);
 }
 

@@ -55,6 +55,12 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)] public static partial nint duckdb_create_logical_type(DuckDbType type);
     [LibraryImport(Library)] public static partial DuckDbType duckdb_get_type_id(nint logicalType);
     [LibraryImport(Library)] public static partial void duckdb_destroy_logical_type(ref nint logicalType);
+    [LibraryImport(Library)] public static partial nint duckdb_create_enum_type(byte** memberNames, ulong memberCount);
+    [LibraryImport(Library)] public static partial DuckDbType duckdb_enum_internal_type(nint logicalType);
+
+    // values
+    [LibraryImport(Library)] public static partial void duckdb_destroy_value(ref nint value);
+    [LibraryImport(Library)] public static partial long duckdb_get_int64(nint value);
 
     // data chunks and vectors
     [LibraryImport(Library)] public static partial nint duckdb_create_data_chunk(nint* types, ulong columnCount);
@@ -64,11 +70,35 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)] public static partial nint duckdb_data_chunk_get_vector(DataChunkHandle chunk, ulong column);
     [LibraryImport(Library)] public static partial ulong duckdb_data_chunk_get_size(DataChunkHandle chunk);
     [LibraryImport(Library)] public static partial void duckdb_data_chunk_set_size(DataChunkHandle chunk, ulong size);
+    [LibraryImport(Library)] public static partial nint duckdb_vector_get_column_type(nint vector);
     [LibraryImport(Library)] public static partial void* duckdb_vector_get_data(nint vector);
     [LibraryImport(Library)] public static partial ulong* duckdb_vector_get_validity(nint vector);
     [LibraryImport(Library)] public static partial void duckdb_vector_ensure_validity_writable(nint vector);
     [LibraryImport(Library)] public static partial void duckdb_vector_assign_string_element_len(nint vector, ulong index, byte* value, ulong length);
     [LibraryImport(Library)] public static partial void duckdb_validity_set_row_invalid(ulong* validity, ulong row);
+
+    // table functions; callbacks are [UnmanagedCallersOnly] function pointers, see DuckDbTableFunction
+    [LibraryImport(Library)] public static partial nint duckdb_create_table_function();
+    [LibraryImport(Library)] public static partial void duckdb_destroy_table_function(ref nint tableFunction);
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial void duckdb_table_function_set_name(nint tableFunction, string name);
+    [LibraryImport(Library)] public static partial void duckdb_table_function_add_parameter(nint tableFunction, nint logicalType);
+    [LibraryImport(Library)] public static partial void duckdb_table_function_set_extra_info(nint tableFunction, nint extraInfo, nint destroy);
+    [LibraryImport(Library)] public static partial void duckdb_table_function_set_bind(nint tableFunction, nint bind);
+    [LibraryImport(Library)] public static partial void duckdb_table_function_set_init(nint tableFunction, nint init);
+    [LibraryImport(Library)] public static partial void duckdb_table_function_set_function(nint tableFunction, nint function);
+    [LibraryImport(Library)] public static partial DuckDbState duckdb_register_table_function(ConnectionHandle connection, nint tableFunction);
+    [LibraryImport(Library)] public static partial nint duckdb_bind_get_extra_info(nint info);
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial void duckdb_bind_add_result_column(nint info, string name, nint logicalType);
+    [LibraryImport(Library)] public static partial nint duckdb_bind_get_parameter(nint info, ulong index);
+    [LibraryImport(Library)] public static partial void duckdb_bind_set_bind_data(nint info, nint bindData, nint destroy);
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial void duckdb_bind_set_error(nint info, string error);
+    [LibraryImport(Library)] public static partial void duckdb_init_set_max_threads(nint info, ulong maxThreads);
+    [LibraryImport(Library)] public static partial nint duckdb_function_get_bind_data(nint info);
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial void duckdb_function_set_error(nint info, string error);
 
     // appender
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]

@@ -192,4 +192,88 @@ public sealed class DuckDbBindingTests : IDisposable
 
         Assert.Contains("/proc/no/such/dir/db.duckdb", error.Message);
     }
+
+    /// <summary>Rows 0..count-1: id, id as text, and an ENUM picking "even"/"odd" (member indexes as bytes).</summary>
+    private sealed class NumberRows(long count, Exception? failAfterFirstChunk = null) : IDuckDbRowSource
+    {
+        private long _next;
+
+        public IReadOnlyList<DuckDbColumn> Columns { get; } =
+            [new("id", DuckDbType.BigInt), new("label", DuckDbType.Varchar), DuckDbColumn.Enum("parity", ["even", "odd"])];
+
+        public int Fill(DuckDbDataChunk chunk)
+        {
+            if (_next > 0 && failAfterFirstChunk is not null) throw failAfterFirstChunk;
+            var rows = (int)Math.Min(DuckDbDataChunk.Capacity, count - _next);
+            var ids = chunk.GetValues<long>(0);
+            var parity = chunk.GetValues<byte>(2);
+            for (var row = 0; row < rows; row++, _next++)
+            {
+                ids[row] = _next;
+                chunk.SetString(1, row, _next % 3 == 0 ? "a label longer than twelve bytes" : "short");
+                parity[row] = (byte)(_next % 2);
+            }
+            return rows;
+        }
+    }
+
+    [Fact]
+    public void A_table_function_streams_rows_from_dotnet_into_a_query()
+    {
+        _connection.RegisterTableFunction("numbers", count => new NumberRows(count));
+
+        var summary = Assert.Single(_connection.QueryRows(
+            "SELECT count(*), sum(id), count(*) FILTER (parity = 'odd'), count(*) FILTER (label = 'short'), typeof(any_value(parity)) FROM numbers(5000)"));
+
+        Assert.Equal(5000L, summary[0]);
+        Assert.Equal((Int128)(4999L * 5000 / 2), summary[1]);
+        Assert.Equal(2500L, summary[2]);
+        Assert.Equal(5000L - 1667, summary[3]);
+        Assert.Equal("ENUM('even', 'odd')", summary[4]);
+        Assert.Empty(_connection.QueryRows("SELECT * FROM numbers(0)"));
+    }
+
+    [Fact]
+    public void A_table_function_belongs_to_the_database_serves_every_connection_and_keeps_its_first_registration()
+    {
+        using var database = DuckDbDatabase.Open();
+        using var first = database.Connect();
+        using var second = database.Connect();
+        first.RegisterTableFunction("numbers", count => new NumberRows(count));
+
+        Assert.Equal(3L, second.QueryScalar("SELECT count(*) FROM numbers(3)"));
+        second.RegisterTableFunction("numbers", count => new NumberRows(count * 2)); // ignored: the first registration stays
+        Assert.Equal(3L, first.QueryScalar("SELECT count(*) FROM numbers(3)"));
+    }
+
+    [Fact]
+    public void Enum_columns_are_written_to_parquet_as_plain_strings()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"duckdb-test-{Guid.NewGuid():N}.parquet");
+        _connection.RegisterTableFunction("numbers", count => new NumberRows(count));
+        try
+        {
+            _connection.Execute($"COPY (SELECT * FROM numbers(3000)) TO {DuckDbConnection.Literal(path)} (FORMAT parquet, COMPRESSION zstd)");
+
+            var file = DuckDbConnection.Literal(path);
+            Assert.Equal(["BYTE_ARRAY", "UTF8"], _connection.QueryRows($"SELECT type, converted_type FROM parquet_schema({file}) WHERE name = 'parity'").Single().Cast<string>());
+            Assert.Equal("VARCHAR", _connection.QueryScalar($"SELECT typeof(parity) FROM read_parquet({file}) LIMIT 1"));
+            Assert.Equal(["even", "odd"], _connection.QueryRows($"SELECT stats_min_value, stats_max_value FROM parquet_metadata({file}) WHERE path_in_schema = 'parity'").Single().Cast<string>());
+            Assert.Equal(1500L, _connection.QueryScalar($"SELECT count(*) FROM read_parquet({file}) WHERE parity = 'odd' AND id % 2 = 1"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void An_exception_in_a_row_source_fails_the_query_with_its_message()
+    {
+        _connection.RegisterTableFunction("numbers", count => count < 0 ? throw new ArgumentOutOfRangeException(nameof(count), "no negative counts") : new NumberRows(count, new IOException("source broke")));
+
+        Assert.Contains("source broke", Assert.Throws<DuckDbException>(() => _connection.QueryRows("SELECT sum(id) FROM numbers(10000)")).Message);
+        Assert.Contains("no negative counts", Assert.Throws<DuckDbException>(() => _connection.QueryRows("SELECT * FROM numbers(-1)")).Message);
+        Assert.Equal(1, _connection.QueryScalar("SELECT 1::INTEGER"));
+    }
 }

@@ -68,32 +68,115 @@ public sealed class TradeExportTests : IDisposable
         Assert.Empty(Directory.GetDirectories(_directory, "*.staging-*"));
     }
 
-    [Fact]
-    public void Each_trades_file_holds_every_leg_of_its_partition_in_execution_time_tradeid_and_side_order()
+    private static readonly string[] TradeColumns = ["tradeId", "remoteTradeId", "side", "product", "deliveryStart", "deliveryEnd", "executionTime",
+        "deliveryArea", "tradePhase", "userDefinedBlock", "selfTrade", "price", "currency", "volume", "volumeUnit", "orderId", "deliveryDate"];
+
+    private static readonly string[] TradeColumnTypes = ["BIGINT", "VARCHAR", "VARCHAR", "VARCHAR", "TIMESTAMP", "TIMESTAMP", "TIMESTAMP",
+        "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "DOUBLE", "VARCHAR", "DOUBLE", "VARCHAR", "BIGINT", "DATE"];
+
+    private static IEnumerable<Trade> InFileOrder(IEnumerable<Trade> trades) =>
+        trades.OrderBy(t => t.ExecutionTime).ThenBy(t => t.TradeId).ThenBy(t => TradeFormat.Side(t.Side), StringComparer.Ordinal);
+
+    private static List<Trade> PartitionOf(IEnumerable<Trade> trades, string filePath)
     {
-        // arrival order shuffled: the files must not depend on it (DuckDB's one-COPY PARTITION_BY did not keep ORDER BY)
-        var shuffled = Generated.Trades.OrderBy(t => (t.TradeId * 7919) % 1009).ToList();
+        var (day, area) = (filePath.Split('/')[1]["deliveryDate=".Length..], filePath.Split('/')[2]["deliveryArea=".Length..]);
+        return [.. InFileOrder(trades.Where(t => t.DeliveryArea == area && MarketTime.DeliveryDate(t.DeliveryStart).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) == day))];
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Each_trades_file_holds_every_leg_of_its_partition_in_execution_time_tradeid_and_side_order(bool shuffled)
+    {
+        // generated legs arrive almost in file order (SELL before BUY); shuffled ones take the exporter's general sort
+        var trades = shuffled ? Generated.Trades.OrderBy(t => (t.TradeId * 7919) % 1009).ToList() : Generated.Trades;
         var target = Path.Combine(_directory, "export");
 
-        var manifest = new TradeLakeExporter(new FixedTime()).Export(target, shuffled, TradeAnalytics.Analyze(shuffled));
+        var manifest = new TradeLakeExporter(new FixedTime()).Export(target, trades, TradeAnalytics.Analyze(trades));
 
         using var connection = DuckDb.DuckDbConnection.OpenInMemory();
         connection.Execute("SET threads = 1");
         foreach (var file in manifest.Files.Where(f => f.Path.StartsWith("trades/", StringComparison.Ordinal)))
         {
             var path = DuckDb.DuckDbConnection.Literal(Path.Combine(target, file.Path));
-            var columns = connection.QueryRows($"SELECT name FROM parquet_schema({path}) WHERE num_children IS NULL").Select(r => (string)r[0]!);
-            Assert.Equal(["tradeId", "remoteTradeId", "side", "product", "deliveryStart", "deliveryEnd", "executionTime", "deliveryArea", "tradePhase",
-                "userDefinedBlock", "selfTrade", "price", "currency", "volume", "volumeUnit", "orderId", "deliveryDate"], columns);
-            var rows = connection.QueryRows($"SELECT tradeId, side, deliveryArea, CAST(deliveryDate AS VARCHAR) FROM read_parquet({path})");
-            var (day, area) = (file.Path.Split('/')[1]["deliveryDate=".Length..], file.Path.Split('/')[2]["deliveryArea=".Length..]);
-            var expected = Generated.Trades
-                .Where(t => t.DeliveryArea == area && MarketTime.DeliveryDate(t.DeliveryStart).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) == day)
-                .OrderBy(t => t.ExecutionTime).ThenBy(t => t.TradeId).ThenBy(t => TradeFormat.Side(t.Side), StringComparer.Ordinal)
-                .Select(t => (t.TradeId, TradeFormat.Side(t.Side)));
-            Assert.Equal(expected, rows.Select(r => ((long)r[0]!, (string)r[1]!)));
-            Assert.All(rows, r => Assert.Equal((area, day), ((string)r[2]!, (string)r[3]!)));
+            var schema = connection.QueryRows($"DESCRIBE SELECT * FROM read_parquet({path})");
+            Assert.Equal(TradeColumns, schema.Select(r => (string)r[0]!));
+            Assert.Equal(TradeColumnTypes, schema.Select(r => (string)r[1]!));
+            // text columns are plain UTF-8 strings in the file, whatever DuckDB type wrote them
+            Assert.All(connection.QueryRows($"SELECT type, converted_type FROM parquet_schema({path}) WHERE name IN ('remoteTradeId', 'side', 'product', 'deliveryArea', 'currency')"),
+                r => Assert.Equal(["BYTE_ARRAY", "UTF8"], r.Cast<string>()));
+            var rows = connection.QueryRows($"SELECT tradeId, side, deliveryArea, CAST(deliveryDate AS VARCHAR), product, remoteTradeId, price FROM read_parquet({path})");
+            var expected = PartitionOf(Generated.Trades, file.Path);
+            Assert.Equal(expected.Select(t => (t.TradeId, TradeFormat.Side(t.Side), t.DeliveryArea, MarketTime.DeliveryDate(t.DeliveryStart).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), t.Product, t.RemoteTradeId, (double)t.Price)),
+                rows.Select(r => ((long)r[0]!, (string)r[1]!, (string)r[2]!, (string)r[3]!, (string)r[4]!, (string)r[5]!, (double)r[6]!)));
+            // statistics describe the file's own values (the area and day are single values)
+            var stats = connection.QueryRows($"SELECT path_in_schema, stats_min_value, stats_max_value FROM parquet_metadata({path}) WHERE path_in_schema IN ('deliveryArea', 'product')")
+                .ToDictionary(r => (string)r[0]!, r => ((string)r[1]!, (string)r[2]!));
+            Assert.Equal((expected[0].DeliveryArea, expected[0].DeliveryArea), stats["deliveryArea"]);
+            Assert.Equal((expected.Select(t => t.Product).Min(StringComparer.Ordinal), expected.Select(t => t.Product).Max(StringComparer.Ordinal)), stats["product"]);
         }
+    }
+
+    [Fact]
+    public void The_node_reader_reads_the_text_columns_of_every_leg_in_file_order()
+    {
+        var target = Path.Combine(_directory, "export");
+        var manifest = new TradeLakeExporter(new FixedTime()).Export(target, Generated.Trades, TradeAnalytics.Analyze(Generated.Trades));
+
+        foreach (var file in manifest.Files.Where(f => f.Path.StartsWith("trades/", StringComparison.Ordinal)))
+        {
+            var read = ReadTextColumnsWithNode(Path.Combine(target, file.Path));
+            Assert.Equal(PartitionOf(Generated.Trades, file.Path).Select(t => string.Join('|', t.TradeId, t.RemoteTradeId, TradeFormat.Side(t.Side), t.Product,
+                t.DeliveryArea, t.TradePhase, t.UserDefinedBlock, t.SelfTrade, t.Currency, t.VolumeUnit)), read);
+        }
+    }
+
+    [Fact]
+    public void A_partition_with_hundreds_of_distinct_text_values_in_separate_string_instances_is_written_exactly()
+    {
+        // 300 products need two-byte member indexes; values built per row are never the same instance (as rows read
+        // from PostgreSQL), and remote ids past 12 bytes or with non-ASCII text take the string heap
+        var day = Generated.Trades.Where(t => t.DeliveryArea == "FR" && MarketTime.DeliveryDate(t.DeliveryStart) == new DateOnly(2023, 1, 1)).ToList();
+        var trades = day.Select((t, i) => t with
+        {
+            Product = "Product_" + (i * 7 % 300).ToString("D3", System.Globalization.CultureInfo.InvariantCulture),
+            RemoteTradeId = i % 3 == 0 ? "a remote trade id of " + i : "é" + i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Currency = new string("EUR".AsSpan()),
+        }).ToList();
+        var target = Path.Combine(_directory, "export");
+
+        var manifest = new TradeLakeExporter(new FixedTime()).Export(target, trades, TradeAnalytics.Analyze(trades));
+
+        var file = Assert.Single(manifest.Files, f => f.Path.StartsWith("trades/", StringComparison.Ordinal));
+        using var connection = DuckDb.DuckDbConnection.OpenInMemory();
+        var rows = connection.QueryRows($"SELECT tradeId, side, product, remoteTradeId, currency FROM read_parquet({DuckDb.DuckDbConnection.Literal(Path.Combine(target, file.Path))})");
+        Assert.Equal(InFileOrder(trades).Select(t => (t.TradeId, TradeFormat.Side(t.Side), t.Product, t.RemoteTradeId, t.Currency)),
+            rows.Select(r => ((long)r[0]!, (string)r[1]!, (string)r[2]!, (string)r[3]!, (string)r[4]!)));
+        Assert.Equal(300, rows.Select(r => r[2]).Distinct().Count());
+    }
+
+    /// <summary>Every row's text columns (and tradeId) as read by hyparquet, joined with '|'.</summary>
+    private static List<string> ReadTextColumnsWithNode(string path)
+    {
+        const string Script = """
+            import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet'
+            import { compressors } from 'hyparquet-compressors'
+            const columns = ['tradeId', 'remoteTradeId', 'side', 'product', 'deliveryArea', 'tradePhase', 'userDefinedBlock', 'selfTrade', 'currency', 'volumeUnit']
+            const rows = await parquetReadObjects({ file: await asyncBufferFromFile(process.argv[1]), compressors, columns })
+            console.log(JSON.stringify(rows.map(row => columns.map(column => String(row[column])).join('|'))))
+            """;
+        var start = new System.Diagnostics.ProcessStartInfo("node", ["--input-type=module", "-e", Script, path])
+        {
+            WorkingDirectory = Path.Combine(TestFiles.RepoRoot, "tests", "parquet-reader"), // resolves hyparquet from its node_modules
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"node reader failed ({process.ExitCode}): {error.Result}");
+        return JsonSerializer.Deserialize<List<string>>(output)!;
     }
 
     [Fact]
