@@ -7,33 +7,20 @@ namespace Web.Tests;
 [Collection(WebAppCollection.Name)]
 public sealed class BrowserTests(WebAppFixture app)
 {
-    static async Task<IPage> OpenAsync(IBrowserContext context, string path)
-    {
-        var page = await context.NewPageAsync();
-        await page.GotoAsync(path);
-        await page.Locator(".page[data-ready=true]").WaitForAsync(); // the circuit is connected: events work
-        return page;
-    }
-
     static Task ScreenshotAsync(IPage page, string name) => TestSupport.HeadlessChromium.ScreenshotAsync(page, name);
-
-    static Task<bool> CanvasHasInkAsync(ILocator canvas) => canvas.EvaluateAsync<bool>("""
-        c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-               for (let i = 3; i < d.length; i += 4) if (d[i] !== 0) return true; return false; }
-        """);
 
     [Fact]
     public async Task The_trades_page_shows_the_seeded_statistics_filters_by_area_and_draws_the_top_chart()
     {
         await using var context = await app.NewContextAsync();
-        var page = await OpenAsync(context, "/trades");
+        var page = await Pages.OpenAsync(context, "/trades");
 
         var rows = page.Locator("table.data tbody tr");
         Assert.Equal(4, await rows.CountAsync());
         Assert.Equal("200.0", await rows.First.Locator("[data-total-volume]").InnerTextAsync()); // sorted by total volume, descending
         var canvas = page.Locator("[data-chart=top] canvas").First;
         await canvas.WaitForAsync();
-        Assert.True(await CanvasHasInkAsync(canvas));
+        Assert.True(await Pages.CanvasHasInkAsync(canvas));
         Assert.Equal(4, await page.Locator("[data-top-rank]").CountAsync()); // all four products make the top 5
         await ScreenshotAsync(page, "trades");
 
@@ -53,7 +40,7 @@ public sealed class BrowserTests(WebAppFixture app)
     public async Task The_live_trades_page_shows_new_statistics_without_a_reload()
     {
         await using var context = await app.NewContextAsync();
-        var page = await OpenAsync(context, "/trades");
+        var page = await Pages.OpenAsync(context, "/trades");
         await page.GetByLabel("Live (refresh every 3 s)").CheckAsync();
         await using (var insert = app.DataSource.CreateCommand("""
             INSERT INTO pipeline.product_stats (product, delivery_start, delivery_end, delivery_area, delivery_date, trade_count, avg_price, vwap,
@@ -77,13 +64,13 @@ public sealed class BrowserTests(WebAppFixture app)
     public async Task The_product_page_charts_price_and_volume_and_lists_the_anomaly()
     {
         await using var context = await app.NewContextAsync();
-        var page = await OpenAsync(context, "/trades/product?product=XBID_Hour_Power&area=FR&deliveryStart=2023-01-01T10:00:00Z&deliveryEnd=2023-01-01T11:00:00Z&tz=CET");
+        var page = await Pages.OpenAsync(context, "/trades/product?product=XBID_Hour_Power&area=FR&deliveryStart=2023-01-01T10:00:00Z&deliveryEnd=2023-01-01T11:00:00Z&tz=CET");
 
         Assert.Equal("4", await page.Locator("[data-fact=tradeCount]").InnerTextAsync());
         Assert.Equal("55.25 EUR/MWh", await page.Locator("[data-fact=vwap]").InnerTextAsync());
         var canvas = page.Locator("[data-chart=price] canvas").First;
         await canvas.WaitForAsync();
-        Assert.True(await CanvasHasInkAsync(canvas));
+        Assert.True(await Pages.CanvasHasInkAsync(canvas));
         Assert.Contains("Price (EUR/MWh)", await page.Locator("[data-chart=price]").InnerTextAsync());
         var anomaly = page.Locator($"tr[data-anomaly='{SeedData.AnomalousTradeId}'][data-method=robust-mad]");
         Assert.Equal("61.38", await anomaly.Locator("[data-score]").InnerTextAsync());
@@ -95,14 +82,14 @@ public sealed class BrowserTests(WebAppFixture app)
     public async Task The_anomaly_and_quarantine_pages_render_their_rows()
     {
         await using var context = await app.NewContextAsync();
-        var anomalies = await OpenAsync(context, "/trades/anomalies");
+        var anomalies = await Pages.OpenAsync(context, "/trades/anomalies");
         Assert.Equal(2, await anomalies.Locator("tr[data-anomaly]").CountAsync());
         await anomalies.GetByLabel("Method").FillAsync("relative-to-mean");
         await anomalies.GetByRole(AriaRole.Button, new() { Name = "Apply filters" }).ClickAsync();
         await Assertions.Expect(anomalies.Locator("tr[data-anomaly]")).ToHaveCountAsync(1);
         await ScreenshotAsync(anomalies, "anomalies");
 
-        var quarantine = await OpenAsync(context, "/trades/quarantine");
+        var quarantine = await Pages.OpenAsync(context, "/trades/quarantine");
         Assert.Equal("energy.trades.v1/0@17", await quarantine.Locator("tr", new() { HasText = "Price: 'abc' is not a number" }).Locator("td").Nth(2).InnerTextAsync());
         await ScreenshotAsync(quarantine, "quarantine");
     }
@@ -111,7 +98,7 @@ public sealed class BrowserTests(WebAppFixture app)
     public async Task Without_signing_in_the_console_offers_no_actions()
     {
         await using var context = await app.NewContextAsync();
-        var page = await OpenAsync(context, "/workflows/console-terminate");
+        var page = await Pages.OpenAsync(context, "/workflows/console-terminate");
 
         Assert.True(await page.Locator("[data-action=terminate]").IsDisabledAsync());
         Assert.Contains("Sign in as an operator", await page.Locator(".actions").InnerTextAsync());
@@ -154,7 +141,7 @@ public sealed class BrowserTests(WebAppFixture app)
         var runs = await app.Durable.ListWorkflowsAsync(new WorkflowListFilter { IdPrefix = "ui-started" });
         Assert.Equal([WorkflowStatus.Running, WorkflowStatus.Terminated], runs.Runs.Select(r => r.Status));
 
-        var list = await OpenAsync(context, "/workflows");
+        var list = await Pages.OpenAsync(context, "/workflows");
         Assert.Equal(2, await list.Locator("tr[data-workflow-id=ui-started]").CountAsync());
         await ScreenshotAsync(list, "workflows");
     }
@@ -205,7 +192,7 @@ public sealed class BrowserTests(WebAppFixture app)
         Assert.Equal(expected, shown);
         await ScreenshotAsync(home, "home");
 
-        var schedules = await OpenAsync(context, "/schedules");
+        var schedules = await Pages.OpenAsync(context, "/schedules");
         Assert.Contains("Schedules", await schedules.Locator("h1").InnerTextAsync());
         await ScreenshotAsync(schedules, "schedules");
     }

@@ -10,9 +10,7 @@ public sealed class KeyboardTests(WebAppFixture app)
     public async Task The_trades_page_can_be_skipped_to_sorted_and_filtered_with_the_keyboard_alone()
     {
         await using var context = await app.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await page.GotoAsync("/trades");
-        await page.Locator(".page[data-ready=true]").WaitForAsync();
+        var page = await Pages.OpenAsync(context, "/trades");
 
         // A page opens at its heading (Blazor's FocusOnNavigate), so the first Tab lands in the page, past the menu.
         await page.Keyboard.PressAsync("Tab");

@@ -33,8 +33,11 @@ public sealed class MetricsPageTests(WebAppFixture app)
     async Task SeedAsync()
     {
         await TelemetrySchema.ApplyAsync(app.DataSource);
-        await using (var delete = app.DataSource.CreateCommand($"DELETE FROM telemetry.metric_points WHERE service_name = '{Service}'"))
+        await using (var delete = app.DataSource.CreateCommand("DELETE FROM telemetry.metric_points WHERE service_name = $1"))
+        {
+            delete.Parameters.AddWithValue(Service);
             await delete.ExecuteNonQueryAsync();
+        }
         var points = new List<MetricPointRecord>();
         double[] fr = [0, 100, 300, 600, 1000], de = [0, 50, 100, 150, 200];
         for (var i = 0; i < 5; i++)
@@ -50,23 +53,16 @@ public sealed class MetricsPageTests(WebAppFixture app)
         await new TelemetryWriter(app.DataSource).WriteMetricPointsAsync(points);
     }
 
-    static async Task<IPage> OpenAsync(IBrowserContext context, string path)
-    {
-        var page = await context.NewPageAsync();
-        await page.GotoAsync(path);
-        await page.Locator(".page[data-ready=true]").WaitForAsync();
-        return page;
-    }
-
     [Fact]
     public async Task The_metrics_list_shows_each_metric_with_kind_unit_latest_value_and_the_points_stored()
     {
         await SeedAsync();
-        await using var points = app.DataSource.CreateCommand($"SELECT count(*) FROM telemetry.metric_points WHERE service_name = '{Service}' AND name = 'queue.depth'");
+        await using var points = app.DataSource.CreateCommand("SELECT count(*) FROM telemetry.metric_points WHERE service_name = $1 AND name = 'queue.depth'");
+        points.Parameters.AddWithValue(Service);
         var stored = (long)(await points.ExecuteScalarAsync())!;
 
         await using var context = await app.NewContextAsync();
-        var page = await OpenAsync(context, $"/telemetry/metrics?service={Service}");
+        var page = await Pages.OpenAsync(context, $"/telemetry/metrics?service={Service}");
 
         Assert.Equal(["import.duration", "queue.depth", "trades.ingested"], await page.Locator("tr[data-metric]").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.metric)"));
         var queue = page.Locator("tr[data-metric='queue.depth']");
@@ -88,15 +84,12 @@ public sealed class MetricsPageTests(WebAppFixture app)
     {
         await SeedAsync();
         await using var context = await app.NewContextAsync();
-        var page = await OpenAsync(context, $"/telemetry/metrics/trades.ingested?service={Service}");
+        var page = await Pages.OpenAsync(context, $"/telemetry/metrics/trades.ingested?service={Service}");
 
         var chart = page.Locator("[data-chart=metric]");
         var canvas = chart.Locator("canvas").First;
         await canvas.WaitForAsync();
-        Assert.True(await canvas.EvaluateAsync<bool>("""
-            c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-                   for (let i = 3; i < d.length; i += 4) if (d[i] !== 0) return true; return false; }
-            """));
+        Assert.True(await Pages.CanvasHasInkAsync(canvas));
         Assert.Contains("trades.ingested: trade/s", await chart.InnerTextAsync()); // title with the axis unit
         Assert.Equal("40", await page.Locator("tr[data-series-label='area=FR'] [data-latest]").InnerTextAsync());
         Assert.Equal("5", await page.Locator("tr[data-series-label='area=DE'] [data-latest]").InnerTextAsync());
@@ -111,19 +104,19 @@ public sealed class MetricsPageTests(WebAppFixture app)
         await SeedAsync();
         await using var context = await app.NewContextAsync();
 
-        var histogram = await OpenAsync(context, $"/telemetry/metrics/import.duration?service={Service}");
+        var histogram = await Pages.OpenAsync(context, $"/telemetry/metrics/import.duration?service={Service}");
         await histogram.Locator("[data-chart=metric] canvas").First.WaitForAsync();
         var row = histogram.Locator($"tr[data-series-label='{Service}']"); // one series: its attributes are stated once, above
         Assert.Equal("Attributes: source=csv", await histogram.Locator("[data-common-attributes]").InnerTextAsync());
         Assert.Equal(("15", "24.0625"), (await row.Locator("[data-latest]").InnerTextAsync(), await row.Locator("[data-latest-p95]").InnerTextAsync()));
 
-        var gauge = await OpenAsync(context, $"/telemetry/metrics/queue.depth?service={Service}");
+        var gauge = await Pages.OpenAsync(context, $"/telemetry/metrics/queue.depth?service={Service}");
         Assert.Contains("10 series with the highest latest value of 12", await gauge.Locator("[data-series-cap]").InnerTextAsync());
         Assert.Equal(10, await gauge.Locator("tr[data-series-label]").CountAsync());
         Assert.Equal(0, await gauge.Locator("tr[data-series-label='queue=q02']").CountAsync()); // 22: the lowest two are left out
         Assert.Equal("122", await gauge.Locator("tr[data-series-label='queue=q12'] [data-latest]").InnerTextAsync());
 
-        var missing = await OpenAsync(context, "/telemetry/metrics/no.such.metric");
+        var missing = await Pages.OpenAsync(context, "/telemetry/metrics/no.such.metric");
         Assert.Contains("No point of metric no.such.metric was stored", await missing.Locator("p.empty").InnerTextAsync());
     }
 

@@ -49,9 +49,7 @@ public sealed class WorkerBackedConsoleTests(WebAppFixture app) : IAsyncLifetime
         Assert.Equal("Hello Ada, approved", detail.GetProperty("result").GetString());
 
         await using var context = await app.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await page.GotoAsync("/workflows/approval-1");
-        await page.Locator(".page[data-ready=true]").WaitForAsync();
+        var page = await Pages.OpenAsync(context, "/workflows/approval-1");
         var events = await page.Locator(".timeline li").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.event)");
         Assert.Equal(EventTypes.WorkflowStarted, events[0]);
         Assert.Equal(EventTypes.WorkflowCompleted, events[^1]);
