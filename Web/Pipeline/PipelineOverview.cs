@@ -21,7 +21,6 @@ public sealed class PipelineOverviewReader(NpgsqlDataSource dataSource, DurableC
 {
     const string CountsSql = """
         SELECT (SELECT count(*) FROM pipeline.trades),
-               (SELECT count(*) FROM pipeline.trades WHERE ingested_at >= $1),
                (SELECT max(ingested_at) FROM pipeline.trades),
                (SELECT count(*) FROM pipeline.trade_quarantine),
                (SELECT count(*) FROM pipeline.product_stats),
@@ -43,14 +42,12 @@ public sealed class PipelineOverviewReader(NpgsqlDataSource dataSource, DurableC
         var failed = await durable.CountWorkflowsAsync(new WorkflowListFilter { Status = WorkflowStatus.Failed }, ct);
         try
         {
-            var now = time.GetUtcNow();
-            var sources = await ReadSourcesAsync(now, ct);
+            var sources = await ReadSourcesAsync(time.GetUtcNow(), ct);
             await using var command = dataSource.CreateCommand(CountsSql);
-            command.Parameters.Add(new NpgsqlParameter { Value = now.AddHours(-1) });
             await using var r = await command.ExecuteReaderAsync(ct);
             await r.ReadAsync(ct);
-            return new PipelineOverview(true, r.GetInt64(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetFieldValue<DateTimeOffset>(2), r.GetInt64(3), r.GetInt64(4),
-                r.GetInt64(5), r.GetInt64(6), r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7), runs.Runs, failed, sources);
+            return new PipelineOverview(true, r.GetInt64(0), sources.Sum(s => s.LastHour), r.IsDBNull(1) ? null : r.GetFieldValue<DateTimeOffset>(1), r.GetInt64(2),
+                r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6), runs.Runs, failed, sources);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
         {
