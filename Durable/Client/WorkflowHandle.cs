@@ -95,33 +95,27 @@ public class WorkflowHandle(DurableClient client, string workflowId, Guid? runId
         }
     }
 
-    const string DescribeSql = """
-        SELECT workflow_id, run_id, workflow_type, task_queue, status, started_at, closed_at, failure::text, parent_run_id, next_run_id, schedule_id, next_seq - 1
-        FROM durable.runs WHERE run_id = $1
-        """;
+    const string DescriptionColumns =
+        "workflow_id, run_id, workflow_type, task_queue, status, started_at, closed_at, failure::text, parent_run_id, next_run_id, schedule_id, next_seq - 1";
+    const string DescribeSql = "SELECT " + DescriptionColumns + " FROM durable.runs WHERE run_id = $1";
+    const string DetailsSql = "SELECT " + DescriptionColumns + ", input::text, result::text, parent_workflow_id, trace_parent FROM durable.runs WHERE run_id = $1";
 
-    public async Task<WorkflowDescription> DescribeAsync(CancellationToken ct = default)
+    public Task<WorkflowDescription> DescribeAsync(CancellationToken ct = default) => ReadRunAsync(DescribeSql, DurableClient.ReadDescription, ct);
+
+    /// <summary>The description plus the run's input, result, parent and trace; children: <see cref="WorkflowListFilter.ParentRunId"/>.</summary>
+    public Task<WorkflowDetails> FetchDetailsAsync(CancellationToken ct = default) => ReadRunAsync(DetailsSql, r =>
+        new WorkflowDetails(DurableClient.ReadDescription(r), Json(r, 12), Json(r, 13), r.IsDBNull(14) ? null : r.GetString(14), r.IsDBNull(15) ? null : r.GetString(15)), ct);
+
+    static JsonElement? Json(NpgsqlDataReader r, int column) => r.IsDBNull(column) ? null : JsonDocument.Parse(r.GetString(column)).RootElement;
+
+    /// <summary>One row of this handle's run, read by <paramref name="sql"/> (parameter $1: the run ID).</summary>
+    async Task<T> ReadRunAsync<T>(string sql, Func<NpgsqlDataReader, T> read, CancellationToken ct)
     {
         var runId = await ResolveRunAsync(ct);
         await using var tx = await client.BeginAsync(ct);
-        await using var command = tx.Command(DescribeSql, runId);
+        await using var command = tx.Command(sql, runId);
         await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? DurableClient.ReadDescription(reader) : throw new InvalidOperationException($"run {runId} not found");
-    }
-
-    const string DetailsSql = "SELECT input::text, result::text, parent_workflow_id, trace_parent FROM durable.runs WHERE run_id = $1";
-
-    /// <summary>The description plus the run's input, result, parent and trace; children: <see cref="WorkflowListFilter.ParentRunId"/>.</summary>
-    public async Task<WorkflowDetails> FetchDetailsAsync(CancellationToken ct = default)
-    {
-        var run = await DescribeAsync(ct);
-        await using var tx = await client.BeginAsync(ct);
-        await using var command = tx.Command(DetailsSql, run.RunId);
-        await using var r = await command.ExecuteReaderAsync(ct);
-        if (!await r.ReadAsync(ct)) throw new InvalidOperationException($"run {run.RunId} not found");
-        return new WorkflowDetails(run, Json(r, 0), Json(r, 1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3));
-
-        static JsonElement? Json(NpgsqlDataReader r, int column) => r.IsDBNull(column) ? null : JsonDocument.Parse(r.GetString(column)).RootElement;
+        return await reader.ReadAsync(ct) ? read(reader) : throw new InvalidOperationException($"run {runId} not found");
     }
 
     public async Task<WorkflowHistory> FetchHistoryAsync(CancellationToken ct = default)
