@@ -5,7 +5,7 @@ using ServiceDefaults.Kafka;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
-builder.AddKafka("kafka");
+builder.AddKafkaProducer<string, string>("kafka");
 
 builder.Services.AddHostedService<HeartbeatPublisher>();
 

@@ -5,14 +5,14 @@ using System.Runtime.InteropServices;
 namespace LocalServers;
 
 /// <summary>
-/// librdkafka's built-in mock cluster (exported by Debian's librdkafka1): a real Kafka-protocol broker held in
-/// memory by this process. Its brokers listen on random ports, so an optional TCP forwarder gives clients a fixed
+/// librdkafka's built-in mock cluster: a real Kafka-protocol broker held in memory by this process, inside the same
+/// librdkafka file the Kafka client uses (<see cref="Librdkafka"/>). Its brokers listen on random ports, so an optional TCP forwarder gives clients a fixed
 /// bootstrap address; metadata then points them at the brokers themselves.
 /// Limits (docs/architecture.md): in memory only, ~5 MiB retained per partition, no admin CreateTopics.
 /// </summary>
 public sealed partial class MockKafkaCluster : IDisposable
 {
-    const string Library = "librdkafka.so.1";
+    const string Library = Librdkafka.Name;
     readonly IntPtr _handle;
     readonly IntPtr _cluster;
     readonly TcpListener? _forwarder;
@@ -52,13 +52,8 @@ public sealed partial class MockKafkaCluster : IDisposable
         if (rc != 0) throw new InvalidOperationException($"creating mock topic {name} with {partitions} partitions failed: error {rc}");
     }
 
-    /// <summary>Throws a one-line install hint when Debian's librdkafka is absent.</summary>
-    public static void EnsureLibrary()
-    {
-        if (!NativeLibrary.TryLoad(Library, out var lib))
-            throw new MissingPrerequisiteException("librdkafka not found: install it with `apt-get install -y librdkafka1`");
-        NativeLibrary.Free(lib);
-    }
+    /// <summary>Loads librdkafka as the Kafka client does; throws a one-line reason when it cannot.</summary>
+    public static void EnsureLibrary() => Librdkafka.EnsureLoaded();
 
     static async Task ForwardAsync(TcpListener listener, IPEndPoint target, CancellationToken ct)
     {

@@ -14,19 +14,18 @@ using Workers.Trades;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddPostgres("postgres");
-builder.AddKafka("kafka");
+builder.AddKafkaProducer<byte[]?, byte[]>("kafka");
 builder.AddLake("lake");
 
 builder.Services.AddSingleton<ConsumerOffsetStore>();
-builder.Services.AddSingleton<TransactionalKafkaConsumer>();
 builder.Services.AddHealthChecks().AddCheck<DataLossHealthCheck>("data-loss", tags: [Extensions.ReadyTag]);
-builder.Services.AddHostedService<HeartbeatIngestion>();
+builder.AddKafkaIngestion<HeartbeatIngestion>(HeartbeatIngestion.Group);
 
 builder.Services.AddHttpClient();
 builder.Services.AddSingleton<TradeFeedReader>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<TradeFeedReader>());
 builder.Services.AddHealthChecks().Add(new("trade-feed", sp => sp.GetRequiredService<TradeFeedReader>(), null, [Extensions.ReadyTag]));
-builder.Services.AddHostedService<TradeIngestion>();
+builder.AddKafkaIngestion<TradeIngestion>(TradeIngestion.Group);
 
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(builder.Configuration.GetSection("Trades:Analysis").Get<AnalysisOptions>() ?? new AnalysisOptions());

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Confluent.Kafka;
-using ServiceDefaults.Kafka;
 
 namespace Feeds.Heartbeat;
 
@@ -10,7 +9,7 @@ namespace Feeds.Heartbeat;
 /// Publishes a small message every few seconds so the whole path Feeds → Kafka → Workers → PostgreSQL can be seen
 /// working (on the resource page and in the AppHost test) before and besides the real feeds.
 /// </summary>
-sealed class HeartbeatPublisher(KafkaClients kafka, IConfiguration configuration, ILogger<HeartbeatPublisher> logger) : BackgroundService
+sealed class HeartbeatPublisher(IProducer<string, string> producer, IConfiguration configuration, ILogger<HeartbeatPublisher> logger) : BackgroundService
 {
     public const string Topic = "pipeline.heartbeat";
     static readonly ActivitySource Source = new("Pipeline.Feeds");
@@ -20,7 +19,6 @@ sealed class HeartbeatPublisher(KafkaClients kafka, IConfiguration configuration
     {
         var interval = TimeSpan.FromSeconds(configuration.GetValue("Heartbeat:IntervalSeconds", 2.0));
         var instance = $"feeds-{Environment.ProcessId}-{DateTime.UtcNow:yyyyMMddHHmmss}";
-        using var producer = new ProducerBuilder<string, string>(kafka.ProducerConfig()).Build();
         using var timer = new PeriodicTimer(interval);
         long sequence = 0;
         do

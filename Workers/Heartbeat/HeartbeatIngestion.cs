@@ -5,8 +5,11 @@ using Workers.Ingestion;
 namespace Workers.Heartbeat;
 
 /// <summary>Records every heartbeat from Feeds in PostgreSQL, once, whatever Kafka redelivers.</summary>
-sealed class HeartbeatIngestion(TransactionalKafkaConsumer consumer, ILogger<HeartbeatIngestion> logger) : KafkaIngestionService(consumer)
+sealed class HeartbeatIngestion([FromKeyedServices(HeartbeatIngestion.Group)] TransactionalKafkaConsumer consumer, ILogger<HeartbeatIngestion> logger)
+    : KafkaIngestionService(consumer)
 {
+    public const string Group = "workers-heartbeat";
+
     const string Insert = """
         INSERT INTO pipeline.heartbeats (source, sequence, sent_at) VALUES ($1, $2, $3)
         ON CONFLICT (source, sequence) DO NOTHING
@@ -14,7 +17,7 @@ sealed class HeartbeatIngestion(TransactionalKafkaConsumer consumer, ILogger<Hea
 
     sealed record HeartbeatMessage(string Source, long Sequence, DateTime SentAt);
 
-    protected override TransactionalKafkaConsumer.Options Options { get; } = new("pipeline.heartbeat", "workers-heartbeat", MaxBatch: 500);
+    protected override TransactionalKafkaConsumer.Options Options { get; } = new("pipeline.heartbeat", MaxBatch: 500);
 
     public override async Task HandleAsync(KafkaBatch batch, CancellationToken ct)
     {

@@ -10,10 +10,11 @@ namespace Workers.Ingestion;
 /// Consumes a topic in batches and hands each batch to a handler inside one PostgreSQL transaction that also stores
 /// the batch's next offsets. Positions are resumed from PostgreSQL, not from Kafka, so a crash at any point replays
 /// at most the batch that did not commit, and its effect is applied exactly once. Offsets that never arrive (a gap)
-/// are recorded as data loss in the same transaction, never skipped silently.
+/// are recorded as data loss in the same transaction, never skipped silently. Each run builds a new consumer of the
+/// registration's group (<see cref="KafkaRegistration.AddKeyedKafkaConsumer"/>) with its own rebalance handlers.
 /// </summary>
 public sealed class TransactionalKafkaConsumer(
-    KafkaClients kafka,
+    KafkaConsumerFactory<byte[]?, byte[]?> consumers,
     NpgsqlDataSource dataSource,
     ConsumerOffsetStore offsets,
     ILogger<TransactionalKafkaConsumer> logger)
@@ -24,23 +25,24 @@ public sealed class TransactionalKafkaConsumer(
     static readonly Counter<long> Gaps = Meter.CreateCounter<long>("pipeline.ingestion.offset_gaps", "{gap}");
     static readonly Histogram<double> BatchDuration = Meter.CreateHistogram<double>("pipeline.ingestion.batch.duration", "s");
 
-    public sealed record Options(string Topic, string Group, int MaxBatch = 5000, int MaxWaitMs = 200);
+    public sealed record Options(string Topic, int MaxBatch = 5000, int MaxWaitMs = 200);
+
+    /// <summary>The consumer group whose positions this consumer stores and resumes.</summary>
+    public string Group => consumers.GroupId;
 
     /// <summary>Consumes until cancelled.</summary>
     public async Task RunAsync(Options options, IKafkaBatchHandler handler, Func<OffsetGap, CancellationToken, Task>? onGap, CancellationToken ct)
     {
         var expected = new Dictionary<int, long>();
-        var config = kafka.ConsumerConfig(options.Group);
-        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
+        using var consumer = consumers.Create(builder => builder
             .SetPartitionsAssignedHandler((_, assigned) =>
             {
-                var stored = offsets.ReadAsync(options.Group, options.Topic, ct).GetAwaiter().GetResult();
+                var stored = offsets.ReadAsync(Group, options.Topic, ct).GetAwaiter().GetResult();
                 foreach (var tp in assigned) expected[tp.Partition.Value] = stored.GetValueOrDefault(tp.Partition.Value, 0);
-                logger.LogInformation("{Group} assigned {Topic} partitions [{Partitions}]", options.Group, options.Topic, string.Join(",", assigned.Select(a => a.Partition.Value)));
+                logger.LogInformation("{Group} assigned {Topic} partitions [{Partitions}]", Group, options.Topic, string.Join(",", assigned.Select(a => a.Partition.Value)));
                 return ConsumerOffsetStore.ResumePositions(assigned, stored);
             })
-            .SetPartitionsRevokedHandler((_, revoked) => { foreach (var tp in revoked) expected.Remove(tp.Partition.Value); })
-            .Build();
+            .SetPartitionsRevokedHandler((_, revoked) => { foreach (var tp in revoked) expected.Remove(tp.Partition.Value); }));
         consumer.Subscribe(options.Topic);
         try
         {
@@ -52,7 +54,7 @@ public sealed class TransactionalKafkaConsumer(
                 await HandleWithRetryAsync(records, gaps, options, handler, ct);
                 foreach (var gap in gaps)
                 {
-                    logger.LogError("data loss: {Topic}[{Partition}] offsets {First}..{Last} were never delivered to {Group}", gap.Topic, gap.Partition, gap.FirstMissing, gap.LastMissing, options.Group);
+                    logger.LogError("data loss: {Topic}[{Partition}] offsets {First}..{Last} were never delivered to {Group}", gap.Topic, gap.Partition, gap.FirstMissing, gap.LastMissing, Group);
                     if (onGap is not null) await onGap(gap, ct);
                 }
                 // Kafka's own committed offsets are informational (lag tools); the truth is in PostgreSQL.
@@ -68,22 +70,39 @@ public sealed class TransactionalKafkaConsumer(
         }
     }
 
-    static List<ConsumeResult<byte[]?, byte[]?>> Collect(IConsumer<byte[]?, byte[]?> consumer, Options options, CancellationToken ct)
+    List<ConsumeResult<byte[]?, byte[]?>> Collect(IConsumer<byte[]?, byte[]?> consumer, Options options, CancellationToken ct)
     {
         var batch = new List<ConsumeResult<byte[]?, byte[]?>>();
         // Poll in short steps rather than block until a message: the loop runs on a pool thread between batches.
-        var first = consumer.Consume(TimeSpan.FromMilliseconds(500));
+        var first = Consume(consumer, TimeSpan.FromMilliseconds(500));
         ct.ThrowIfCancellationRequested();
         if (first?.Message is null) return batch;
         batch.Add(first);
         var window = Stopwatch.StartNew();
         while (batch.Count < options.MaxBatch && window.ElapsedMilliseconds < options.MaxWaitMs)
         {
-            var next = consumer.Consume(TimeSpan.FromMilliseconds(Math.Max(1, options.MaxWaitMs - window.ElapsedMilliseconds)));
+            var next = Consume(consumer, TimeSpan.FromMilliseconds(Math.Max(1, options.MaxWaitMs - window.ElapsedMilliseconds)));
             if (next?.Message is null) break;
             batch.Add(next);
         }
         return batch;
+    }
+
+    /// <summary>
+    /// librdkafka reports passing conditions as consume errors, e.g. a subscribed topic that does not exist yet (the
+    /// producer creates it with its first message); they end the poll, not the consumer.
+    /// </summary>
+    ConsumeResult<byte[]?, byte[]?>? Consume(IConsumer<byte[]?, byte[]?> consumer, TimeSpan timeout)
+    {
+        try
+        {
+            return consumer.Consume(timeout);
+        }
+        catch (ConsumeException e) when (!e.Error.IsFatal)
+        {
+            logger.LogWarning("{Group}: {Reason}", Group, e.Error.Reason);
+            return null;
+        }
     }
 
     /// <summary>
@@ -123,8 +142,8 @@ public sealed class TransactionalKafkaConsumer(
                 await using var tx = await connection.BeginTransactionAsync(ct);
                 var batch = new KafkaBatch(records, connection, tx);
                 await handler.HandleAsync(batch, ct);
-                foreach (var gap in gaps) await ConsumerOffsetStore.RecordGapAsync(batch, options.Group, gap, ct);
-                await ConsumerOffsetStore.SaveAsync(batch, options.Group, ct);
+                foreach (var gap in gaps) await ConsumerOffsetStore.RecordGapAsync(batch, Group, gap, ct);
+                await ConsumerOffsetStore.SaveAsync(batch, Group, ct);
                 await tx.CommitAsync(ct);
                 Records.Add(records.Count, new KeyValuePair<string, object?>("topic", options.Topic));
                 Gaps.Add(gaps.Count, new KeyValuePair<string, object?>("topic", options.Topic));

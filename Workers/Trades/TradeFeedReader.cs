@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using ServiceDefaults.Kafka;
 
 namespace Workers.Trades;
 
@@ -14,7 +13,7 @@ namespace Workers.Trades;
 /// failure (socket closed, broker refused a message) it reconnects with backoff; a reconnect replays the feed's
 /// history, so nothing is lost, and the duplicates it brings are ignored downstream on (TradeId, Side).
 /// </summary>
-public sealed class TradeFeedReader(KafkaClients kafka, IConfiguration configuration, IHttpClientFactory http, ILogger<TradeFeedReader> logger)
+public sealed class TradeFeedReader(IProducer<byte[]?, byte[]> producer, IConfiguration configuration, IHttpClientFactory http, ILogger<TradeFeedReader> logger)
     : BackgroundService, IHealthCheck
 {
     static readonly ActivitySource Source = new("Pipeline.Workers");
@@ -35,7 +34,6 @@ public sealed class TradeFeedReader(KafkaClients kafka, IConfiguration configura
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var producer = new ProducerBuilder<byte[]?, byte[]>(kafka.ProducerConfig()).Build();
         var backoff = TimeSpan.Zero;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -51,7 +49,7 @@ public sealed class TradeFeedReader(KafkaClients kafka, IConfiguration configura
                     logger.LogInformation("trade feed reader {State}", _state);
                     return;
                 }
-                var count = await ReadAsync(url, producer, connection.Token);
+                var count = await ReadAsync(url, connection.Token);
                 // The feed ended normally (all live trades sent); connecting again later replays it, which is harmless.
                 logger.LogInformation("trade feed closed after {Count} messages", count);
                 backoff = TimeSpan.FromSeconds(configuration.GetValue("TradeFeed:ReconnectAfterEndSeconds", 30.0));
@@ -71,7 +69,7 @@ public sealed class TradeFeedReader(KafkaClients kafka, IConfiguration configura
         }
     }
 
-    async Task<long> ReadAsync(Uri url, IProducer<byte[]?, byte[]> producer, CancellationToken ct)
+    async Task<long> ReadAsync(Uri url, CancellationToken ct)
     {
         using var socket = new ClientWebSocket();
         await socket.ConnectAsync(url, ct);

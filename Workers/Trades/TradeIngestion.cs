@@ -9,11 +9,13 @@ namespace Workers.Trades;
 /// Kafka <c>energy.trades.v1</c> → validated, de-duplicated trade legs in PostgreSQL; invalid messages to quarantine
 /// with the reason and the raw bytes. Offsets are stored in the same transaction, so a crash never loses or doubles a batch.
 /// </summary>
-sealed class TradeIngestion(TransactionalKafkaConsumer consumer, TradeFeedReader feed, ILogger<TradeIngestion> logger) : KafkaIngestionService(consumer)
+sealed class TradeIngestion([FromKeyedServices(TradeIngestion.Group)] TransactionalKafkaConsumer consumer, TradeFeedReader feed, ILogger<TradeIngestion> logger)
+    : KafkaIngestionService(consumer)
 {
     public const string Topic = "energy.trades.v1";
+    public const string Group = "workers-trades";
 
-    protected override TransactionalKafkaConsumer.Options Options { get; } = new(Topic, "workers-trades", MaxBatch: 20_000, MaxWaitMs: 250);
+    protected override TransactionalKafkaConsumer.Options Options { get; } = new(Topic, MaxBatch: 20_000, MaxWaitMs: 250);
 
     public override async Task HandleAsync(KafkaBatch batch, CancellationToken ct)
     {

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using ServiceDefaults.Kafka;
 using ServiceDefaults.Lake;
 
@@ -34,23 +36,27 @@ public sealed class ConnectionConventionTests
     [Fact]
     public void Kafka_clients_take_bootstrap_servers_from_the_connection_string_and_extra_properties_from_configuration()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:kafka"] = "broker-1:9092,broker-2:9092",
             ["Kafka:Client:security.protocol"] = "SASL_SSL",
             ["Kafka:Consumer:session.timeout.ms"] = "45000",
             ["Kafka:Producer:linger.ms"] = "50",
-        }).Build();
+        });
+        builder.AddKafkaProducer<string, string>("kafka");
+        builder.AddKafkaConsumer<string, string>("kafka", settings => settings.Config.GroupId = "ingest");
+        using var host = builder.Build();
 
-        var clients = new KafkaClients(configuration, "kafka");
-        var consumer = clients.ConsumerConfig("ingest");
-        var producer = clients.ProducerConfig();
+        var consumer = host.Services.GetRequiredService<KafkaConsumerFactory<string, string>>().Config;
+        var producer = host.Services.GetRequiredService<KafkaProducerFactory<string, string>>().Config;
 
         Assert.Equal("broker-1:9092,broker-2:9092", consumer.BootstrapServers);
         Assert.Equal("ingest", consumer.GroupId);
         Assert.False(consumer.EnableAutoCommit);
         Assert.Equal(45000, consumer.SessionTimeoutMs);
         Assert.Equal("SASL_SSL", consumer.Get("security.protocol"));
+        Assert.Equal(1000, consumer.StatisticsIntervalMs);
         Assert.Equal(50, producer.LingerMs);
         Assert.True(producer.EnableIdempotence);
         Assert.Equal("SASL_SSL", producer.Get("security.protocol"));
@@ -59,7 +65,16 @@ public sealed class ConnectionConventionTests
     [Fact]
     public void A_missing_kafka_connection_string_names_the_setting()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => new KafkaClients(new ConfigurationBuilder().Build(), "kafka"));
+        var error = Assert.Throws<InvalidOperationException>(() => Host.CreateApplicationBuilder().AddKafkaProducer<string, string>("kafka"));
         Assert.Equal("ConnectionStrings:kafka is not configured (the Kafka bootstrap servers)", error.Message);
+    }
+
+    [Fact]
+    public void A_kafka_consumer_without_a_group_is_rejected_at_registration()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration["ConnectionStrings:kafka"] = "broker:9092";
+        var error = Assert.Throws<InvalidOperationException>(() => builder.AddKafkaConsumer<string, string>("kafka"));
+        Assert.Equal("the Kafka consumer of kafka has no group id (Kafka:Consumer:group.id or KafkaConsumerSettings.Config.GroupId)", error.Message);
     }
 }

@@ -60,7 +60,7 @@ public sealed class HealthEndpointTests(PostgresFixture postgres, S3Fixture s3) 
         builder.Configuration["ConnectionStrings:lake"] = lake;
         builder.AddServiceDefaults();
         builder.AddPostgres("postgres");
-        builder.AddKafka("kafka");
+        builder.AddKafkaProducer<string, string>("kafka");
         builder.AddLake("lake");
         var app = builder.Build();
         app.MapDefaultEndpoints();

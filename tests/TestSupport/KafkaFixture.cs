@@ -7,9 +7,6 @@ public sealed class KafkaFixture : IDisposable
 {
     readonly MockKafkaCluster _cluster = new(brokers: 1);
 
-    // Clients created by tests find Debian's librdkafka the way the services do.
-    public KafkaFixture() => ServiceDefaults.Kafka.KafkaNative.EnsureLoaded();
-
     public string BootstrapServers => _cluster.BootstrapServers;
 
     public void CreateTopic(string name, int partitions) => _cluster.CreateTopic(name, partitions);

@@ -1,21 +1,16 @@
 using Confluent.Kafka;
-using ServiceDefaults.Kafka;
 
 namespace TestSupport;
 
 /// <summary>Plain Kafka clients for tests, configured as the services configure theirs.</summary>
 public static class KafkaTestClients
 {
-    public static IProducer<string, string> Producer(string bootstrapServers)
-    {
-        KafkaNative.EnsureLoaded();
-        return new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = bootstrapServers, EnableIdempotence = true, LingerMs = 1 }).Build();
-    }
+    public static IProducer<string, string> Producer(string bootstrapServers) =>
+        new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = bootstrapServers, EnableIdempotence = true, LingerMs = 1 }).Build();
 
     /// <summary>Reads a topic from the beginning until at least <paramref name="expectedAtLeast"/> messages or the timeout.</summary>
     public static List<Message<string, string>> ReadAll(string bootstrapServers, string topic, int expectedAtLeast, TimeSpan timeout)
     {
-        KafkaNative.EnsureLoaded();
         using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
         {
             BootstrapServers = bootstrapServers,

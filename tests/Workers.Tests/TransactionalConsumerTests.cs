@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Confluent.Kafka;
-using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using ServiceDefaults.Kafka;
@@ -22,11 +23,11 @@ public sealed class TransactionalConsumerTests(WorkersInfrastructure infrastruct
     [Fact]
     public async Task Every_offset_is_handled_once_in_order_and_stored_with_its_batch()
     {
-        var (consumer, dataSource, topic) = await PrepareAsync("consumer-order");
+        var (consumer, dataSource, topic) = await PrepareAsync("consumer-order", "order-group");
         await using var _ = dataSource;
         var handler = new RecordingHandler(failOnCall: null);
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var running = consumer.RunAsync(new(topic, "order-group", MaxBatch: 150, MaxWaitMs: 50), handler, null, stop.Token);
+        var running = consumer.RunAsync(new(topic, MaxBatch: 150, MaxWaitMs: 50), handler, null, stop.Token);
 
         var stored = new ConsumerOffsetStore(dataSource);
         while ((await stored.ReadAsync("order-group", topic, stop.Token)).Values.Sum() < Partitions * PerPartition) await Task.Delay(100, stop.Token);
@@ -43,13 +44,13 @@ public sealed class TransactionalConsumerTests(WorkersInfrastructure infrastruct
     [Fact]
     public async Task A_failing_handler_stops_the_consumer_with_its_error_and_nothing_after_the_last_good_batch_is_stored()
     {
-        var (consumer, dataSource, topic) = await PrepareAsync("consumer-failure");
+        var (consumer, dataSource, topic) = await PrepareAsync("consumer-failure", "failure-group");
         await using var _ = dataSource;
         var handler = new RecordingHandler(failOnCall: 3);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            consumer.RunAsync(new(topic, "failure-group", MaxBatch: 150, MaxWaitMs: 50), handler, null, timeout.Token));
+            consumer.RunAsync(new(topic, MaxBatch: 150, MaxWaitMs: 50), handler, null, timeout.Token));
         Assert.Equal("handler failed on call 3", error.Message);
         Assert.False(timeout.IsCancellationRequested, "the consumer did not stop by itself");
 
@@ -57,7 +58,7 @@ public sealed class TransactionalConsumerTests(WorkersInfrastructure infrastruct
         Assert.Equal(handler.HandledBeforeFailure, stored.Values.Sum());
     }
 
-    async Task<(TransactionalKafkaConsumer Consumer, NpgsqlDataSource DataSource, string Topic)> PrepareAsync(string name)
+    async Task<(TransactionalKafkaConsumer Consumer, NpgsqlDataSource DataSource, string Topic)> PrepareAsync(string name, string group)
     {
         var dataSource = NpgsqlDataSource.Create(await infrastructure.Postgres.CreateDatabaseAsync(name));
         await PipelineSchema.ApplyAsync(dataSource, CancellationToken.None);
@@ -70,8 +71,12 @@ public sealed class TransactionalConsumerTests(WorkersInfrastructure infrastruct
                     producer.Produce(new TopicPartition(topic, p), new Message<string, string> { Key = $"{p}", Value = $"{p}:{i}" });
             producer.Flush(TimeSpan.FromSeconds(30));
         }
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:kafka"] = infrastructure.Kafka.BootstrapServers }).Build();
-        var consumer = new TransactionalKafkaConsumer(new KafkaClients(configuration, "kafka"), dataSource, new ConsumerOffsetStore(dataSource), NullLogger<TransactionalKafkaConsumer>.Instance);
+        // The group's consumers as Workers registers them.
+        var host = Host.CreateApplicationBuilder();
+        host.Configuration["ConnectionStrings:kafka"] = infrastructure.Kafka.BootstrapServers;
+        host.AddKafkaConsumer<byte[]?, byte[]?>("kafka", settings => settings.Config.GroupId = group);
+        var consumers = host.Build().Services.GetRequiredService<KafkaConsumerFactory<byte[]?, byte[]?>>();
+        var consumer = new TransactionalKafkaConsumer(consumers, dataSource, new ConsumerOffsetStore(dataSource), NullLogger<TransactionalKafkaConsumer>.Instance);
         return (consumer, dataSource, topic);
     }
 
