@@ -7,11 +7,10 @@ using ServiceDefaults.Lake;
 using ServiceDefaults.Postgres;
 using Web.Api;
 using Web.Components;
+using Web.Dashboard;
 using Web.Pipeline;
 using Web.Resources;
 using Web.Security;
-using Telemetry.Storage;
-using Web.Telemetry;
 using Web.Trades;
 using Web.Workflows;
 
@@ -20,7 +19,7 @@ if (args is ["hash-password", ..]) return OperatorPasswords.RunCommandLine(Conso
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddPostgres("postgres");
-builder.AddKafka("kafka");
+builder.AddKafkaHealthCheck("kafka");
 builder.AddLake("lake");
 builder.AddReferencedServiceHealthChecks();
 builder.AddOperatorSecurity();
@@ -38,7 +37,7 @@ builder.Services.AddSingleton<PipelineOverviewReader>();
 builder.Services.AddSingleton<TradeReports>();
 builder.Services.AddSingleton<TradeImport>();
 builder.Services.AddSingleton<WorkflowConsole>();
-builder.Services.AddSingleton<TelemetryReader>();
+builder.Services.AddSingleton<DashboardLinks>();
 
 var app = builder.Build();
 // Always the friendly page (and ProblemDetails under /api): no stack trace reaches a user, in Development either.
@@ -56,7 +55,6 @@ api.MapResourceApi();
 api.MapPipelineApi();
 api.MapTradesApi();
 api.MapWorkflowsApi();
-api.MapTelemetryApi();
 
 app.MapAccountEndpoints();
 // Our CSP already says frame-ancestors 'none'; Blazor's own frame-ancestors header would be a second, weaker CSP.
