@@ -16,11 +16,10 @@ public sealed record StoreOutcome(int Inserted, int Duplicates, int Quarantined)
 
 /// <summary>
 /// Writes trades and quarantined records into <c>pipeline.trades</c> and <c>pipeline.trade_quarantine</c>, inside
-/// the caller's transaction, for the stream and the batch path alike. A batch of legs all new to the table (the steady
-/// state of a stream) is one binary COPY straight into it. Any other batch, found out by the primary key rejecting
-/// that COPY, goes through binary COPY into a staging table, then one insert that skips legs already stored, so
-/// repeats never duplicate a (TradeId, Side). A repeat whose values differ from the stored leg is a conflicting
-/// duplicate: the stored leg wins and the repeat is quarantined with the differences, never silently dropped.
+/// the caller's transaction, for the stream and the batch path alike. Trades go through binary COPY into a staging
+/// table, then one insert that skips legs already stored, so repeats never duplicate a (TradeId, Side). A repeat
+/// whose values differ from the stored leg is a conflicting duplicate: the stored leg wins and the repeat is
+/// quarantined with the differences, never silently dropped.
 /// </summary>
 public static class TradeStore
 {
@@ -28,15 +27,11 @@ public static class TradeStore
         CREATE TEMP TABLE IF NOT EXISTS trade_staging (LIKE pipeline.trades INCLUDING DEFAULTS) ON COMMIT DELETE ROWS
         """;
 
-    const string CopyColumns = """
-        (trade_id, side, remote_trade_id, product, delivery_start, delivery_end, execution_time,
+    const string CopyStaging = """
+        COPY trade_staging (trade_id, side, remote_trade_id, product, delivery_start, delivery_end, execution_time,
             delivery_area, trade_phase, user_defined_block, self_trade, price, currency, volume, volume_unit, order_id, origin)
         FROM STDIN (FORMAT BINARY)
         """;
-
-    const string CopyStaging = "COPY trade_staging " + CopyColumns;
-    const string CopyTrades = "COPY pipeline.trades " + CopyColumns;
-    const string AllNew = "all_new";
 
     // Within one batch the first occurrence of a leg wins (DISTINCT ON keeps staging order by ctid).
     const string InsertNew = """
@@ -69,14 +64,10 @@ public static class TradeStore
     {
         var inserted = 0;
         var conflicts = new List<QuarantinedRecord>();
-        if (trades.Count > 0 && await TryCopyAllNewAsync(connection, transaction, origin, trades, ct))
-        {
-            inserted = trades.Count;
-        }
-        else if (trades.Count > 0)
+        if (trades.Count > 0)
         {
             await ExecuteAsync(connection, transaction, CreateStaging, ct);
-            await CopyAsync(connection, CopyStaging, origin, trades, ct);
+            await CopyAsync(connection, origin, trades, ct);
             await using (var insert = new NpgsqlCommand(InsertNew, connection, transaction))
                 inserted = (int)(long)(await insert.ExecuteScalarAsync(ct))!;
             // Every leg was new (the steady state of a stream): nothing can conflict, skip the comparison.
@@ -87,30 +78,10 @@ public static class TradeStore
         return new StoreOutcome(inserted, trades.Count - inserted - conflicts.Count, quarantined.Count);
     }
 
-    /// <summary>
-    /// COPY straight into the table under a savepoint: it stores the batch if every leg is new (once each), and is undone
-    /// by the first leg the primary key rejects. Half the work of staging and inserting, for the common case.
-    /// </summary>
-    static async Task<bool> TryCopyAllNewAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string origin, IReadOnlyList<Trade> trades, CancellationToken ct)
-    {
-        await transaction.SaveAsync(AllNew, ct);
-        try
-        {
-            await CopyAsync(connection, CopyTrades, origin, trades, ct);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
-            await transaction.RollbackAsync(AllNew, ct);
-            return false;
-        }
-        await transaction.ReleaseAsync(AllNew, ct);
-        return true;
-    }
-
     // Synchronous writes into COPY's buffer: per-field awaits cost more than the occasional blocking flush.
-    static async Task CopyAsync(NpgsqlConnection connection, string copy, string origin, IReadOnlyList<Trade> trades, CancellationToken ct)
+    static async Task CopyAsync(NpgsqlConnection connection, string origin, IReadOnlyList<Trade> trades, CancellationToken ct)
     {
-        await using var writer = await connection.BeginBinaryImportAsync(copy, ct);
+        await using var writer = await connection.BeginBinaryImportAsync(CopyStaging, ct);
         foreach (var t in trades)
         {
             writer.StartRow();
