@@ -17,8 +17,8 @@ internal abstract class ParquetColumn<T>(DataField dataField, bool dictionary = 
     /// <summary>Low-cardinality text, written with a dictionary page instead of every value.</summary>
     public bool Dictionary => dictionary;
 
-    /// <summary>Writes the values of <paramref name="rows"/> as this column of <paramref name="rowGroup"/>.</summary>
-    public abstract Task WriteAsync(ParquetRowGroupWriter rowGroup, IReadOnlyList<T> rows, int start, int count, CancellationToken cancellationToken);
+    /// <summary>A pooled buffer for this column's values of up to <paramref name="capacity"/> rows.</summary>
+    public abstract ColumnBuffer CreateBuffer(int capacity);
 
     public static ParquetColumn<T> Int64(string name, Func<T, long> value) => new Values<long>(new DataField<long>(name, false), value);
 
@@ -39,43 +39,56 @@ internal abstract class ParquetColumn<T>(DataField dataField, bool dictionary = 
     public static ParquetColumn<T> Text(string name, Func<T, string> value, bool dictionary = false) =>
         new Values<ReadOnlyMemory<char>>(new DataField<string>(name, false), row => value(row).AsMemory(), dictionary);
 
-    // the values of a row group go through a pooled buffer: no array per column and row group
+    /// <summary>One column's values of a row group, set row by row and then written as the row group's column.</summary>
+    public abstract class ColumnBuffer : IDisposable
+    {
+        public abstract void Set(int index, T row);
+
+        public abstract Task WriteAsync(ParquetRowGroupWriter rowGroup, int count, CancellationToken cancellationToken);
+
+        public abstract void Dispose();
+    }
+
     private sealed class Values<TValue>(DataField field, Func<T, TValue> value, bool dictionary = false) : ParquetColumn<T>(field, dictionary)
         where TValue : struct
     {
-        public override async Task WriteAsync(ParquetRowGroupWriter rowGroup, IReadOnlyList<T> rows, int start, int count, CancellationToken cancellationToken)
-        {
-            var buffer = ArrayPool<TValue>.Shared.Rent(count);
-            try
-            {
-                for (var i = 0; i < count; i++) buffer[i] = value(rows[start + i]);
-                await rowGroup.WriteAsync<TValue>(Field, buffer.AsMemory(0, count), cancellationToken: cancellationToken);
-            }
-            finally
-            {
-                ArrayPool<TValue>.Shared.Return(buffer, clearArray: HoldsReferences);
-            }
-        }
+        private readonly Func<T, TValue> _value = value;
 
-        // text values reference their strings: cleared, so the pool does not keep the rows' text alive
-        private static readonly bool HoldsReferences = System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<TValue>();
+        public override ColumnBuffer CreateBuffer(int capacity) => new Buffer(this, capacity);
+
+        private sealed class Buffer(Values<TValue> column, int capacity) : ColumnBuffer
+        {
+            // text values reference their strings: cleared, so the pool does not keep the rows' text alive
+            private static readonly bool HoldsReferences = System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<TValue>();
+
+            private readonly TValue[] _values = ArrayPool<TValue>.Shared.Rent(capacity);
+
+            public override void Set(int index, T row) => _values[index] = column._value(row);
+
+            public override Task WriteAsync(ParquetRowGroupWriter rowGroup, int count, CancellationToken cancellationToken) =>
+                rowGroup.WriteAsync<TValue>(column.Field, _values.AsMemory(0, count), cancellationToken: cancellationToken);
+
+            public override void Dispose() => ArrayPool<TValue>.Shared.Return(_values, clearArray: HoldsReferences);
+        }
     }
 
     private sealed class OptionalValues<TValue>(DataField field, Func<T, TValue?> value) : ParquetColumn<T>(field)
         where TValue : struct
     {
-        public override async Task WriteAsync(ParquetRowGroupWriter rowGroup, IReadOnlyList<T> rows, int start, int count, CancellationToken cancellationToken)
+        private readonly Func<T, TValue?> _value = value;
+
+        public override ColumnBuffer CreateBuffer(int capacity) => new Buffer(this, capacity);
+
+        private sealed class Buffer(OptionalValues<TValue> column, int capacity) : ColumnBuffer
         {
-            var buffer = ArrayPool<TValue?>.Shared.Rent(count);
-            try
-            {
-                for (var i = 0; i < count; i++) buffer[i] = value(rows[start + i]);
-                await rowGroup.WriteAsync<TValue>(Field, (ReadOnlyMemory<TValue?>)buffer.AsMemory(0, count), cancellationToken: cancellationToken);
-            }
-            finally
-            {
-                ArrayPool<TValue?>.Shared.Return(buffer);
-            }
+            private readonly TValue?[] _values = ArrayPool<TValue?>.Shared.Rent(capacity);
+
+            public override void Set(int index, T row) => _values[index] = column._value(row);
+
+            public override Task WriteAsync(ParquetRowGroupWriter rowGroup, int count, CancellationToken cancellationToken) =>
+                rowGroup.WriteAsync<TValue>(column.Field, (ReadOnlyMemory<TValue?>)_values.AsMemory(0, count), cancellationToken: cancellationToken);
+
+            public override void Dispose() => ArrayPool<TValue?>.Shared.Return(_values);
         }
     }
 }
@@ -101,17 +114,34 @@ internal sealed class ParquetTable<T>
 
     public ParquetSchema Schema { get; }
 
-    /// <summary>Writes <paramref name="rows"/> in their order to a new file at <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Writes <paramref name="rows"/> in their order to a new file at <paramref name="path"/>. Each row group's column
+    /// buffers are filled in one pass over the rows (every row is read once, not once per column), then written column
+    /// by column.
+    /// </summary>
     public async Task WriteAsync(string path, IReadOnlyList<T> rows, CancellationToken cancellationToken)
     {
         await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 16);
         await using var writer = await ParquetWriter.CreateAsync(Schema, file, _options, cancellationToken: cancellationToken);
-        for (var start = 0; start < rows.Count; start += RowGroupSize)
+        var buffers = Array.ConvertAll(_columns, c => c.CreateBuffer(Math.Min(RowGroupSize, rows.Count)));
+        try
         {
-            var count = Math.Min(RowGroupSize, rows.Count - start);
-            using var rowGroup = writer.CreateRowGroup();
-            foreach (var column in _columns) await column.WriteAsync(rowGroup, rows, start, count, cancellationToken);
-            rowGroup.CompleteValidate();
+            for (var start = 0; start < rows.Count; start += RowGroupSize)
+            {
+                var count = Math.Min(RowGroupSize, rows.Count - start);
+                for (var i = 0; i < count; i++)
+                {
+                    var row = rows[start + i];
+                    foreach (var buffer in buffers) buffer.Set(i, row);
+                }
+                using var rowGroup = writer.CreateRowGroup();
+                foreach (var buffer in buffers) await buffer.WriteAsync(rowGroup, count, cancellationToken);
+                rowGroup.CompleteValidate();
+            }
+        }
+        finally
+        {
+            foreach (var buffer in buffers) buffer.Dispose();
         }
     }
 }

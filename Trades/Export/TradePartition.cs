@@ -71,7 +71,7 @@ internal sealed class TradePartition(DateOnly deliveryDate, string deliveryArea)
     /// file order (the generator and the store emit execution-time order, a trade's SELL leg before its BUY leg), where
     /// an insertion sort is linear; past a budget of moves a general sort takes over.
     /// </summary>
-    private void Sort()
+    public void Sort()
     {
         var rows = CollectionsMarshal.AsSpan(Trades);
         var budget = 4L * rows.Length + 64;
