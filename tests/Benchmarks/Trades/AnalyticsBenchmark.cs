@@ -43,10 +43,9 @@ public static class AnalyticsBenchmark
     {
         var rows = Bench.Option(args, "--rows", 10_000_000L);
         var runs = Bench.Option(args, "--runs", 3);
-        using var connection = new DuckDBConnection("DataSource=:memory:");
-        connection.Open();
+        using var connection = DuckDbBaseline.Open();
         Console.WriteLine($"trades-analytics: {rows:N0} rows, {runs} runs, {Environment.ProcessorCount} cores, DuckDB {connection.ServerVersion}");
-        Execute(connection, "CREATE TABLE raw (tradeId BIGINT, side VARCHAR, product VARCHAR, deliveryStart TIMESTAMP, deliveryEnd TIMESTAMP, deliveryArea VARCHAR, executionTime TIMESTAMP, price DOUBLE, volume DOUBLE)");
+        DuckDbBaseline.Execute(connection, "CREATE TABLE raw (tradeId BIGINT, side VARCHAR, product VARCHAR, deliveryStart TIMESTAMP, deliveryEnd TIMESTAMP, deliveryArea VARCHAR, executionTime TIMESTAMP, price DOUBLE, volume DOUBLE)");
         var columns = new Columns(rows);
         var clock = Stopwatch.StartNew();
         var options = new TradeGenerationOptions { FirstDay = new DateOnly(2023, 1, 1), Days = 10_000, Areas = TradeGenerator.Areas, Seed = 1, Anomalies = 0 };
@@ -73,7 +72,7 @@ public static class AnalyticsBenchmark
             result = TradeAnalytics.Analyze(table);
         });
         object?[] duck = [];
-        var duckdb = Measure(runs, () => duck = FirstRow(connection, DuckDbAnalysisSql));
+        var duckdb = Measure(runs, () => duck = DuckDbBaseline.FirstRow(connection, DuckDbAnalysisSql));
         Console.WriteLine($"TradeAnalytics: median {ours:F2} s ({result!.ProductStats.Count:N0} products, {result.Anomalies.Count:N0} anomalies, {result.DistinctTrades:N0} trades)");
         Console.WriteLine($"DuckDB SQL:     median {duckdb:F2} s ({duck[0]} products, {duck[1]} anomalies)");
         Console.WriteLine($"ratio TradeAnalytics / DuckDB: {ours / duckdb:F2}");
@@ -114,24 +113,6 @@ public static class AnalyticsBenchmark
             times.Add(clock.Elapsed.TotalSeconds);
         }
         return Bench.Median(times);
-    }
-
-    private static void Execute(DuckDBConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
-
-    private static object?[] FirstRow(DuckDBConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        using var reader = command.ExecuteReader();
-        reader.Read();
-        var row = new object?[reader.FieldCount];
-        reader.GetValues(row!);
-        return row;
     }
 
     /// <summary>

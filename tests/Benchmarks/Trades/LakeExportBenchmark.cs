@@ -31,17 +31,18 @@ public static class LakeExportBenchmark
         var directory = Directory.CreateTempSubdirectory("lake-export-bench-").FullName;
         try
         {
-            List<double> parquetNet = [], duckDb = [];
+            List<Measured> parquetNet = [], duckDb = [];
             for (var run = 1; run <= runs; run++)
             {
                 var ours = await MeasureAsync(async () => (await new TradeLakeExporter(TimeProvider.System).ExportAsync(Path.Combine(directory, "parquet-net"), trades, analysis)).Files);
                 var baseline = await MeasureAsync(() => Task.FromResult(DuckDbExport.Export(Path.Combine(directory, "duckdb"), trades)));
-                parquetNet.Add(ours.Seconds);
-                duckDb.Add(baseline.Seconds);
+                parquetNet.Add(ours);
+                duckDb.Add(baseline);
                 Console.WriteLine($"run {run}: Parquet.Net {Describe(ours)}; DuckDB {Describe(baseline)}; load {LoadAverage()}");
             }
-            var (median, baselineMedian) = (Bench.Median(parquetNet), Bench.Median(duckDb));
-            Console.WriteLine($"median of {runs}: Parquet.Net {median:F2} s, DuckDB {baselineMedian:F2} s, ratio Parquet.Net / DuckDB {median / baselineMedian:F2}");
+            var (wall, baselineWall) = (Bench.Median(parquetNet.Select(m => m.Seconds)), Bench.Median(duckDb.Select(m => m.Seconds)));
+            var (cpu, baselineCpu) = (Bench.Median(parquetNet.Select(m => m.CpuSeconds)), Bench.Median(duckDb.Select(m => m.CpuSeconds)));
+            Console.WriteLine($"median of {runs}: Parquet.Net {wall:F2} s wall / {cpu:F2} s CPU, DuckDB {baselineWall:F2} s wall / {baselineCpu:F2} s CPU; ratio Parquet.Net / DuckDB {wall / baselineWall:F2} wall, {cpu / baselineCpu:F2} CPU");
         }
         finally
         {
@@ -90,7 +91,7 @@ public static class LakeExportBenchmark
 
         public static string Version()
         {
-            using var connection = Open();
+            using var connection = DuckDbBaseline.Open();
             return connection.ServerVersion;
         }
 
@@ -110,8 +111,8 @@ public static class LakeExportBenchmark
                     var path = Path.Combine(directory, partition.RelativePath);
                     Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                     writer.DeliveryDate = partition.DeliveryDate;
-                    Execute(writer.Connection, $"COPY (SELECT * FROM {RowsFunction}({index})) TO '{path}' (FORMAT parquet, COMPRESSION zstd)");
-                    var rows = Convert.ToInt64(Scalar(writer.Connection, $"SELECT count(*) FROM read_parquet('{path}')"), CultureInfo.InvariantCulture);
+                    DuckDbBaseline.Execute(writer.Connection, $"COPY (SELECT * FROM {RowsFunction}({index})) TO '{path}' (FORMAT parquet, COMPRESSION zstd)");
+                    var rows = Convert.ToInt64(DuckDbBaseline.FirstRow(writer.Connection, $"SELECT count(*) FROM read_parquet('{path}')")[0], CultureInfo.InvariantCulture);
                     files.Add(new ExportedFile(partition.RelativePath, rows, new FileInfo(path).Length, TestSupport.IndependentParquetReader.Sha256(path)));
                     return writer;
                 },
@@ -119,19 +120,12 @@ public static class LakeExportBenchmark
             return [.. files.OrderBy(f => f.Path, StringComparer.Ordinal)];
         }
 
-        private static DuckDBConnection Open()
-        {
-            var connection = new DuckDBConnection("DataSource=:memory:");
-            connection.Open();
-            return connection;
-        }
-
         /// <summary>One connection per core, each with its own copy of the table function over the shared partitions.</summary>
         private sealed class PartitionWriter
         {
             public PartitionWriter(List<TradePartition> partitions)
             {
-                Execute(Connection, "SET threads = 1");
+                DuckDbBaseline.Execute(Connection, "SET threads = 1");
                 Connection.RegisterTableFunction<int>(RowsFunction,
                     parameters => new TableFunction(Columns, partitions[parameters[0].GetValue<int>()].Trades),
                     (item, writers, row) =>
@@ -157,24 +151,10 @@ public static class LakeExportBenchmark
                     });
             }
 
-            public DuckDBConnection Connection { get; } = Open();
+            public DuckDBConnection Connection { get; } = DuckDbBaseline.Open();
 
             /// <summary>The day of the partition being copied: one value per file.</summary>
             public DateOnly DeliveryDate { get; set; }
-        }
-
-        private static void Execute(DuckDBConnection connection, string sql)
-        {
-            using var command = connection.CreateCommand();
-            command.CommandText = sql;
-            command.ExecuteNonQuery();
-        }
-
-        private static object? Scalar(DuckDBConnection connection, string sql)
-        {
-            using var command = connection.CreateCommand();
-            command.CommandText = sql;
-            return command.ExecuteScalar();
         }
     }
 }
