@@ -22,8 +22,3 @@ command -v moto_server >/dev/null || [ -x "$HOME/.pyenv/shims/moto_server" ] || 
   echo "moto_server not found: moto with its server extras is preinstalled in pyenv's Python 3.11 on these machines (pip install 'moto[server]' elsewhere)" >&2; exit 1; }
 command -v dotnet >/dev/null || { echo "the .NET 10 SDK is required: https://dotnet.microsoft.com/download" >&2; exit 1; }
 command -v npm >/dev/null || { echo "Node.js 20 and npm are required: apt-get install -y nodejs npm" >&2; exit 1; }
-
-# npm tools used by tests (independent Parquet reader); lock files pin them.
-for dir in tests/parquet-reader; do
-  if [ -f "$dir/package.json" ] && [ ! -d "$dir/node_modules" ]; then (cd "$dir" && npm ci --silent --no-audit --no-fund); fi
-done

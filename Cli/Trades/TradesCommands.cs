@@ -78,7 +78,7 @@ internal static class TradesCommands
         var threshold = new Option<double?>("--threshold") { Description = "robust: |modified z| limit (default 5); relative-to-mean: the factor k (default 2)" };
         var top = new Option<int>("--top") { Description = "products per ranking", DefaultValueFactory = _ => 5 };
         var command = new Command("analyze", "product statistics, top products and price anomalies of a trades CSV, without infrastructure") { input, output, method, threshold, top };
-        command.SetAction(parsed =>
+        command.SetAction(async (parsed, cancellationToken) =>
         {
             if (AnalysisOptions.ParseMethod(parsed.GetValue(method)!) is not { } anomalyMethod)
                 return Fail(BadArguments, $"--method '{parsed.GetValue(method)}' is not robust or relative-to-mean");
@@ -106,7 +106,7 @@ internal static class TradesCommands
                 if (rejected > 10) Console.Error.WriteLine($"... {rejected - 10:N0} more invalid records");
                 var result = TradeAnalytics.Analyze(table, options);
                 AnalysisFiles.WriteJson(directory, result);
-                AnalysisFiles.WriteParquet(directory, result);
+                await AnalysisFiles.WriteParquetAsync(directory, result, cancellationToken);
                 Console.WriteLine($"{result.Rows:N0} valid rows ({result.DistinctTrades:N0} trades, {rejected:N0} invalid records skipped): {result.ProductStats.Count:N0} products, {result.Anomalies.Count:N0} anomalies ({AnalysisOptions.Name(anomalyMethod)}), {result.Findings.Count:N0} data-quality findings; wrote {directory} in {clock.Elapsed.TotalSeconds:F1} s");
                 return Ok;
             }

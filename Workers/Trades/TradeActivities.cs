@@ -132,7 +132,7 @@ public sealed class TradeActivities(NpgsqlDataSource dataSource, Lake lake, Anal
             var staging = Path.Combine(Path.GetTempPath(), "pipeline-export", $"{partition.DeliveryDate:yyyy-MM-dd}-{partition.Area}-{Guid.NewGuid():N}");
             try
             {
-                var manifest = new TradeLakeExporter(time).Export(staging, trades, result, ct);
+                var manifest = await new TradeLakeExporter(time).ExportAsync(staging, trades, result, ct);
                 var manifestKey = await UploadAsync(staging, manifest, partition, ct);
                 await RecordExportAsync(connection, partition, manifestKey, manifest, window.WindowId, ct);
                 manifests.Add(manifestKey);

@@ -33,7 +33,7 @@ public sealed record ExportOutcome(int Files, long Rows, IReadOnlyList<string> M
 
 public sealed record TradePipelineReport(string WindowId, int Partitions, int Products, int Trades, int Anomalies, int ExportedFiles);
 
-/// <summary>The trade pipeline's activities; implemented by Workers (PostgreSQL, DuckDB, S3).</summary>
+/// <summary>The trade pipeline's activities; implemented by Workers (PostgreSQL, Parquet.Net, S3).</summary>
 public interface ITradeActivities
 {
     Task<SealedWindow> SealWindowAsync(TradePipelineRequest request, string windowId);

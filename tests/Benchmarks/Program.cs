@@ -3,6 +3,7 @@
 var suites = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
 {
     ["trades-analytics"] = Trades.Benchmarks.AnalyticsBenchmark.RunAsync,
+    ["trades-lake-export"] = Trades.Benchmarks.LakeExportBenchmark.RunAsync,
     ["durable"] = Durable.DurableBenchmarks.RunAsync,
     ["trades-ingestion"] = Ingestion.Benchmarks.TradeIngestionBenchmark.RunAsync,
     ["trades-latency"] = Ingestion.Benchmarks.FeedLatencyBenchmark.RunAsync,

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using TestSupport;
 
 namespace Cli.Tests;
 
@@ -38,10 +39,15 @@ public sealed class TradesCommandTests : IDisposable
         Assert.StartsWith("# Continuous_Trades FR 2023-01-01", File.ReadLines(csv).First());
         Assert.Equal(11, File.ReadAllLines(csv + ".anomalies.csv").Length);
         Assert.True(analyzed.Code == 0, analyzed.Error);
-        foreach (var name in new[] { "product_stats", "top_products", "anomalies" })
+        // each .parquet holds the rows of its .json, as DuckDB reads them
+        using var reader = new IndependentParquetReader();
+        foreach (var (name, sumColumn) in new[] { ("product_stats", "totalVolume"), ("top_products", "totalVolume"), ("anomalies", "price") })
         {
-            Assert.True(File.Exists(Path.Combine(results, name + ".json")), name);
-            Assert.True(new FileInfo(Path.Combine(results, name + ".parquet")).Length > 0, name);
+            var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(results, name + ".json"))).RootElement;
+            var parquet = reader.Summarize(Path.Combine(results, name + ".parquet"));
+            Assert.Equal(json.GetArrayLength(), parquet.Rows);
+            Assert.Equal(json.EnumerateArray().Sum(r => r.GetProperty(sumColumn).GetDouble()), parquet.Sums[sumColumn], 6);
+            Assert.Equal(json[0].EnumerateObject().Select(p => p.Name), parquet.Columns.Select(c => c.Name));
         }
         var anomalies = JsonDocument.Parse(File.ReadAllText(Path.Combine(results, "anomalies.json"))).RootElement;
         var truth = File.ReadAllLines(csv + ".anomalies.csv").Skip(1).Select(l => long.Parse(l.Split(',')[0])).ToHashSet();

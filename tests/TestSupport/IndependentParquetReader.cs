@@ -1,24 +1,59 @@
-using System.Diagnostics;
-using System.Text.Json;
+using System.Globalization;
+using System.Security.Cryptography;
+using DuckDB.NET.Data;
 
 namespace TestSupport;
 
+/// <summary>Row count, column names and DuckDB types, and the sums of the numeric columns of a Parquet file.</summary>
+public sealed record ParquetSummary(long Rows, IReadOnlyList<(string Name, string Type)> Columns, IReadOnlyDictionary<string, double> Sums);
+
 /// <summary>
-/// Reads Parquet with a reader that shares no code with ours (npm hyparquet, tests/parquet-reader/summarize.mjs):
-/// returns {"rows": n, "columns": [...], "sums": {column: sum}}.
+/// Reads Parquet with DuckDB (DuckDB.NET), which shares no code with the Parquet.Net writer the product uses: what a
+/// consumer of the lake sees. In-memory and single-threaded; one instance per test.
 /// </summary>
-public static class IndependentParquetReader
+public sealed class IndependentParquetReader : IDisposable
 {
-    public static JsonElement Summarize(string path)
+    private static readonly HashSet<string> NumericTypes = new(["BIGINT", "INTEGER", "SMALLINT", "DOUBLE", "FLOAT"], StringComparer.Ordinal);
+
+    private readonly DuckDBConnection _connection = new("DataSource=:memory:");
+
+    public IndependentParquetReader()
     {
-        var script = Path.Combine(ServiceProcess.RepositoryRoot, "tests", "parquet-reader", "summarize.mjs");
-        var start = new ProcessStartInfo("node", [script, path]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEnd();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"node reader failed ({process.ExitCode}): {error} (run scripts/prerequisites.sh to install tests/parquet-reader)");
-        return JsonDocument.Parse(output).RootElement;
+        _connection.Open();
+        Rows("SET threads = 1");
     }
+
+    /// <summary>The rows of <paramref name="sql"/>, in which <c>{file}</c> stands for the file's path as a SQL string literal.</summary>
+    public List<object?[]> Rows(string sql, string? path = null)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = path is null ? sql : sql.Replace("{file}", "'" + path.Replace("'", "''", StringComparison.Ordinal) + "'", StringComparison.Ordinal);
+        using var reader = command.ExecuteReader();
+        var rows = new List<object?[]>();
+        while (reader.Read())
+        {
+            var row = new object?[reader.FieldCount];
+            for (var i = 0; i < row.Length; i++) row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            rows.Add(row);
+        }
+        return rows;
+    }
+
+    public ParquetSummary Summarize(string path)
+    {
+        var columns = Rows("DESCRIBE SELECT * FROM read_parquet({file})", path).Select(r => ((string)r[0]!, (string)r[1]!)).ToList();
+        var numeric = columns.Where(c => NumericTypes.Contains(c.Item2)).Select(c => c.Item1).ToList();
+        var totals = Rows($"SELECT count(*){string.Concat(numeric.Select(c => $", sum(\"{c}\")::DOUBLE"))} FROM read_parquet({{file}})", path)[0];
+        var sums = numeric.Select((c, i) => (c, Convert.ToDouble(totals[i + 1] ?? 0.0, CultureInfo.InvariantCulture))).ToDictionary(s => s.c, s => s.Item2);
+        return new ParquetSummary(Convert.ToInt64(totals[0], CultureInfo.InvariantCulture), columns, sums);
+    }
+
+    /// <summary>The file's SHA-256 as lower-case hex, the form of the lake manifest.</summary>
+    public static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    public void Dispose() => _connection.Dispose();
 }

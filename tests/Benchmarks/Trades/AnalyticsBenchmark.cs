@@ -1,19 +1,19 @@
 using System.Diagnostics;
 using Benchmarks.Support;
 using System.Globalization;
-using DuckDb;
+using DuckDB.NET.Data;
 using Trades;
 using Trades.Analytics;
 using Trades.Csv;
-using Trades.Export;
 using Trades.Generation;
 
 namespace Trades.Benchmarks;
 
 /// <summary>
 /// trades-analytics [--rows N] [--runs R] [--rss]: aggregate + top 5 + anomalies over N generated trade rows
-/// (default 10M) with TradeAnalytics and with DuckDB running the equivalent SQL on the same rows in the same run;
-/// the lake export of those rows through <see cref="TradeLakeExporter"/>; with --rss, the peak RSS of `pipeline trades analyze` on a CSV of them.
+/// (default 10M) with TradeAnalytics and with DuckDB (DuckDB.NET) running the equivalent SQL on the same rows in the
+/// same run; with --rss, the peak RSS of `pipeline trades analyze` on a CSV of them. The lake export has its own suite,
+/// trades-lake-export.
 /// </summary>
 public static class AnalyticsBenchmark
 {
@@ -43,37 +43,23 @@ public static class AnalyticsBenchmark
     {
         var rows = Bench.Option(args, "--rows", 10_000_000L);
         var runs = Bench.Option(args, "--runs", 3);
-        Console.WriteLine($"trades-analytics: {rows:N0} rows, {runs} runs, {Environment.ProcessorCount} cores, DuckDB {DuckDbDatabase.LibraryVersion}");
-
-        using var connection = DuckDbConnection.OpenInMemory();
-        connection.Execute("CREATE TABLE raw (tradeId BIGINT, side VARCHAR, product VARCHAR, deliveryStart TIMESTAMP, deliveryEnd TIMESTAMP, deliveryArea VARCHAR, executionTime TIMESTAMP, price DOUBLE, volume DOUBLE)");
+        using var connection = DuckDbBaseline.Open();
+        Console.WriteLine($"trades-analytics: {rows:N0} rows, {runs} runs, {Environment.ProcessorCount} cores, DuckDB {connection.ServerVersion}");
+        DuckDbBaseline.Execute(connection, "CREATE TABLE raw (tradeId BIGINT, side VARCHAR, product VARCHAR, deliveryStart TIMESTAMP, deliveryEnd TIMESTAMP, deliveryArea VARCHAR, executionTime TIMESTAMP, price DOUBLE, volume DOUBLE)");
         var columns = new Columns(rows);
         var clock = Stopwatch.StartNew();
         var options = new TradeGenerationOptions { FirstDay = new DateOnly(2023, 1, 1), Days = 10_000, Areas = TradeGenerator.Areas, Seed = 1, Anomalies = 0 };
-        // generated once and kept (about 2 GB for 10M rows): the exporter and the CSV writer take Trade objects
+        // generated once and kept (about 2 GB for 10M rows): the CSV writer takes Trade objects
         var generated = TradeGenerator.GenerateDays(options).SelectMany(d => d.Trades).Take((int)rows).ToList();
         using (var appender = connection.CreateAppender("raw"))
-        using (var chunk = appender.CreateChunk())
         {
-            var inChunk = 0;
             foreach (var trade in generated)
             {
                 columns.Add(trade);
-                if (inChunk == DuckDbDataChunk.Capacity) { chunk.RowCount = inChunk; appender.AppendChunk(chunk); chunk.Reset(); inChunk = 0; }
-                var r = inChunk++;
-                chunk.GetValues<long>(0)[r] = trade.TradeId;
-                chunk.SetString(1, r, TradeFormat.Side(trade.Side));
-                chunk.SetString(2, r, trade.Product);
-                chunk.GetValues<long>(3)[r] = Micros(trade.DeliveryStart);
-                chunk.GetValues<long>(4)[r] = Micros(trade.DeliveryEnd);
-                chunk.SetString(5, r, trade.DeliveryArea);
-                chunk.GetValues<long>(6)[r] = Micros(trade.ExecutionTime);
-                chunk.GetValues<double>(7)[r] = (double)trade.Price;
-                chunk.GetValues<double>(8)[r] = (double)trade.Volume;
+                appender.CreateRow().AppendValue(trade.TradeId).AppendValue(TradeFormat.Side(trade.Side)).AppendValue(trade.Product)
+                    .AppendValue(trade.DeliveryStart).AppendValue(trade.DeliveryEnd).AppendValue(trade.DeliveryArea).AppendValue(trade.ExecutionTime)
+                    .AppendValue((double)trade.Price).AppendValue((double)trade.Volume).EndRow();
             }
-            chunk.RowCount = inChunk;
-            appender.AppendChunk(chunk);
-            appender.Close();
         }
         Console.WriteLine($"generated and loaded {columns.Count:N0} rows in {clock.Elapsed.TotalSeconds:F1} s");
 
@@ -86,37 +72,28 @@ public static class AnalyticsBenchmark
             result = TradeAnalytics.Analyze(table);
         });
         object?[] duck = [];
-        var duckdb = Measure(runs, () => duck = connection.QueryRows(DuckDbAnalysisSql)[0]);
+        var duckdb = Measure(runs, () => duck = DuckDbBaseline.FirstRow(connection, DuckDbAnalysisSql));
         Console.WriteLine($"TradeAnalytics: median {ours:F2} s ({result!.ProductStats.Count:N0} products, {result.Anomalies.Count:N0} anomalies, {result.DistinctTrades:N0} trades)");
         Console.WriteLine($"DuckDB SQL:     median {duckdb:F2} s ({duck[0]} products, {duck[1]} anomalies)");
         Console.WriteLine($"ratio TradeAnalytics / DuckDB: {ours / duckdb:F2}");
 
+        if (!args.Contains("--rss")) return Task.FromResult(0);
         var directory = Directory.CreateTempSubdirectory("trades-bench-").FullName;
         try
         {
-            // the real lake export path: Trade objects -> TradeLakeExporter (partitioned zstd Parquet, analysis files, manifest)
-            ExportManifest? manifest = null;
-            var lake = Path.Combine(directory, "lake");
-            var export = Measure(runs, () => manifest = new TradeLakeExporter(TimeProvider.System).Export(lake, generated, result));
-            Console.WriteLine($"TradeLakeExporter.Export of {generated.Count:N0} rows: median {export:F2} s ({manifest!.Files.Count:N0} files, {manifest.Files.Where(f => f.Path.StartsWith("trades/", StringComparison.Ordinal)).Sum(f => f.Rows):N0} trade rows, {manifest.Files.Sum(f => f.Bytes) / 1e6:F0} MB)");
-            Directory.Delete(lake, recursive: true);
-
-            if (args.Contains("--rss"))
-            {
-                var csv = Path.Combine(directory, "trades.csv");
-                var pipeline = Path.Combine(AppContext.BaseDirectory, "../../../../../Cli/bin/Release/net10.0/pipeline");
-                clock.Restart();
-                TradeCsv.Write(csv, generated, "benchmark");
-                generated.Clear();
-                generated.TrimExcess();
-                GC.Collect(); // the child's RSS is measured, but keep the machine's memory free for it
-                Console.WriteLine($"wrote {new FileInfo(csv).Length / 1e9:F2} GB CSV in {clock.Elapsed.TotalSeconds:F1} s");
-                clock.Restart();
-                using var process = Process.Start(new ProcessStartInfo(Path.GetFullPath(pipeline), ["trades", "analyze", "--input", csv, "--out", Path.Combine(directory, "out")]))!;
-                var peak = 0L;
-                while (!process.WaitForExit(20)) peak = Math.Max(peak, HighWaterMarkMb(process.Id));
-                Console.WriteLine($"pipeline trades analyze: exit {process.ExitCode}, {clock.Elapsed.TotalSeconds:F1} s, peak RSS {peak:N0} MB (VmHWM)");
-            }
+            var csv = Path.Combine(directory, "trades.csv");
+            var pipeline = Path.Combine(AppContext.BaseDirectory, "../../../../../Cli/bin/Release/net10.0/pipeline");
+            clock.Restart();
+            TradeCsv.Write(csv, generated, "benchmark");
+            generated.Clear();
+            generated.TrimExcess();
+            GC.Collect(); // the child's RSS is measured, but keep the machine's memory free for it
+            Console.WriteLine($"wrote {new FileInfo(csv).Length / 1e9:F2} GB CSV in {clock.Elapsed.TotalSeconds:F1} s");
+            clock.Restart();
+            using var process = Process.Start(new ProcessStartInfo(Path.GetFullPath(pipeline), ["trades", "analyze", "--input", csv, "--out", Path.Combine(directory, "out")]))!;
+            var peak = 0L;
+            while (!process.WaitForExit(20)) peak = Math.Max(peak, HighWaterMarkMb(process.Id));
+            Console.WriteLine($"pipeline trades analyze: exit {process.ExitCode}, {clock.Elapsed.TotalSeconds:F1} s, peak RSS {peak:N0} MB (VmHWM)");
         }
         finally
         {
@@ -137,8 +114,6 @@ public static class AnalyticsBenchmark
         }
         return Bench.Median(times);
     }
-
-    private static long Micros(DateTime utc) => (utc.Ticks - DateTime.UnixEpoch.Ticks) / 10;
 
     /// <summary>
     /// The child's own peak RSS (VmHWM), polled until it exits. Not getrusage(RUSAGE_CHILDREN): .NET starts children
