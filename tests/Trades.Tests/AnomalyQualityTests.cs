@@ -23,7 +23,12 @@ public sealed class AnomalyQualityTests(ITestOutputHelper output)
     {
         var (trades, truthList) = TradeGenerator.Generate(new TradeGenerationOptions
         {
-            FirstDay = new DateOnly(2023, 3, 1), Days = 2, Areas = TradeGenerator.Areas, Seed = 42, Anomalies = injected, Intensity = intensity,
+            FirstDay = new DateOnly(2023, 3, 1),
+            Days = 2,
+            Areas = TradeGenerator.Areas,
+            Seed = 42,
+            Anomalies = injected,
+            Intensity = intensity,
         });
         var result = TradeAnalytics.Analyze(trades, new AnalysisOptions { Method = method });
         var truth = truthList.Select(a => a.TradeId).ToHashSet();
