@@ -74,7 +74,7 @@ internal static class TradesCommands
     {
         var input = new Option<string>("--input") { Description = "trades CSV (exchange layout)", Required = true };
         var output = new Option<string>("--out") { Description = "directory for product_stats, top_products, anomalies (.json and .parquet)", Required = true };
-        var method = new Option<string>("--method") { Description = "anomaly method: robust (median/MAD) or relative-to-mean (the original |price - mean| > 2*mean rule)", DefaultValueFactory = _ => "robust" };
+        var method = new Option<string>("--method") { Description = "anomaly method: robust (median/MAD pooled over the delivery hour, floored, with a confidence), mad (the seed's plain per-product median/MAD) or relative-to-mean (the original |price - mean| > 2*mean rule)", DefaultValueFactory = _ => "robust" };
         var threshold = new Option<double?>("--threshold") { Description = "robust: |modified z| limit (default 5); relative-to-mean: the factor k (default 2)" };
         var top = new Option<int>("--top") { Description = "products per ranking", DefaultValueFactory = _ => 5 };
         var command = new Command("analyze", "product statistics, top products and price anomalies of a trades CSV, without infrastructure") { input, output, method, threshold, top };
@@ -87,7 +87,7 @@ internal static class TradesCommands
             if (parsed.GetValue(threshold) is { } limit)
             {
                 if (limit <= 0) return Fail(BadArguments, "--threshold must be greater than 0");
-                options = anomalyMethod == AnomalyMethod.Robust ? options with { RobustThreshold = limit } : options with { RelativeToMeanFactor = limit };
+                options = anomalyMethod == AnomalyMethod.RelativeToMean ? options with { RelativeToMeanFactor = limit } : options with { RobustThreshold = limit };
             }
             var path = parsed.GetValue(input)!;
             if (!File.Exists(path)) return Fail(BadArguments, $"--input {path}: no such file");

@@ -4,8 +4,19 @@ namespace Trades.Analytics;
 
 public enum AnomalyMethod
 {
-    /// <summary>Per product: modified z-score 0.6745·(price − median)/MAD, flagged when |z| exceeds the threshold.</summary>
+    /// <summary>
+    /// Per product: z = (price − median)/scale, flagged when |z| exceeds the threshold. The scale is the MAD of the
+    /// product's distinct prices, pooled with comparable products (same area and delivery hour, every product type) in
+    /// proportion to how little support the product has, and never below a floor relative to the price level. Each
+    /// finding carries a confidence.
+    /// </summary>
     Robust,
+
+    /// <summary>
+    /// The seed's rule, kept for comparison: modified z-score 0.6745·(price − median)/MAD over the product's own trades
+    /// only. Honest on busy products; on thin ones a tiny MAD makes the score explode.
+    /// </summary>
+    Mad,
 
     /// <summary>The original exercise's rule |price − mean| > 2·mean. Flawed: when the mean is ≤ 0 it flags every trade.</summary>
     RelativeToMean,
@@ -23,8 +34,27 @@ public sealed record AnalysisOptions
     /// </summary>
     public double RobustThreshold { get; init; } = 5.0;
 
-    /// <summary>Products with fewer trades are not scored by the robust method (median and MAD mean little there).</summary>
+    /// <summary>Products with fewer trades are not scored by the robust and MAD methods (a median of a few trades means little).</summary>
     public int RobustMinTrades { get; init; } = 5;
+
+    /// <summary>
+    /// Robust method: how many distinct prices' worth of the comparable products' scale a product's own scale is
+    /// blended with (at most what the comparable products have). A product with 3 distinct prices gets mostly the
+    /// pooled scale, one with 300 mostly its own. 30 was the best of 10, 20, 30 measured (docs/trades.md).
+    /// </summary>
+    public double PoolWeight { get; init; } = 30;
+
+    /// <summary>Robust method: the scale is never below this many EUR/MWh (100 ticks of 0.01), so a tiny MAD cannot explode the score.</summary>
+    public double MinScale { get; init; } = 1.0;
+
+    /// <summary>Robust method: nor below this fraction of the product's |median| price.</summary>
+    public double RelativeMinScale { get; init; } = 0.02;
+
+    /// <summary>
+    /// Robust method: a trade beyond the threshold is reported only when its confidence reaches this, so a thin
+    /// product needs a larger deviation than a busy one (at 0.8: |z| ≥ 8.0 with 5 distinct prices, 5.8 with 50).
+    /// </summary>
+    public double MinConfidence { get; init; } = 0.8;
 
     /// <summary>The factor k of |price − mean| > k·mean (2 in the original exercise).</summary>
     public double RelativeToMeanFactor { get; init; } = 2.0;
@@ -32,11 +62,17 @@ public sealed record AnalysisOptions
     /// <summary>How many products to rank per delivery day and area, and overall.</summary>
     public int TopCount { get; init; } = 5;
 
-    public static string Name(AnomalyMethod method) => method == AnomalyMethod.Robust ? "robust" : "relative-to-mean";
+    public static string Name(AnomalyMethod method) => method switch
+    {
+        AnomalyMethod.Robust => "robust",
+        AnomalyMethod.Mad => "mad",
+        _ => "relative-to-mean",
+    };
 
     public static AnomalyMethod? ParseMethod(string name) => name switch
     {
         "robust" => AnomalyMethod.Robust,
+        "mad" => AnomalyMethod.Mad,
         "relative-to-mean" => AnomalyMethod.RelativeToMean,
         _ => null,
     };
@@ -93,17 +129,23 @@ public sealed record PriceAnomaly
     public required double Price { get; init; }
     public required double Volume { get; init; }
 
-    /// <summary>"robust" or "relative-to-mean".</summary>
+    /// <summary>"robust", "mad" or "relative-to-mean".</summary>
     public required string Method { get; init; }
 
-    /// <summary>robust: the signed modified z-score; relative-to-mean: |price − mean| in EUR/MWh.</summary>
+    /// <summary>robust and mad: the signed z-score; relative-to-mean: |price − mean| in EUR/MWh.</summary>
     public required double Score { get; init; }
 
-    /// <summary>robust: the |z| limit; relative-to-mean: k·mean in EUR/MWh (negative when the mean is).</summary>
+    /// <summary>robust and mad: the |z| limit; relative-to-mean: k·mean in EUR/MWh (negative when the mean is).</summary>
     public required double Threshold { get; init; }
 
-    /// <summary>robust: the product's median price; relative-to-mean: its mean price.</summary>
+    /// <summary>robust and mad: the product's median price; relative-to-mean: its mean price.</summary>
     public required double Reference { get; init; }
+
+    /// <summary>
+    /// robust: how sure the finding is, 0.5–1: the chance that the trade would still exceed the threshold if the
+    /// product's scale were estimated afresh, given the support it was estimated from; null for the other methods.
+    /// </summary>
+    public double? Confidence { get; init; }
 }
 
 /// <summary>A data-quality problem found while counting trades once per TradeId.</summary>
@@ -132,6 +174,6 @@ public sealed record AnalysisResult
     /// <summary>Rows that repeated a (TradeId, Side) already seen (replays).</summary>
     public required long DuplicateRows { get; init; }
 
-    /// <summary>Products the robust method did not score because they had fewer than RobustMinTrades trades.</summary>
+    /// <summary>Products the robust or MAD method did not score because they had fewer than RobustMinTrades trades.</summary>
     public required int UnscoredProducts { get; init; }
 }

@@ -42,10 +42,11 @@ public static class TradeResultStore
     const string DeleteAnomalies = "DELETE FROM pipeline.price_anomalies WHERE delivery_date = $1 AND delivery_area = $2";
     const string InsertAnomalies = """
         INSERT INTO pipeline.price_anomalies (trade_id, method, product, delivery_start, delivery_end, delivery_area, delivery_date,
-            execution_time, price, volume, score, threshold, reference)
+            execution_time, price, volume, score, threshold, reference, confidence)
         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::date[],
-            $8::timestamptz[], $9::float8[], $10::float8[], $11::float8[], $12::float8[], $13::float8[])
-        ON CONFLICT (trade_id, method) DO UPDATE SET score = excluded.score, threshold = excluded.threshold, reference = excluded.reference, detected_at = now()
+            $8::timestamptz[], $9::float8[], $10::float8[], $11::float8[], $12::float8[], $13::float8[], $14::float8[])
+        ON CONFLICT (trade_id, method) DO UPDATE SET score = excluded.score, threshold = excluded.threshold, reference = excluded.reference,
+            confidence = excluded.confidence, detected_at = now()
         """;
 
     const string UpsertFindings = """
@@ -148,7 +149,7 @@ public static class TradeResultStore
             anomalies.Select(a => a.DeliveryStart).ToArray(), anomalies.Select(a => a.DeliveryEnd).ToArray(), anomalies.Select(a => a.DeliveryArea).ToArray(),
             anomalies.Select(_ => day).ToArray(), anomalies.Select(a => a.ExecutionTime).ToArray(), anomalies.Select(a => a.Price).ToArray(),
             anomalies.Select(a => a.Volume).ToArray(), anomalies.Select(a => a.Score).ToArray(), anomalies.Select(a => a.Threshold).ToArray(),
-            anomalies.Select(a => a.Reference).ToArray());
+            anomalies.Select(a => a.Reference).ToArray(), anomalies.Select(a => a.Confidence).ToArray());
     }
 
     static async Task ReplaceTopAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string scope, DateOnly day, string area, List<TopProduct> top, CancellationToken ct)

@@ -40,13 +40,21 @@ public static class OperatorPasswords
         }
     }
 
-    /// <summary><c>hash-password</c>: reads one line (the password) from stdin and prints its hash.</summary>
+    /// <summary>
+    /// <c>hash-password</c>: reads one line (the password) from stdin and prints its hash; exits 2 without a hash when
+    /// the password is missing or refused by <see cref="PasswordPolicy"/>.
+    /// </summary>
     public static int RunCommandLine(TextReader input, TextWriter output, TextWriter error)
     {
         var password = input.ReadLine();
         if (string.IsNullOrEmpty(password))
         {
             error.WriteLine("hash-password: give the password on stdin, e.g. `read -rs P && printf '%s\\n' \"$P\" | dotnet Web.dll hash-password`");
+            return 2;
+        }
+        if (PasswordPolicy.Weakness(password) is { } weakness)
+        {
+            error.WriteLine($"hash-password: refused: {weakness}");
             return 2;
         }
         output.WriteLine(Hash(password));

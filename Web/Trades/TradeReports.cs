@@ -9,7 +9,7 @@ public sealed record ProductStatsRow(string Product, DateTimeOffset DeliveryStar
 public sealed record TopProductRow(int Rank, string Product, DateTimeOffset DeliveryStart, DateTimeOffset DeliveryEnd, string DeliveryArea, double TotalVolume, int TradeCount, double Vwap);
 
 public sealed record PriceAnomalyRow(long TradeId, string Method, string Product, DateTimeOffset DeliveryStart, DateTimeOffset DeliveryEnd, string DeliveryArea,
-    DateTimeOffset ExecutionTime, double Price, double Volume, double Score, double Threshold, double Reference);
+    DateTimeOffset ExecutionTime, double Price, double Volume, double Score, double Threshold, double Reference, double? Confidence);
 
 public sealed record QuarantineRow(long Id, string Origin, string Reason, string? Location, int Occurrences, DateTimeOffset FirstSeenAt, DateTimeOffset LastSeenAt, string Payload);
 
@@ -124,7 +124,7 @@ public sealed class TradeReports(NpgsqlDataSource dataSource)
     {
         await using var command = Command($"""
             SELECT trade_id, method, product, delivery_start, delivery_end, delivery_area, execution_time, price, volume, score, threshold, reference,
-                   count(*) OVER ()
+                   confidence, count(*) OVER ()
             FROM pipeline.price_anomalies
             WHERE {Filter} AND ($4::text IS NULL OR method = $4)
               AND ($5::timestamptz IS NULL OR (delivery_start = $5 AND delivery_end = $6))
@@ -137,8 +137,8 @@ public sealed class TradeReports(NpgsqlDataSource dataSource)
         while (await r.ReadAsync(ct))
         {
             rows.Add(new(r.GetInt64(0), r.GetString(1), r.GetString(2), Utc(r, 3), Utc(r, 4), r.GetString(5), Utc(r, 6),
-                r.GetDouble(7), r.GetDouble(8), r.GetDouble(9), r.GetDouble(10), r.GetDouble(11)));
-            total = r.GetInt64(12);
+                r.GetDouble(7), r.GetDouble(8), r.GetDouble(9), r.GetDouble(10), r.GetDouble(11), r.IsDBNull(12) ? null : r.GetDouble(12)));
+            total = r.GetInt64(13);
         }
         return new Paged<PriceAnomalyRow>(rows, total, page, pageSize);
     }

@@ -110,28 +110,29 @@ public sealed class TradeAnalyticsTests
     }
 
     [Fact]
-    public void The_robust_method_flags_a_spike_with_its_modified_z_score()
+    public void The_mad_method_flags_a_spike_with_its_modified_z_score()
     {
         // prices 10, 11, 12, 13, 14, 100: median 12.5, absolute deviations 2.5 1.5 0.5 0.5 1.5 87.5, MAD 1.5
         var trades = new[] { 10m, 11, 12, 13, 14, 100 }.Select(p => T(p, 1)).ToList();
 
-        var anomaly = Assert.Single(TradeAnalytics.Analyze(trades).Anomalies);
+        var anomaly = Assert.Single(TradeAnalytics.Analyze(trades, new AnalysisOptions { Method = AnomalyMethod.Mad }).Anomalies);
 
         Assert.Equal(100, anomaly.Price);
         Assert.Equal(5.0, anomaly.Threshold);
-        Assert.Equal("robust", anomaly.Method);
+        Assert.Equal("mad", anomaly.Method);
+        Assert.Null(anomaly.Confidence);
         Assert.Equal(12.5, anomaly.Reference);
         Assert.Equal(0.6745 * 87.5 / 1.5, anomaly.Score, 9);
         Assert.Equal(trades[^1].TradeId, anomaly.TradeId);
     }
 
     [Fact]
-    public void With_zero_MAD_the_robust_method_falls_back_to_the_mean_absolute_deviation()
+    public void With_zero_MAD_the_mad_method_falls_back_to_the_mean_absolute_deviation()
     {
         // five at 50 and one at 80: median 50, MAD 0, mean absolute deviation 5, z = 30 / (1.253314 * 5) = 4.79
         var trades = new[] { 50m, 50, 50, 50, 50, 80 }.Select(p => T(p, 1)).ToList();
 
-        var anomaly = Assert.Single(TradeAnalytics.Analyze(trades, new AnalysisOptions { RobustThreshold = 3.5 }).Anomalies);
+        var anomaly = Assert.Single(TradeAnalytics.Analyze(trades, new AnalysisOptions { Method = AnomalyMethod.Mad, RobustThreshold = 3.5 }).Anomalies);
 
         Assert.Equal(30 / (1.253314 * 5), anomaly.Score, 9);
     }
@@ -180,7 +181,41 @@ public sealed class TradeAnalyticsTests
     {
         var trades = new[] { 10m, 11, 12, 13, 14, 20 }.Select(p => T(p, 1)).ToList(); // z of 20 = 0.6745 * 7.5 / 1.5 = 3.37
 
-        Assert.Empty(TradeAnalytics.Analyze(trades, new AnalysisOptions { RobustThreshold = 3.5 }).Anomalies);
-        Assert.Single(TradeAnalytics.Analyze(trades, new AnalysisOptions { RobustThreshold = 3 }).Anomalies);
+        Assert.Empty(TradeAnalytics.Analyze(trades, new AnalysisOptions { Method = AnomalyMethod.Mad, RobustThreshold = 3.5 }).Anomalies);
+        Assert.Single(TradeAnalytics.Analyze(trades, new AnalysisOptions { Method = AnomalyMethod.Mad, RobustThreshold = 3 }).Anomalies);
+    }
+
+    [Fact]
+    public void The_robust_method_floors_the_scale_so_a_tiny_spread_cannot_make_an_ordinary_price_an_anomaly()
+    {
+        // the case: 12 trades at 211-225, most at one price; the seed's rule gave 211.18 a z of about -28
+        var prices = new[] { 224.5m, 224.5m, 224.5m, 224.5m, 224.5m, 224.6m, 224.6m, 224.4m, 225m, 223.9m, 215m, 211.18m };
+        var trades = prices.Select(p => T(p, 1)).ToList();
+
+        Assert.Contains(TradeAnalytics.Analyze(trades, new AnalysisOptions { Method = AnomalyMethod.Mad }).Anomalies, a => a.Price == 211.18);
+        Assert.Empty(TradeAnalytics.Analyze(trades).Anomalies);
+    }
+
+    [Fact]
+    public void The_robust_method_flags_a_real_spike_with_its_score_reference_and_a_confidence()
+    {
+        var prices = new[] { 50m, 52, 49, 51, 53, 48, 50.5m, 51.5m, 49.5m, 52.5m, 47.5m, 160 };
+        var trades = prices.Select(p => T(p, 1)).ToList();
+
+        var anomaly = Assert.Single(TradeAnalytics.Analyze(trades).Anomalies);
+
+        Assert.Equal(160, anomaly.Price);
+        Assert.Equal("robust", anomaly.Method);
+        Assert.Equal(50.75, anomaly.Reference);
+        Assert.True(anomaly.Score > 5, $"score {anomaly.Score}");
+        Assert.InRange(anomaly.Confidence!.Value, 0.8, 1);
+    }
+
+    [Fact]
+    public void Confidence_is_one_half_at_the_threshold_and_grows_with_the_margin_and_the_support()
+    {
+        Assert.Equal(0.5, TradeAnalytics.Confidence(5, 5, 10), 12);
+        Assert.True(TradeAnalytics.Confidence(-8, 5, 10) > TradeAnalytics.Confidence(6, 5, 10));
+        Assert.True(TradeAnalytics.Confidence(6, 5, 100) > TradeAnalytics.Confidence(6, 5, 10));
     }
 }

@@ -178,7 +178,7 @@ public sealed class TradeExportTests : IDisposable
         var top = JsonDocument.Parse(File.ReadAllText(Path.Combine(_directory, "top_products.json"))).RootElement[0];
         Assert.Equal(["scope", "deliveryDate", "rank", "product"], top.EnumerateObject().Select(p => p.Name).Take(4));
         var anomaly = JsonDocument.Parse(File.ReadAllText(Path.Combine(_directory, "anomalies.json"))).RootElement[0];
-        Assert.Equal(["product", "deliveryStart", "deliveryEnd", "deliveryArea", "tradeId", "executionTime", "price", "volume", "method", "score", "threshold", "reference"],
+        Assert.Equal(["product", "deliveryStart", "deliveryEnd", "deliveryArea", "tradeId", "executionTime", "price", "volume", "method", "score", "threshold", "reference", "confidence"],
             anomaly.EnumerateObject().Select(p => p.Name));
     }
 }
