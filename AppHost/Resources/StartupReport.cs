@@ -16,8 +16,8 @@ sealed class StartupReport(DistributedApplicationModel model, ResourceNotificati
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var clock = Stopwatch.StartNew();
-        // The dashboard is a resource of the model too (run mode only); the graph's own resources are the rest.
-        var resources = model.Resources.Where(r => r is ProjectResource or ExecutableResource or IResourceWithConnectionString && r.Name != "aspire-dashboard").ToList();
+        // The graph's resources are the ones with a health check; the dashboard (run mode only) has none.
+        var resources = model.Resources.Where(r => r.Annotations.OfType<HealthCheckAnnotation>().Any()).ToList();
         await Task.WhenAll(resources.Select(r => notifications.WaitForResourceHealthyAsync(r.Name, stoppingToken)));
         logger.LogInformation("all {Count} resources healthy in {Seconds:F1} s", resources.Count, clock.Elapsed.TotalSeconds);
         if (configuration["ASPNETCORE_URLS"] is { Length: > 0 } dashboard) logger.LogInformation("dashboard: {Url}", dashboard);

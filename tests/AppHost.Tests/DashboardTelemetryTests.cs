@@ -60,9 +60,8 @@ public sealed class DashboardTelemetryTests : IDisposable
             foreach (var resource in resourceSpans.EnumerateArray())
             {
                 var service = Attribute(resource.GetProperty("resource"), "service.name") ?? "";
-                foreach (var scope in resource.GetProperty("scopeSpans").EnumerateArray())
-                foreach (var span in scope.GetProperty("spans").EnumerateArray())
-                    spans.Add(new(service, span.GetProperty("name").GetString()!, Attribute(span, "db.system.name") ?? Attribute(span, "db.system")));
+                var scopeSpans = resource.GetProperty("scopeSpans").EnumerateArray().SelectMany(scope => scope.GetProperty("spans").EnumerateArray());
+                spans.AddRange(scopeSpans.Select(span => new Span(service, span.GetProperty("name").GetString()!, Attribute(span, "db.system.name") ?? Attribute(span, "db.system"))));
             }
             return;
         }
