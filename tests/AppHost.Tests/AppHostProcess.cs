@@ -23,8 +23,7 @@ sealed partial class AppHostProcess : IAsyncDisposable
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(Path.Combine(ServiceProcess.RepositoryRoot, "AppHost", "bin", configuration, "net10.0", "AppHost.dll"));
         foreach (var argument in arguments) psi.ArgumentList.Add(argument);
-        DashboardUrl = new Uri($"http://127.0.0.1:{FreePort.Next()}");
-        psi.Environment["ASPNETCORE_URLS"] = DashboardUrl.ToString().TrimEnd('/');
+        psi.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePort.Next()}";
         psi.Environment["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://127.0.0.1:{FreePort.Next()}";
         psi.Environment["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://127.0.0.1:{FreePort.Next()}";
         psi.Environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
@@ -41,7 +40,8 @@ sealed partial class AppHostProcess : IAsyncDisposable
     }
 
     public int Pid => _process.Id;
-    public Uri DashboardUrl { get; }
+    /// <summary>Where the dashboard answers (DCP chooses its port when ports are randomised).</summary>
+    public Uri DashboardUrl { get; private set; } = null!;
     public string Output { get { lock (_output) return _output.ToString(); } }
     public string Errors { get { lock (_errors) return _errors.ToString(); } }
     public Dictionary<string, Uri> Urls { get; } = [];
@@ -64,6 +64,7 @@ sealed partial class AppHostProcess : IAsyncDisposable
             }
             await Task.Delay(500); // the report's remaining lines
             foreach (Match line in ResourceUrl().Matches(host.Output)) host.Urls[line.Groups[1].Value] = new Uri(line.Groups[2].Value);
+            host.DashboardUrl = new Uri(DashboardLine().Match(host.Output).Groups[1].Value);
             return host;
         }
         catch
@@ -141,4 +142,7 @@ sealed partial class AppHostProcess : IAsyncDisposable
 
     [GeneratedRegex(@"^\s+([a-z][a-z-]*): ([a-z]+://\S+)\s*$", RegexOptions.Multiline)]
     private static partial Regex ResourceUrl();
+
+    [GeneratedRegex(@"- Dashboard:\s+(http\S+)")]
+    private static partial Regex DashboardLine();
 }
