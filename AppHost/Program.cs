@@ -1,21 +1,25 @@
-using AppHost.Hosting;
+using AppHost.Resources;
 
-var app = DistributedApp.CreateBuilder(args);
+var builder = DistributedApplication.CreateBuilder(args);
+builder.AddStartupReport();
 
-var postgres = app.AddPostgres("postgres", database: "pipeline");
-var kafka = app.AddKafka("kafka")
+// Infrastructure: local processes by default; ConnectionStrings:<name> in the configuration makes one external.
+var postgres = builder.AddLocalPostgres("postgres").WithDatabase("pipeline");
+var kafka = builder.AddLocalKafka("kafka")
     .WithTopic("pipeline.heartbeat", partitions: 1)
     .WithTopic("energy.trades.v1", partitions: 16);
-var lake = app.AddS3("lake").WithBucket("energy-lake");
-// Local OTLP backend (traces, logs) in PostgreSQL; every project exports to it unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
-app.AddOtlpReceiver("telemetry").WithStorage(postgres);
+var lake = builder.AddLocalS3("lake").WithBucket("energy-lake");
 
-var feeds = app.AddProject("feeds", "../Feeds/Feeds.csproj")
+// The Temporal server joins here as the `temporal` resource (project TemporalServer, on PostgreSQL):
+//   var temporal = builder.AddProject<Projects.TemporalServer>("temporal").WithReference(postgres).WaitFor(postgres);
+// and Workers and Web then take .WithReference(temporal).WaitFor(temporal).
+
+var feeds = builder.AddService<Projects.Feeds>("feeds")
+    .WithConfigurationSection("TradeFeed")
     .WithReference(kafka)
-    .WithConfiguration(app.Configuration, "TradeFeed")
     .WaitFor(kafka);
 
-var workers = app.AddProject("workers", "../Workers/Workers.csproj")
+var workers = builder.AddService<Projects.Workers>("workers")
     .WithReference(postgres)
     .WithReference(kafka)
     .WithReference(lake)
@@ -24,14 +28,13 @@ var workers = app.AddProject("workers", "../Workers/Workers.csproj")
     .WaitFor(kafka)
     .WaitFor(lake);
 
-app.AddProject("web", "../Web/Web.csproj")
+builder.AddService<Projects.Web>("web", port: 5080)
+    .WithConfigurationSection("Operators")
     .WithReference(postgres)
     .WithReference(kafka)
     .WithReference(lake)
     .WithReference(feeds)
     .WithReference(workers)
-    .WithConfiguration(app.Configuration, "Operators")
-    .WithHttpEndpoint(port: 5080)
     .WaitFor(postgres);
 
-return await app.Build().RunAsync();
+builder.Build().Run();

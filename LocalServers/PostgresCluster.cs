@@ -11,7 +11,7 @@ public sealed class PostgresCluster(string directory, int port, bool durable = t
 {
     public string Directory { get; } = Path.GetFullPath(directory);
     public int Port { get; } = port;
-    string DataDirectory => Path.Combine(Directory, "data");
+    public string DataDirectory => Path.Combine(Directory, "data");
     string LogFile => Path.Combine(Directory, "server.log");
 
     public string ConnectionString(string database) =>
@@ -39,18 +39,22 @@ public sealed class PostgresCluster(string directory, int port, bool durable = t
             ?? throw new MissingPrerequisiteException("PostgreSQL server binaries not found: install them with `apt-get install -y postgresql`");
     }
 
+    /// <summary>Creates the cluster directory (owned by the server's user) and runs initdb unless it holds a cluster already.</summary>
+    public async Task InitializeAsync(CancellationToken ct = default)
+    {
+        System.IO.Directory.CreateDirectory(Directory);
+        if (ProcessRunner.IsRoot) await ProcessRunner.RunAsync("chown", ["-R", "postgres:postgres", Directory], ct);
+        if (File.Exists(Path.Combine(DataDirectory, "PG_VERSION"))) return;
+        List<string> initdb = ["-D", DataDirectory, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"];
+        if (!durable) initdb.Add("--no-sync");
+        await RunServerCommandAsync(Path.Combine(BinDirectory(), "initdb"), initdb, ct);
+    }
+
+    /// <summary>Initialises the cluster if needed, starts it in the background (pg_ctl) and creates the databases.</summary>
     public async Task StartAsync(IEnumerable<string> databases, CancellationToken ct = default)
     {
         var bin = BinDirectory();
-        System.IO.Directory.CreateDirectory(Directory);
-        if (ProcessRunner.IsRoot) await ProcessRunner.RunAsync("chown", ["-R", "postgres:postgres", Directory], ct);
-
-        if (!File.Exists(Path.Combine(DataDirectory, "PG_VERSION")))
-        {
-            List<string> initdb = ["-D", DataDirectory, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"];
-            if (!durable) initdb.Add("--no-sync");
-            await RunServerCommandAsync(Path.Combine(bin, "initdb"), initdb, ct);
-        }
+        await InitializeAsync(ct);
 
         // A server left running by a killed launcher holds the directory: stop it, then start with our settings.
         if (PostmasterPid is { } stale && ProcessRunner.IsAlive(stale)) await StopAsync(ct);

@@ -1,106 +1,148 @@
 using System.Diagnostics;
+using System.Reflection;
 using System.Text;
-using System.Text.Json;
+using System.Text.RegularExpressions;
 using LocalServers;
+using TestSupport;
 
 namespace AppHost.Tests;
 
-/// <summary>The real AppHost run as a child process on free ports and a private data directory.</summary>
-sealed class AppHostProcess : IAsyncDisposable
+/// <summary>
+/// The built AppHost run as a child process, as <c>./run.sh</c> runs it (dashboard included) but on free ports, so a
+/// test can SIGKILL it or read the dashboard. The startup report's lines give every resource's URL.
+/// </summary>
+sealed partial class AppHostProcess : IAsyncDisposable
 {
     readonly Process _process;
     readonly StringBuilder _output = new();
-    public string DataDirectory { get; }
+    readonly StringBuilder _errors = new();
 
-    AppHostProcess(string dataDirectory, IEnumerable<string> extraArgs)
+    AppHostProcess(IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
     {
-        DataDirectory = dataDirectory;
+        var configuration = typeof(AppHostProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[]
-        {
-            Path.Combine(AppContext.BaseDirectory, "AppHost.dll"),
-            $"--DataDirectory={dataDirectory}",
-            "--Resources:postgres:Port=0", "--Resources:kafka:Port=0", "--Resources:lake:Port=0", "--Resources:web:Port=0", "--Resources:telemetry:Port=0",
-            "--HealthTimeoutSeconds=90",
-            "--TradeFeed:Port=0", "--TradeFeed:Intensity=0.05",
-        }.Concat(extraArgs)) psi.ArgumentList.Add(arg);
+        psi.ArgumentList.Add(Path.Combine(ServiceProcess.RepositoryRoot, "AppHost", "bin", configuration, "net10.0", "AppHost.dll"));
+        foreach (var argument in arguments) psi.ArgumentList.Add(argument);
+        psi.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePort.Next()}";
+        psi.Environment["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://127.0.0.1:{FreePort.Next()}";
+        psi.Environment["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://127.0.0.1:{FreePort.Next()}";
+        psi.Environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
+        psi.Environment["ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS"] = "true";
+        // Free ports for every resource too (54320, 9092, 9000 and 5080 may be taken by a ./run.sh on this machine).
+        psi.Environment["DcpPublisher__RandomizePorts"] = "true";
+        psi.Environment["DOTNET_ENVIRONMENT"] = "Development";
+        foreach (var (key, value) in environment) psi.Environment[key] = value;
         _process = Process.Start(psi)!;
         _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
-        _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { lock (_errors) _errors.AppendLine(e.Data); };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
 
     public int Pid => _process.Id;
+    /// <summary>Where the dashboard answers (DCP chooses its port when ports are randomised).</summary>
+    public Uri DashboardUrl { get; private set; } = null!;
     public string Output { get { lock (_output) return _output.ToString(); } }
+    public string Errors { get { lock (_errors) return _errors.ToString(); } }
+    public Dictionary<string, Uri> Urls { get; } = [];
+
+    /// <summary>Connection string of the local PostgreSQL's <c>pipeline</c> database, from its endpoint.</summary>
+    public string Postgres => $"Host={Urls["postgres"].Host};Port={Urls["postgres"].Port};Username=postgres;Database=pipeline";
 
     /// <summary>Starts the AppHost and returns once it reports every resource healthy.</summary>
-    public static async Task<(AppHostProcess Host, AppHostState State)> StartAsync(string dataDirectory, params string[] extraArgs)
+    public static async Task<AppHostProcess> StartAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var host = new AppHostProcess(dataDirectory, extraArgs);
+        var host = new AppHostProcess(arguments, environment ?? new Dictionary<string, string>());
         try
         {
-            var statePath = Path.Combine(dataDirectory, "apphost.json");
             var deadline = Stopwatch.StartNew();
-            while (!File.Exists(statePath))
+            while (!host.Output.Contains(" resources healthy in ", StringComparison.Ordinal) || !host.Output.Contains("web: ", StringComparison.Ordinal))
             {
-                if (host._process.HasExited) throw new InvalidOperationException($"AppHost exited with {host._process.ExitCode}:\n{host.Output}");
-                if (deadline.Elapsed > TimeSpan.FromSeconds(150)) throw new TimeoutException($"AppHost not healthy after 150 s:\n{host.Output}");
-                await Task.Delay(200);
+                if (host._process.HasExited) throw new InvalidOperationException($"AppHost exited with {host._process.ExitCode}:\n{host.Output}\n{host.Errors}");
+                if (deadline.Elapsed > TimeSpan.FromMinutes(4)) throw new TimeoutException($"AppHost not healthy after 4 min:\n{host.Output}");
+                await Task.Delay(250);
             }
-            var state = JsonSerializer.Deserialize<AppHostState>(await File.ReadAllTextAsync(statePath), JsonSerializerOptions.Web)!;
-            return (host, state);
+            await Task.Delay(500); // the report's remaining lines
+            foreach (Match line in ResourceUrl().Matches(host.Output)) host.Urls[line.Groups[1].Value] = new Uri(line.Groups[2].Value);
+            host.DashboardUrl = new Uri(DashboardLine().Match(host.Output).Groups[1].Value);
+            return host;
         }
         catch
         {
-            // The caller never gets the host to dispose: stop it here, or its servers outlive the test run.
             await host.DisposeAsync();
             throw;
         }
     }
 
-    /// <summary>SIGTERM, as a service manager or Ctrl+C would; returns the exit code.</summary>
-    public async Task<int> StopAsync()
+    /// <summary>Runs the AppHost until it exits by itself (a start it refuses) and returns its exit code.</summary>
+    public static async Task<(int ExitCode, string Errors)> RunToExitAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
     {
-        ProcessRunner.Terminate(_process.Id);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await _process.WaitForExitAsync(timeout.Token);
-        return _process.ExitCode;
+        await using var host = new AppHostProcess(arguments, environment);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await host._process.WaitForExitAsync(timeout.Token);
+        host._process.WaitForExit(); // drains the redirected streams
+        return (host._process.ExitCode, host.Errors);
     }
 
-    /// <summary>Every live process whose parent chain leads to the AppHost.</summary>
-    public IReadOnlyList<int> Descendants()
+    /// <summary>The AppHost, everything under it, and DCP's detached processes that watch it (<c>--monitor &lt;pid&gt;</c>) with theirs.</summary>
+    public IReadOnlyDictionary<int, string> GraphProcesses()
     {
-        var parents = new Dictionary<int, int>();
-        foreach (var dir in Directory.GetDirectories("/proc"))
+        var table = new Dictionary<int, (int Parent, string Start, string Command)>();
+        foreach (var directory in Directory.GetDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            if (!int.TryParse(Path.GetFileName(directory), out var pid)) continue;
             try
             {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
                 var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                parents[pid] = int.Parse(fields[1]);
+                if (fields[0] == "Z") continue;
+                table[pid] = (int.Parse(fields[1]), fields[19], File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' '));
             }
             catch (IOException) { }
         }
-        var result = new List<int>();
-        var frontier = new Queue<int>([Pid]);
-        while (frontier.TryDequeue(out var parent))
-            foreach (var (child, _) in parents.Where(p => p.Value == parent)) { result.Add(child); frontier.Enqueue(child); }
-        return result;
+        var ours = new HashSet<int> { Pid };
+        for (var grew = true; grew;)
+        {
+            grew = false;
+            foreach (var (pid, info) in table)
+                if (!ours.Contains(pid) && (ours.Contains(info.Parent) || ours.Any(p => info.Command.Contains($"--monitor {p} ", StringComparison.Ordinal)))) grew = ours.Add(pid);
+        }
+        return ours.Where(table.ContainsKey).ToDictionary(pid => pid, pid => table[pid].Start + " " + table[pid].Command);
+    }
+
+    /// <summary>The processes of <paramref name="snapshot"/> still running (same pid and start time).</summary>
+    public static IReadOnlyList<string> StillRunning(IReadOnlyDictionary<int, string> snapshot) =>
+        snapshot.Where(p =>
+        {
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{p.Key}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                return fields[0] != "Z" && p.Value.StartsWith(fields[19] + " ", StringComparison.Ordinal);
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        }).Select(p => $"{p.Key}: {p.Value}").ToList();
+
+    /// <summary>SIGKILL: the AppHost runs no shutdown code, as in a crash or an OOM kill.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync();
     }
 
     public async ValueTask DisposeAsync()
     {
-        // SIGTERM first: the AppHost then stops PostgreSQL too, which is daemonised and so not in its process tree.
-        await ProcessRunner.StopAsync(_process, TimeSpan.FromSeconds(30));
+        // SIGTERM: the AppHost stops its resources through DCP.
+        await ProcessRunner.StopAsync(_process, TimeSpan.FromSeconds(60));
         _process.Dispose();
     }
-}
 
-sealed record AppHostState(int Pid, bool Healthy, List<ResourceState> Resources)
-{
-    public ResourceState this[string name] => Resources.Single(r => r.Name == name);
-}
+    [GeneratedRegex(@"^\s+([a-z][a-z-]*): ([a-z]+://\S+)\s*$", RegexOptions.Multiline)]
+    private static partial Regex ResourceUrl();
 
-sealed record ResourceState(string Name, string Kind, bool External, string? ConnectionString, string? Url, List<int> ProcessIds, List<int> Ports);
+    [GeneratedRegex(@"- Dashboard:\s+(http\S+)")]
+    private static partial Regex DashboardLine();
+}
