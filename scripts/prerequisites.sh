@@ -6,9 +6,6 @@ cd "$(dirname "$0")/.."
 
 apt_packages=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_packages+=(postgresql)
-# Debian's librdkafka: the local Kafka broker (LocalServers' mock-cluster binding) loads it until that binding moves
-# to the library librdkafka.redist ships with Confluent.Kafka; then this line goes.
-[ -e /usr/lib/x86_64-linux-gnu/librdkafka.so.1 ] || apt_packages+=(librdkafka1)
 command -v chromium >/dev/null || apt_packages+=(chromium)
 
 if [ ${#apt_packages[@]} -gt 0 ]; then
