@@ -54,6 +54,7 @@ public static class TemporalServerSetup
         builder.Services.AddSingleton<IRpcFeature>(sp => sp.GetRequiredService<QueryTasks>());
         builder.Services.AddSingleton<IRpcFeature, WorkflowStarts>();
         builder.Services.AddSingleton<IRpcFeature, WorkflowOperations>();
+        builder.Services.AddSingleton<IRpcFeature, WorkflowUpdates>();
         builder.Services.AddSingleton<IRpcFeature, WorkflowList>();
         builder.Services.AddSingleton<IRpcFeature, WorkflowTasks>();
         builder.Services.AddSingleton<IRpcFeature, ActivityTasks>();
