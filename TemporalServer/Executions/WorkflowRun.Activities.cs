@@ -20,13 +20,18 @@ sealed partial class WorkflowRun
         var e = Event(EventType.ActivityTaskScheduled);
         var scheduled = e.ActivityTaskScheduledEventAttributes = new()
         {
-            ActivityId = a.ActivityId, ActivityType = a.ActivityType,
+            ActivityId = a.ActivityId,
+            ActivityType = a.ActivityType,
             TaskQueue = string.IsNullOrEmpty(a.TaskQueue?.Name) ? new TaskQueue { Name = State.TaskQueue, Kind = TaskQueueKind.Normal } : a.TaskQueue,
-            Header = a.Header, Input = a.Input,
+            Header = a.Header,
+            Input = a.Input,
             ScheduleToCloseTimeout = scheduleToClose is { } s2c ? Duration.FromTimeSpan(s2c) : null,
             ScheduleToStartTimeout = Positive(a.ScheduleToStartTimeout) is { } s2s ? Duration.FromTimeSpan(s2s) : a.ScheduleToCloseTimeout,
             StartToCloseTimeout = startToClose is { } stc ? Duration.FromTimeSpan(stc) : null,
-            HeartbeatTimeout = a.HeartbeatTimeout, WorkflowTaskCompletedEventId = completedId, RetryPolicy = retry, Priority = a.Priority,
+            HeartbeatTimeout = a.HeartbeatTimeout,
+            WorkflowTaskCompletedEventId = completedId,
+            RetryPolicy = retry,
+            Priority = a.Priority,
         };
         Append(e);
         var now = Now;
@@ -86,8 +91,11 @@ sealed partial class WorkflowRun
             var started = Event(EventType.ActivityTaskStarted);
             started.ActivityTaskStartedEventAttributes = new()
             {
-                ScheduledEventId = activity.ScheduledEventId, Identity = activity.Identity ?? "", RequestId = Guid.NewGuid().ToString(),
-                Attempt = activity.Attempt, LastFailure = activity.LastFailure,
+                ScheduledEventId = activity.ScheduledEventId,
+                Identity = activity.Identity ?? "",
+                RequestId = Guid.NewGuid().ToString(),
+                Attempt = activity.Attempt,
+                LastFailure = activity.LastFailure,
             };
             events.Add(started);
         }
@@ -115,7 +123,10 @@ sealed partial class WorkflowRun
         var e = Event(EventType.ActivityTaskCanceled);
         e.ActivityTaskCanceledEventAttributes = new()
         {
-            Details = details, ScheduledEventId = activity.ScheduledEventId, StartedEventId = StartedIdPlaceholder(activity), Identity = identity ?? "",
+            Details = details,
+            ScheduledEventId = activity.ScheduledEventId,
+            StartedEventId = StartedIdPlaceholder(activity),
+            Identity = identity ?? "",
             LatestCancelRequestedEventId = activity.CancelRequestedEventId,
         };
         CloseActivity(activity, e);
@@ -142,7 +153,11 @@ sealed partial class WorkflowRun
         var e = Event(EventType.ActivityTaskFailed);
         e.ActivityTaskFailedEventAttributes = new()
         {
-            Failure = failure, ScheduledEventId = activity.ScheduledEventId, StartedEventId = StartedIdPlaceholder(activity), Identity = identity ?? "", RetryState = retryState,
+            Failure = failure,
+            ScheduledEventId = activity.ScheduledEventId,
+            StartedEventId = StartedIdPlaceholder(activity),
+            Identity = identity ?? "",
+            RetryState = retryState,
         };
         CloseActivity(activity, e);
     }
@@ -160,7 +175,10 @@ sealed partial class WorkflowRun
         var e = Event(EventType.ActivityTaskTimedOut);
         e.ActivityTaskTimedOutEventAttributes = new()
         {
-            Failure = failure, ScheduledEventId = activity.ScheduledEventId, StartedEventId = StartedIdPlaceholder(activity), RetryState = retryState,
+            Failure = failure,
+            ScheduledEventId = activity.ScheduledEventId,
+            StartedEventId = StartedIdPlaceholder(activity),
+            RetryState = retryState,
         };
         CloseActivity(activity, e);
     }

@@ -86,12 +86,19 @@ sealed partial class WorkflowRun
         var e = Event(EventType.WorkflowExecutionContinuedAsNew);
         e.WorkflowExecutionContinuedAsNewEventAttributes = new()
         {
-            NewExecutionRunId = newRunId, WorkflowType = a.WorkflowType ?? State.Started.WorkflowType,
-            TaskQueue = new TaskQueue { Name = taskQueue, Kind = TaskQueueKind.Normal }, Input = a.Input,
+            NewExecutionRunId = newRunId,
+            WorkflowType = a.WorkflowType ?? State.Started.WorkflowType,
+            TaskQueue = new TaskQueue { Name = taskQueue, Kind = TaskQueueKind.Normal },
+            Input = a.Input,
             WorkflowRunTimeout = a.WorkflowRunTimeout ?? State.Started.WorkflowRunTimeout,
             WorkflowTaskTimeout = a.WorkflowTaskTimeout ?? State.Started.WorkflowTaskTimeout,
-            WorkflowTaskCompletedEventId = completedId, Initiator = a.Initiator, LastCompletionResult = a.LastCompletionResult,
-            Header = a.Header, Memo = a.Memo, SearchAttributes = a.SearchAttributes, BackoffStartInterval = a.BackoffStartInterval,
+            WorkflowTaskCompletedEventId = completedId,
+            Initiator = a.Initiator,
+            LastCompletionResult = a.LastCompletionResult,
+            Header = a.Header,
+            Memo = a.Memo,
+            SearchAttributes = a.SearchAttributes,
+            BackoffStartInterval = a.BackoffStartInterval,
         };
         Close(e, WorkflowExecutionStatus.ContinuedAsNew);
         var next = State.Started.Clone();

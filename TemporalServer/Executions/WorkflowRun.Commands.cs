@@ -72,82 +72,88 @@ sealed partial class WorkflowRun
             case CommandType.StartTimer: StartTimer(command.StartTimerCommandAttributes, completedId); break;
             case CommandType.CancelTimer: CancelTimer(command.CancelTimerCommandAttributes.TimerId, completedId, identity); break;
             case CommandType.RecordMarker:
-            {
-                var a = command.RecordMarkerCommandAttributes;
-                var e = Event(EventType.MarkerRecorded);
-                e.MarkerRecordedEventAttributes = new() { MarkerName = a.MarkerName, Header = a.Header, Failure = a.Failure, WorkflowTaskCompletedEventId = completedId };
-                e.MarkerRecordedEventAttributes.Details.Add(a.Details);
-                Append(e);
-                break;
-            }
+                {
+                    var a = command.RecordMarkerCommandAttributes;
+                    var e = Event(EventType.MarkerRecorded);
+                    e.MarkerRecordedEventAttributes = new() { MarkerName = a.MarkerName, Header = a.Header, Failure = a.Failure, WorkflowTaskCompletedEventId = completedId };
+                    e.MarkerRecordedEventAttributes.Details.Add(a.Details);
+                    Append(e);
+                    break;
+                }
             case CommandType.UpsertWorkflowSearchAttributes:
-            {
-                var attributes = command.UpsertWorkflowSearchAttributesCommandAttributes.SearchAttributes;
-                var e = Event(EventType.UpsertWorkflowSearchAttributes);
-                e.UpsertWorkflowSearchAttributesEventAttributes = new() { SearchAttributes = attributes, WorkflowTaskCompletedEventId = completedId };
-                Append(e);
-                Merge(State.SearchAttributes.IndexedFields, attributes.IndexedFields);
-                break;
-            }
+                {
+                    var attributes = command.UpsertWorkflowSearchAttributesCommandAttributes.SearchAttributes;
+                    var e = Event(EventType.UpsertWorkflowSearchAttributes);
+                    e.UpsertWorkflowSearchAttributesEventAttributes = new() { SearchAttributes = attributes, WorkflowTaskCompletedEventId = completedId };
+                    Append(e);
+                    Merge(State.SearchAttributes.IndexedFields, attributes.IndexedFields);
+                    break;
+                }
             case CommandType.ModifyWorkflowProperties:
-            {
-                var memo = command.ModifyWorkflowPropertiesCommandAttributes.UpsertedMemo;
-                var e = Event(EventType.WorkflowPropertiesModified);
-                e.WorkflowPropertiesModifiedEventAttributes = new() { UpsertedMemo = memo, WorkflowTaskCompletedEventId = completedId };
-                Append(e);
-                if (memo is not null) Merge(State.Memo.Fields, memo.Fields);
-                break;
-            }
+                {
+                    var memo = command.ModifyWorkflowPropertiesCommandAttributes.UpsertedMemo;
+                    var e = Event(EventType.WorkflowPropertiesModified);
+                    e.WorkflowPropertiesModifiedEventAttributes = new() { UpsertedMemo = memo, WorkflowTaskCompletedEventId = completedId };
+                    Append(e);
+                    if (memo is not null) Merge(State.Memo.Fields, memo.Fields);
+                    break;
+                }
             case CommandType.StartChildWorkflowExecution: InitiateChild(command.StartChildWorkflowExecutionCommandAttributes, completedId, command.UserMetadata); break;
             case CommandType.SignalExternalWorkflowExecution:
-            {
-                var a = command.SignalExternalWorkflowExecutionCommandAttributes;
-                var e = Event(EventType.SignalExternalWorkflowExecutionInitiated);
-                e.SignalExternalWorkflowExecutionInitiatedEventAttributes = new()
                 {
-                    Namespace = State.Namespace, WorkflowExecution = a.Execution,
-                    SignalName = a.SignalName, Input = a.Input, ChildWorkflowOnly = a.ChildWorkflowOnly,
-                    Header = a.Header, WorkflowTaskCompletedEventId = completedId,
-                };
-                Append(e);
-                Timer(TimeSpan.Zero, TimerKind.SignalExternal, e.EventId, 0, e.SignalExternalWorkflowExecutionInitiatedEventAttributes);
-                break;
-            }
+                    var a = command.SignalExternalWorkflowExecutionCommandAttributes;
+                    var e = Event(EventType.SignalExternalWorkflowExecutionInitiated);
+                    e.SignalExternalWorkflowExecutionInitiatedEventAttributes = new()
+                    {
+                        Namespace = State.Namespace,
+                        WorkflowExecution = a.Execution,
+                        SignalName = a.SignalName,
+                        Input = a.Input,
+                        ChildWorkflowOnly = a.ChildWorkflowOnly,
+                        Header = a.Header,
+                        WorkflowTaskCompletedEventId = completedId,
+                    };
+                    Append(e);
+                    Timer(TimeSpan.Zero, TimerKind.SignalExternal, e.EventId, 0, e.SignalExternalWorkflowExecutionInitiatedEventAttributes);
+                    break;
+                }
             case CommandType.RequestCancelExternalWorkflowExecution:
-            {
-                var a = command.RequestCancelExternalWorkflowExecutionCommandAttributes;
-                var e = Event(EventType.RequestCancelExternalWorkflowExecutionInitiated);
-                e.RequestCancelExternalWorkflowExecutionInitiatedEventAttributes = new()
                 {
-                    Namespace = State.Namespace,
-                    WorkflowExecution = new WorkflowExecution { WorkflowId = a.WorkflowId, RunId = a.RunId },
-                    ChildWorkflowOnly = a.ChildWorkflowOnly, Reason = a.Reason, WorkflowTaskCompletedEventId = completedId,
-                };
-                Append(e);
-                Timer(TimeSpan.Zero, TimerKind.CancelExternal, e.EventId, 0, e.RequestCancelExternalWorkflowExecutionInitiatedEventAttributes);
-                break;
-            }
+                    var a = command.RequestCancelExternalWorkflowExecutionCommandAttributes;
+                    var e = Event(EventType.RequestCancelExternalWorkflowExecutionInitiated);
+                    e.RequestCancelExternalWorkflowExecutionInitiatedEventAttributes = new()
+                    {
+                        Namespace = State.Namespace,
+                        WorkflowExecution = new WorkflowExecution { WorkflowId = a.WorkflowId, RunId = a.RunId },
+                        ChildWorkflowOnly = a.ChildWorkflowOnly,
+                        Reason = a.Reason,
+                        WorkflowTaskCompletedEventId = completedId,
+                    };
+                    Append(e);
+                    Timer(TimeSpan.Zero, TimerKind.CancelExternal, e.EventId, 0, e.RequestCancelExternalWorkflowExecutionInitiatedEventAttributes);
+                    break;
+                }
             case CommandType.CompleteWorkflowExecution:
-            {
-                var e = Event(EventType.WorkflowExecutionCompleted);
-                e.WorkflowExecutionCompletedEventAttributes = new() { Result = command.CompleteWorkflowExecutionCommandAttributes.Result, WorkflowTaskCompletedEventId = completedId };
-                Close(e, WorkflowExecutionStatus.Completed);
-                break;
-            }
+                {
+                    var e = Event(EventType.WorkflowExecutionCompleted);
+                    e.WorkflowExecutionCompletedEventAttributes = new() { Result = command.CompleteWorkflowExecutionCommandAttributes.Result, WorkflowTaskCompletedEventId = completedId };
+                    Close(e, WorkflowExecutionStatus.Completed);
+                    break;
+                }
             case CommandType.FailWorkflowExecution:
-            {
-                var e = Event(EventType.WorkflowExecutionFailed);
-                e.WorkflowExecutionFailedEventAttributes = new() { Failure = command.FailWorkflowExecutionCommandAttributes.Failure, WorkflowTaskCompletedEventId = completedId };
-                Close(e, WorkflowExecutionStatus.Failed);
-                break;
-            }
+                {
+                    var e = Event(EventType.WorkflowExecutionFailed);
+                    e.WorkflowExecutionFailedEventAttributes = new() { Failure = command.FailWorkflowExecutionCommandAttributes.Failure, WorkflowTaskCompletedEventId = completedId };
+                    Close(e, WorkflowExecutionStatus.Failed);
+                    break;
+                }
             case CommandType.CancelWorkflowExecution:
-            {
-                var e = Event(EventType.WorkflowExecutionCanceled);
-                e.WorkflowExecutionCanceledEventAttributes = new() { Details = command.CancelWorkflowExecutionCommandAttributes.Details, WorkflowTaskCompletedEventId = completedId };
-                Close(e, WorkflowExecutionStatus.Canceled);
-                break;
-            }
+                {
+                    var e = Event(EventType.WorkflowExecutionCanceled);
+                    e.WorkflowExecutionCanceledEventAttributes = new() { Details = command.CancelWorkflowExecutionCommandAttributes.Details, WorkflowTaskCompletedEventId = completedId };
+                    Close(e, WorkflowExecutionStatus.Canceled);
+                    break;
+                }
             case CommandType.ContinueAsNewWorkflowExecution: ContinueAsNew(command.ContinueAsNewWorkflowExecutionCommandAttributes, completedId); break;
             default:
                 // Nexus operations are not supported: the workflow sees no answer.
@@ -201,17 +207,29 @@ sealed partial class WorkflowRun
         var initiated = e.StartChildWorkflowExecutionInitiatedEventAttributes = new()
         {
             Namespace = State.Namespace,
-            WorkflowId = a.WorkflowId, WorkflowType = a.WorkflowType,
+            WorkflowId = a.WorkflowId,
+            WorkflowType = a.WorkflowType,
             TaskQueue = string.IsNullOrEmpty(a.TaskQueue?.Name) ? new TaskQueue { Name = State.TaskQueue, Kind = TaskQueueKind.Normal } : a.TaskQueue,
-            Input = a.Input, WorkflowExecutionTimeout = a.WorkflowExecutionTimeout, WorkflowRunTimeout = a.WorkflowRunTimeout,
-            WorkflowTaskTimeout = a.WorkflowTaskTimeout, ParentClosePolicy = a.ParentClosePolicy,
-            WorkflowTaskCompletedEventId = completedId, WorkflowIdReusePolicy = a.WorkflowIdReusePolicy, RetryPolicy = a.RetryPolicy,
-            CronSchedule = a.CronSchedule, Header = a.Header, Memo = a.Memo, SearchAttributes = a.SearchAttributes,
+            Input = a.Input,
+            WorkflowExecutionTimeout = a.WorkflowExecutionTimeout,
+            WorkflowRunTimeout = a.WorkflowRunTimeout,
+            WorkflowTaskTimeout = a.WorkflowTaskTimeout,
+            ParentClosePolicy = a.ParentClosePolicy,
+            WorkflowTaskCompletedEventId = completedId,
+            WorkflowIdReusePolicy = a.WorkflowIdReusePolicy,
+            RetryPolicy = a.RetryPolicy,
+            CronSchedule = a.CronSchedule,
+            Header = a.Header,
+            Memo = a.Memo,
+            SearchAttributes = a.SearchAttributes,
         };
         Append(e);
         State.Children[e.EventId] = new PendingChild
         {
-            Namespace = initiated.Namespace, WorkflowId = a.WorkflowId, WorkflowType = a.WorkflowType.Name, ParentClosePolicy = a.ParentClosePolicy,
+            Namespace = initiated.Namespace,
+            WorkflowId = a.WorkflowId,
+            WorkflowType = a.WorkflowType.Name,
+            ParentClosePolicy = a.ParentClosePolicy,
             UserMetadata = metadata,
         };
         Timer(TimeSpan.Zero, TimerKind.StartChild, e.EventId, 0, initiated);
@@ -222,18 +240,32 @@ sealed partial class WorkflowRun
     {
         var started = new WorkflowExecutionStartedEventAttributes
         {
-            WorkflowType = a.WorkflowType, TaskQueue = a.TaskQueue.Clone(), Input = a.Input, Header = a.Header,
-            WorkflowExecutionTimeout = a.WorkflowExecutionTimeout, WorkflowRunTimeout = a.WorkflowRunTimeout, WorkflowTaskTimeout = a.WorkflowTaskTimeout,
-            RetryPolicy = a.RetryPolicy, CronSchedule = a.CronSchedule, Memo = a.Memo, SearchAttributes = a.SearchAttributes,
-            ParentWorkflowNamespace = State.Namespace, ParentWorkflowExecution = State.Execution, ParentInitiatedEventId = initiatedId,
-            RootWorkflowExecution = State.Started.RootWorkflowExecution ?? State.Execution, Identity = "",
+            WorkflowType = a.WorkflowType,
+            TaskQueue = a.TaskQueue.Clone(),
+            Input = a.Input,
+            Header = a.Header,
+            WorkflowExecutionTimeout = a.WorkflowExecutionTimeout,
+            WorkflowRunTimeout = a.WorkflowRunTimeout,
+            WorkflowTaskTimeout = a.WorkflowTaskTimeout,
+            RetryPolicy = a.RetryPolicy,
+            CronSchedule = a.CronSchedule,
+            Memo = a.Memo,
+            SearchAttributes = a.SearchAttributes,
+            ParentWorkflowNamespace = State.Namespace,
+            ParentWorkflowExecution = State.Execution,
+            ParentInitiatedEventId = initiatedId,
+            RootWorkflowExecution = State.Started.RootWorkflowExecution ?? State.Execution,
+            Identity = "",
         };
         var child = Start(a.Namespace, a.WorkflowId, childRunId, started, requestId: null, TimeSpan.Zero, userMetadata: State.Children[initiatedId].UserMetadata);
         State.Children[initiatedId].RunId = childRunId;
         var e = Event(EventType.ChildWorkflowExecutionStarted);
         e.ChildWorkflowExecutionStartedEventAttributes = new()
         {
-            Namespace = a.Namespace, InitiatedEventId = initiatedId, WorkflowType = a.WorkflowType, Header = a.Header,
+            Namespace = a.Namespace,
+            InitiatedEventId = initiatedId,
+            WorkflowType = a.WorkflowType,
+            Header = a.Header,
             WorkflowExecution = new WorkflowExecution { WorkflowId = a.WorkflowId, RunId = childRunId },
         };
         AddExternal(e);
@@ -246,7 +278,10 @@ sealed partial class WorkflowRun
         var e = Event(EventType.StartChildWorkflowExecutionFailed);
         e.StartChildWorkflowExecutionFailedEventAttributes = new()
         {
-            Namespace = a.Namespace, WorkflowId = a.WorkflowId, WorkflowType = a.WorkflowType, InitiatedEventId = initiatedId,
+            Namespace = a.Namespace,
+            WorkflowId = a.WorkflowId,
+            WorkflowType = a.WorkflowType,
+            InitiatedEventId = initiatedId,
             Cause = StartChildWorkflowExecutionFailedCause.WorkflowAlreadyExists,
             WorkflowTaskCompletedEventId = a.WorkflowTaskCompletedEventId,
         };

@@ -34,7 +34,9 @@ sealed partial class WorkflowRun
             update.Delivered = true;
             yield return new Message
             {
-                Id = id + "/request", ProtocolInstanceId = id, EventId = State.WorkflowTask.StartedEventId - 1,
+                Id = id + "/request",
+                ProtocolInstanceId = id,
+                EventId = State.WorkflowTask.StartedEventId - 1,
                 Body = Any.Pack(update.Request),
             };
         }
@@ -51,8 +53,10 @@ sealed partial class WorkflowRun
             var e = Event(EventType.WorkflowExecutionUpdateAccepted);
             e.WorkflowExecutionUpdateAcceptedEventAttributes = new()
             {
-                ProtocolInstanceId = message.ProtocolInstanceId, AcceptedRequestMessageId = acceptance.AcceptedRequestMessageId,
-                AcceptedRequestSequencingEventId = acceptance.AcceptedRequestSequencingEventId, AcceptedRequest = acceptance.AcceptedRequest ?? update.Request,
+                ProtocolInstanceId = message.ProtocolInstanceId,
+                AcceptedRequestMessageId = acceptance.AcceptedRequestMessageId,
+                AcceptedRequestSequencingEventId = acceptance.AcceptedRequestSequencingEventId,
+                AcceptedRequest = acceptance.AcceptedRequest ?? update.Request,
             };
             Append(e);
             update.Stage = UpdateWorkflowExecutionLifecycleStage.Accepted;

@@ -167,8 +167,11 @@ sealed partial class WorkflowRun(RunState state, bool isNew)
         var e = Event(EventType.WorkflowTaskStarted);
         e.WorkflowTaskStartedEventAttributes = new()
         {
-            ScheduledEventId = task.ScheduledEventId, Identity = identity, RequestId = Guid.NewGuid().ToString(),
-            HistorySizeBytes = State.HistorySizeBytes, SuggestContinueAsNew = State.NextEventId > suggestContinueAsNewAfter,
+            ScheduledEventId = task.ScheduledEventId,
+            Identity = identity,
+            RequestId = Guid.NewGuid().ToString(),
+            HistorySizeBytes = State.HistorySizeBytes,
+            SuggestContinueAsNew = State.NextEventId > suggestContinueAsNewAfter,
         };
         Append(e);
         task.StartedEventId = e.EventId;
@@ -231,7 +234,10 @@ sealed partial class WorkflowRun(RunState state, bool isNew)
         var e = Event(EventType.WorkflowExecutionCancelRequested);
         e.WorkflowExecutionCancelRequestedEventAttributes = new()
         {
-            Cause = reason ?? "", Identity = identity ?? "", ExternalWorkflowExecution = externalSource, ExternalInitiatedEventId = externalInitiatedId,
+            Cause = reason ?? "",
+            Identity = identity ?? "",
+            ExternalWorkflowExecution = externalSource,
+            ExternalInitiatedEventId = externalInitiatedId,
         };
         AddExternal(e);
     }

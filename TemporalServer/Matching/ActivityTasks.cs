@@ -71,12 +71,23 @@ sealed class ActivityTasks(ExecutionStore store, TaskQueue queue, NamespaceRegis
             return new PollActivityTaskQueueResponse
             {
                 TaskToken = TaskToken.For('a', s.RunId, activity.ScheduledEventId, activity.Attempt),
-                WorkflowNamespace = s.Namespace, WorkflowType = s.Started.WorkflowType, WorkflowExecution = s.Execution,
-                ActivityType = scheduled.ActivityType, ActivityId = scheduled.ActivityId, Header = scheduled.Header, Input = scheduled.Input,
-                HeartbeatDetails = activity.HeartbeatDetails, ScheduledTime = Timestamp.FromDateTime(activity.FirstScheduledTime),
-                CurrentAttemptScheduledTime = Timestamp.FromDateTime(activity.AttemptScheduledTime), StartedTime = Timestamp.FromDateTime(activity.StartedTime!.Value),
-                Attempt = activity.Attempt, ScheduleToCloseTimeout = scheduled.ScheduleToCloseTimeout, StartToCloseTimeout = scheduled.StartToCloseTimeout,
-                HeartbeatTimeout = scheduled.HeartbeatTimeout, RetryPolicy = scheduled.RetryPolicy, Priority = scheduled.Priority,
+                WorkflowNamespace = s.Namespace,
+                WorkflowType = s.Started.WorkflowType,
+                WorkflowExecution = s.Execution,
+                ActivityType = scheduled.ActivityType,
+                ActivityId = scheduled.ActivityId,
+                Header = scheduled.Header,
+                Input = scheduled.Input,
+                HeartbeatDetails = activity.HeartbeatDetails,
+                ScheduledTime = Timestamp.FromDateTime(activity.FirstScheduledTime),
+                CurrentAttemptScheduledTime = Timestamp.FromDateTime(activity.AttemptScheduledTime),
+                StartedTime = Timestamp.FromDateTime(activity.StartedTime!.Value),
+                Attempt = activity.Attempt,
+                ScheduleToCloseTimeout = scheduled.ScheduleToCloseTimeout,
+                StartToCloseTimeout = scheduled.StartToCloseTimeout,
+                HeartbeatTimeout = scheduled.HeartbeatTimeout,
+                RetryPolicy = scheduled.RetryPolicy,
+                Priority = scheduled.Priority,
             };
         }, new PollActivityTaskQueueResponse());
     }

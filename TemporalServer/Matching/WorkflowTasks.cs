@@ -57,11 +57,15 @@ sealed class WorkflowTasks(ExecutionStore store, TaskQueue queue, NamespaceRegis
             var response = new PollWorkflowTaskQueueResponse
             {
                 TaskToken = TaskToken.For('w', s.RunId, s.WorkflowTask.ScheduledEventId, s.WorkflowTask.Attempt),
-                WorkflowExecution = s.Execution, WorkflowType = s.Started.WorkflowType,
-                PreviousStartedEventId = s.LastCompletedStartedEventId, StartedEventId = s.WorkflowTask.StartedEventId,
-                Attempt = s.WorkflowTask.Attempt, History = new History(),
+                WorkflowExecution = s.Execution,
+                WorkflowType = s.Started.WorkflowType,
+                PreviousStartedEventId = s.LastCompletedStartedEventId,
+                StartedEventId = s.WorkflowTask.StartedEventId,
+                Attempt = s.WorkflowTask.Attempt,
+                History = new History(),
                 WorkflowExecutionTaskQueue = new TaskQueueMessage { Name = s.TaskQueue, Kind = TaskQueueKind.Normal },
-                ScheduledTime = Timestamp.FromDateTime(s.WorkflowTask.ScheduledTime), StartedTime = Timestamp.FromDateTime(s.WorkflowTask.StartedTime),
+                ScheduledTime = Timestamp.FromDateTime(s.WorkflowTask.ScheduledTime),
+                StartedTime = Timestamp.FromDateTime(s.WorkflowTask.StartedTime),
             };
             response.Messages.AddRange(run.DeliverUpdates());
             await store.SaveAsync(tx, run, call.CancellationToken);

@@ -31,8 +31,12 @@ sealed class NamespaceRegistry : IRpcFeature
         handlers.Add<GetSystemInfoRequest, GetSystemInfoResponse>("GetSystemInfo", (_, _) => Task.FromResult(SystemInfo()));
         handlers.Add<GetClusterInfoRequest, GetClusterInfoResponse>("GetClusterInfo", (_, _) => Task.FromResult(new GetClusterInfoResponse
         {
-            ClusterName = "pipeline-temporal", ClusterId = Id("cluster").ToString(), ServerVersion = ServerVersion,
-            PersistenceStore = "postgres", VisibilityStore = "postgres", HistoryShardCount = 1,
+            ClusterName = "pipeline-temporal",
+            ClusterId = Id("cluster").ToString(),
+            ServerVersion = ServerVersion,
+            PersistenceStore = "postgres",
+            VisibilityStore = "postgres",
+            HistoryShardCount = 1,
         }));
         handlers.Add<DescribeNamespaceRequest, DescribeNamespaceResponse>("DescribeNamespace", (request, _) =>
         {

@@ -113,11 +113,17 @@ sealed class QueryTasks(ExecutionStore store, NamespaceRegistry namespaces, Noti
         }
         var response = new PollWorkflowTaskQueueResponse
         {
-            TaskToken = ByteString.CopyFromUtf8($"q|{queryId}"), WorkflowExecution = state.Execution, WorkflowType = state.Started.WorkflowType,
-            PreviousStartedEventId = state.LastCompletedStartedEventId, StartedEventId = state.LastCompletedStartedEventId, Attempt = 1,
-            History = new History(), Query = WorkflowQuery.Parser.ParseFrom(query),
+            TaskToken = ByteString.CopyFromUtf8($"q|{queryId}"),
+            WorkflowExecution = state.Execution,
+            WorkflowType = state.Started.WorkflowType,
+            PreviousStartedEventId = state.LastCompletedStartedEventId,
+            StartedEventId = state.LastCompletedStartedEventId,
+            Attempt = 1,
+            History = new History(),
+            Query = WorkflowQuery.Parser.ParseFrom(query),
             WorkflowExecutionTaskQueue = new TaskQueueMessage { Name = state.TaskQueue, Kind = TaskQueueKind.Normal },
-            ScheduledTime = Timestamp.FromDateTime(DateTime.UtcNow), StartedTime = Timestamp.FromDateTime(DateTime.UtcNow),
+            ScheduledTime = Timestamp.FromDateTime(DateTime.UtcNow),
+            StartedTime = Timestamp.FromDateTime(DateTime.UtcNow),
         };
         response.History.Events.AddRange(await ExecutionStore.ReadHistoryAsync(tx, runId, 0, int.MaxValue, reverse: false, ct));
         return response;

@@ -100,15 +100,15 @@ sealed class TimerProcessor(ExecutionStore store, Notifications notifications, I
                 await DeliverExternalAsync(tx, timer, RequestCancelExternalWorkflowExecutionInitiatedEventAttributes.Parser.ParseFrom(timer.Payload), ct);
                 return;
             case TimerKind.ApplyParentClosePolicy:
-            {
-                var child = WorkflowExecution.Parser.ParseFrom(timer.Payload);
-                var run = await store.LockAsync(tx, child.RunId, ct);
-                if (run is null || !run.State.IsRunning) return;
-                if ((ParentClosePolicy)timer.Attempt == ParentClosePolicy.RequestCancel) run.RequestCancel("parent closed (parent-close policy RequestCancel)", "");
-                else run.Terminate("parent closed (parent-close policy Terminate)", null, "");
-                await store.SaveAsync(tx, run, ct);
-                return;
-            }
+                {
+                    var child = WorkflowExecution.Parser.ParseFrom(timer.Payload);
+                    var run = await store.LockAsync(tx, child.RunId, ct);
+                    if (run is null || !run.State.IsRunning) return;
+                    if ((ParentClosePolicy)timer.Attempt == ParentClosePolicy.RequestCancel) run.RequestCancel("parent closed (parent-close policy RequestCancel)", "");
+                    else run.Terminate("parent closed (parent-close policy Terminate)", null, "");
+                    await store.SaveAsync(tx, run, ct);
+                    return;
+                }
         }
 
         var execution = await store.LockAsync(tx, timer.RunId, ct);

@@ -137,8 +137,10 @@ sealed class WorkflowOperations(ExecutionStore store, NamespaceRegistry namespac
             ExecutionConfig = new WorkflowExecutionConfig
             {
                 TaskQueue = new TaskQueue { Name = state.TaskQueue, Kind = TaskQueueKind.Normal },
-                WorkflowExecutionTimeout = started.WorkflowExecutionTimeout, WorkflowRunTimeout = started.WorkflowRunTimeout,
-                DefaultWorkflowTaskTimeout = started.WorkflowTaskTimeout, UserMetadata = state.UserMetadata,
+                WorkflowExecutionTimeout = started.WorkflowExecutionTimeout,
+                WorkflowRunTimeout = started.WorkflowRunTimeout,
+                DefaultWorkflowTaskTimeout = started.WorkflowTaskTimeout,
+                UserMetadata = state.UserMetadata,
             },
             WorkflowExecutionInfo = Info(state),
         };
@@ -157,10 +159,14 @@ sealed class WorkflowOperations(ExecutionStore store, NamespaceRegistry namespac
         {
             var info = new PendingActivityInfo
             {
-                ActivityId = a.Scheduled.ActivityId, ActivityType = a.Scheduled.ActivityType,
+                ActivityId = a.Scheduled.ActivityId,
+                ActivityType = a.Scheduled.ActivityType,
                 State = a.CancelRequested ? PendingActivityState.CancelRequested : a.Running ? PendingActivityState.Started : PendingActivityState.Scheduled,
-                HeartbeatDetails = a.HeartbeatDetails, Attempt = a.Attempt, MaximumAttempts = a.Scheduled.RetryPolicy.MaximumAttempts,
-                ScheduledTime = Timestamp.FromDateTime(a.AttemptScheduledTime), LastFailure = a.LastFailure,
+                HeartbeatDetails = a.HeartbeatDetails,
+                Attempt = a.Attempt,
+                MaximumAttempts = a.Scheduled.RetryPolicy.MaximumAttempts,
+                ScheduledTime = Timestamp.FromDateTime(a.AttemptScheduledTime),
+                LastFailure = a.LastFailure,
                 LastWorkerIdentity = a.Identity ?? a.LastWorkerIdentity ?? "",
                 LastHeartbeatTime = a.LastHeartbeatTime is { } hb ? Timestamp.FromDateTime(hb) : null,
                 LastStartedTime = a.StartedTime is { } st ? Timestamp.FromDateTime(st) : null,
@@ -174,7 +180,11 @@ sealed class WorkflowOperations(ExecutionStore store, NamespaceRegistry namespac
         {
             response.PendingChildren.Add(new PendingChildExecutionInfo
             {
-                WorkflowId = child.WorkflowId, RunId = child.RunId ?? "", WorkflowTypeName = child.WorkflowType, InitiatedId = initiated, ParentClosePolicy = child.ParentClosePolicy,
+                WorkflowId = child.WorkflowId,
+                RunId = child.RunId ?? "",
+                WorkflowTypeName = child.WorkflowType,
+                InitiatedId = initiated,
+                ParentClosePolicy = child.ParentClosePolicy,
             });
         }
         return response;
@@ -185,11 +195,19 @@ sealed class WorkflowOperations(ExecutionStore store, NamespaceRegistry namespac
         var started = state.Started;
         var info = new WorkflowExecutionInfo
         {
-            Execution = state.Execution, Type = started.WorkflowType, StartTime = Timestamp.FromDateTime(state.StartTime),
-            ExecutionTime = Timestamp.FromDateTime(state.ExecutionTime), CloseTime = state.CloseTime is { } c ? Timestamp.FromDateTime(c) : null,
-            Status = state.Status, HistoryLength = state.NextEventId - 1, TaskQueue = state.TaskQueue, Memo = state.Memo,
-            SearchAttributes = state.SearchAttributes, ParentExecution = started.ParentWorkflowExecution,
-            ParentNamespaceId = started.ParentWorkflowNamespace ?? "", RootExecution = started.RootWorkflowExecution ?? state.Execution,
+            Execution = state.Execution,
+            Type = started.WorkflowType,
+            StartTime = Timestamp.FromDateTime(state.StartTime),
+            ExecutionTime = Timestamp.FromDateTime(state.ExecutionTime),
+            CloseTime = state.CloseTime is { } c ? Timestamp.FromDateTime(c) : null,
+            Status = state.Status,
+            HistoryLength = state.NextEventId - 1,
+            TaskQueue = state.TaskQueue,
+            Memo = state.Memo,
+            SearchAttributes = state.SearchAttributes,
+            ParentExecution = started.ParentWorkflowExecution,
+            ParentNamespaceId = started.ParentWorkflowNamespace ?? "",
+            RootExecution = started.RootWorkflowExecution ?? state.Execution,
             FirstRunId = started.FirstExecutionRunId,
             ExecutionDuration = state.CloseTime is { } closed ? Duration.FromTimeSpan(closed - state.StartTime) : null,
         };

@@ -46,9 +46,19 @@ sealed class WorkflowStarts(ExecutionStore store, NamespaceRegistry namespaces) 
         if (string.IsNullOrEmpty(taskQueue?.Name)) throw ApiErrors.InvalidArgument("TaskQueue is not set on request.");
         var started = new WorkflowExecutionStartedEventAttributes
         {
-            WorkflowType = type, TaskQueue = taskQueue.Clone(), Input = input, WorkflowExecutionTimeout = executionTimeout,
-            WorkflowRunTimeout = runTimeout, WorkflowTaskTimeout = taskTimeout, Identity = identity ?? "", RetryPolicy = retry,
-            CronSchedule = cron ?? "", Memo = memo, SearchAttributes = searchAttributes, Header = header, Attempt = 1,
+            WorkflowType = type,
+            TaskQueue = taskQueue.Clone(),
+            Input = input,
+            WorkflowExecutionTimeout = executionTimeout,
+            WorkflowRunTimeout = runTimeout,
+            WorkflowTaskTimeout = taskTimeout,
+            Identity = identity ?? "",
+            RetryPolicy = retry,
+            CronSchedule = cron ?? "",
+            Memo = memo,
+            SearchAttributes = searchAttributes,
+            Header = header,
+            Attempt = 1,
         };
         if (executionTimeout is { } timeout && timeout.ToTimeSpan() > TimeSpan.Zero)
             started.WorkflowExecutionExpirationTime = Timestamp.FromDateTime(DateTime.UtcNow + timeout.ToTimeSpan());

@@ -33,7 +33,8 @@ sealed class WorkflowUpdates(ExecutionStore store, NamespaceRegistry namespaces,
             return new UpdateWorkflowExecutionResponse
             {
                 UpdateRef = new UpdateRef { WorkflowExecution = new WorkflowExecution { WorkflowId = r.WorkflowExecution.WorkflowId, RunId = runId }, UpdateId = r.Request.Meta.UpdateId },
-                Stage = stage, Outcome = outcome,
+                Stage = stage,
+                Outcome = outcome,
             };
         });
         handlers.Add<PollWorkflowExecutionUpdateRequest, PollWorkflowExecutionUpdateResponse>("PollWorkflowExecutionUpdate", async (r, call) =>
@@ -44,7 +45,9 @@ sealed class WorkflowUpdates(ExecutionStore store, NamespaceRegistry namespaces,
             var (stage, outcome) = await WaitAsync(r.Namespace, state.Execution, r.UpdateRef.UpdateId, r.WaitPolicy?.LifecycleStage, call);
             return new PollWorkflowExecutionUpdateResponse
             {
-                UpdateRef = new UpdateRef { WorkflowExecution = state.Execution, UpdateId = r.UpdateRef.UpdateId }, Stage = stage, Outcome = outcome,
+                UpdateRef = new UpdateRef { WorkflowExecution = state.Execution, UpdateId = r.UpdateRef.UpdateId },
+                Stage = stage,
+                Outcome = outcome,
             };
         });
     }

@@ -109,8 +109,11 @@ public sealed class WorkflowLifecycleTests(TemporalEnvironment env)
         // A client retrying its start with the same request id gets the same run back.
         var request = new Temporalio.Api.WorkflowService.V1.StartWorkflowExecutionRequest
         {
-            Namespace = "default", WorkflowId = NewQueue(), RequestId = Guid.NewGuid().ToString(),
-            WorkflowType = new() { Name = "SleepingWorkflow" }, TaskQueue = new() { Name = queue },
+            Namespace = "default",
+            WorkflowId = NewQueue(),
+            RequestId = Guid.NewGuid().ToString(),
+            WorkflowType = new() { Name = "SleepingWorkflow" },
+            TaskQueue = new() { Name = queue },
         };
         var once = await env.Client.WorkflowService.StartWorkflowExecutionAsync(request);
         var twice = await env.Client.WorkflowService.StartWorkflowExecutionAsync(request);
