@@ -46,7 +46,7 @@ static class HttpApi
             var request = HttpRequestBinder.Bind(route, variables, http.Request.Query.Select(q => KeyValuePair.Create(q.Key, q.Value.Select(v => v ?? "").ToArray())), body);
             var response = route.Method.Service.Name == "OperatorService"
                 ? Operator(route.Method.Name, request)
-                : await workflowService.DispatchAsync(route.Method.Name, request, new HttpServerCallContext(http, $"/{route.Method.Service.FullName}/{route.Method.Name}"));
+                : await workflowService.DispatchAsync(route.Method.Name, request, new InProcessCallContext($"/{route.Method.Service.FullName}/{route.Method.Name}", http));
             http.Response.ContentType = "application/json";
             await http.Response.WriteAsync(ProtoJson.Formatter.Format(response), http.RequestAborted);
         }
@@ -95,7 +95,7 @@ static class HttpApi
     static async Task WriteRawHistoryAsync(HttpContext http, WorkflowServiceBinding workflowService, string ns, string workflowId, string runId)
     {
         var request = new GetWorkflowExecutionHistoryRequest { Namespace = ns, Execution = new WorkflowExecution { WorkflowId = workflowId, RunId = runId } };
-        var first = (GetWorkflowExecutionHistoryResponse)await workflowService.DispatchAsync("GetWorkflowExecutionHistory", request, new HttpServerCallContext(http, "history.json"));
+        var first = (GetWorkflowExecutionHistoryResponse)await workflowService.DispatchAsync("GetWorkflowExecutionHistory", request, new InProcessCallContext("history.json", http));
         http.Response.ContentType = "application/json";
         await http.Response.WriteAsync("[", http.RequestAborted);
         var separator = "";
@@ -108,7 +108,7 @@ static class HttpApi
             }
             if (page.NextPageToken.IsEmpty) break;
             request.NextPageToken = page.NextPageToken;
-            page = (GetWorkflowExecutionHistoryResponse)await workflowService.DispatchAsync("GetWorkflowExecutionHistory", request, new HttpServerCallContext(http, "history.json"));
+            page = (GetWorkflowExecutionHistoryResponse)await workflowService.DispatchAsync("GetWorkflowExecutionHistory", request, new InProcessCallContext("history.json", http));
         }
         await http.Response.WriteAsync("]", http.RequestAborted);
     }

@@ -1,12 +1,15 @@
+using System.Text.Json;
+using Google.Protobuf;
+using Temporalio.Api.Common.V1;
 using Temporalio.Api.Enums.V1;
 
 namespace TemporalServer.Visibility;
 
-/// <summary>A search attribute a filter may name: its type, and the SQL expression over temporal.executions.</summary>
-sealed record SearchAttribute(string Name, IndexedValueType Type, string? Column)
-{
-    public bool IsSystem => Column is not null;
-}
+/// <summary>
+/// A search attribute a filter may name: its type, and its column of temporal.executions (null: a key of the
+/// jsonb <c>search_attributes</c>). System attributes are Temporal's own; the rest are custom.
+/// </summary>
+sealed record SearchAttribute(string Name, IndexedValueType Type, string? Column, bool IsSystem = true);
 
 /// <summary>
 /// The search attributes of this server: Temporal's system attributes backed by columns of temporal.executions,
@@ -19,6 +22,10 @@ static class SearchAttributes
 
     /// <summary>Set by Temporal on its internal workflows (schedules, batches); the UI's schedule count filters on it.</summary>
     public const string TemporalNamespaceDivision = "TemporalNamespaceDivision";
+
+    /// <summary>Set on the workflows a schedule starts: its id and the nominal time of the action.</summary>
+    public const string ScheduledById = "TemporalScheduledById";
+    public const string ScheduledStartTime = "TemporalScheduledStartTime";
 
     static readonly SearchAttribute[] System =
     [
@@ -33,19 +40,21 @@ static class SearchAttributes
         new("HistoryLength", IndexedValueType.Int, "history_length"),
         new("ParentWorkflowId", IndexedValueType.Keyword, "parent_workflow_id"),
         new("ParentRunId", IndexedValueType.Keyword, "parent_run_id::text"),
+        new(TemporalNamespaceDivision, IndexedValueType.Keyword, null),
+        new(ScheduledById, IndexedValueType.Keyword, null),
+        new(ScheduledStartTime, IndexedValueType.Datetime, null),
     ];
 
     static readonly SearchAttribute[] Custom =
     [
-        new(TemporalNamespaceDivision, IndexedValueType.Keyword, null),
-        new("CustomKeywordField", IndexedValueType.Keyword, null),
-        new("CustomStringField", IndexedValueType.Text, null),
-        new("CustomTextField", IndexedValueType.Text, null),
-        new("CustomIntField", IndexedValueType.Int, null),
-        new("CustomDoubleField", IndexedValueType.Double, null),
-        new("CustomBoolField", IndexedValueType.Bool, null),
-        new("CustomDatetimeField", IndexedValueType.Datetime, null),
-        new("CustomKeywordListField", IndexedValueType.KeywordList, null),
+        new("CustomKeywordField", IndexedValueType.Keyword, null, IsSystem: false),
+        new("CustomStringField", IndexedValueType.Text, null, IsSystem: false),
+        new("CustomTextField", IndexedValueType.Text, null, IsSystem: false),
+        new("CustomIntField", IndexedValueType.Int, null, IsSystem: false),
+        new("CustomDoubleField", IndexedValueType.Double, null, IsSystem: false),
+        new("CustomBoolField", IndexedValueType.Bool, null, IsSystem: false),
+        new("CustomDatetimeField", IndexedValueType.Datetime, null, IsSystem: false),
+        new("CustomKeywordListField", IndexedValueType.KeywordList, null, IsSystem: false),
     ];
 
     static readonly Dictionary<string, SearchAttribute> ByName =
@@ -53,10 +62,16 @@ static class SearchAttributes
 
     public static IEnumerable<SearchAttribute> SystemAttributes => System;
 
-    /// <summary>Custom attributes as ListSearchAttributes reports them (the namespace division is internal).</summary>
-    public static IEnumerable<SearchAttribute> CustomAttributes => Custom.Where(a => a.Name != TemporalNamespaceDivision);
+    public static IEnumerable<SearchAttribute> CustomAttributes => Custom;
 
     public static SearchAttribute Find(string name) =>
         ByName.TryGetValue(name, out var attribute) ? attribute
             : throw new ListFilterException($"invalid search attribute: {name} is not a registered search attribute");
+
+    /// <summary>A search attribute value as Temporal encodes it: json/plain with the attribute type in the metadata.</summary>
+    public static Payload Payload(string value, IndexedValueType type) => new()
+    {
+        Metadata = { ["encoding"] = ByteString.CopyFromUtf8("json/plain"), ["type"] = ByteString.CopyFromUtf8(type.ToString()) },
+        Data = ByteString.CopyFromUtf8(JsonSerializer.Serialize(value)),
+    };
 }

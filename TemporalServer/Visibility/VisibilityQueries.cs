@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Google.Protobuf;
 using Grpc.Core;
@@ -9,6 +8,7 @@ using Temporalio.Api.Enums.V1;
 using Temporalio.Api.WorkflowService.V1;
 using TemporalServer.Api;
 using TemporalServer.Executions;
+using TemporalServer.Namespaces;
 using TemporalServer.Workflows;
 
 namespace TemporalServer.Visibility;
@@ -17,7 +17,7 @@ namespace TemporalServer.Visibility;
 /// ListWorkflowExecutions and CountWorkflowExecutions: the list filter translated to SQL over
 /// temporal.executions, in the namespace of the request. A query Temporal would reject is INVALID_ARGUMENT.
 /// </summary>
-sealed class VisibilityQueries(NpgsqlDataSource dataSource) : IRpcFeature
+sealed class VisibilityQueries(NpgsqlDataSource dataSource, NamespaceRegistry namespaces) : IRpcFeature
 {
     const int DefaultPageSize = 1000;
 
@@ -29,6 +29,7 @@ sealed class VisibilityQueries(NpgsqlDataSource dataSource) : IRpcFeature
 
     public async Task<ListWorkflowExecutionsResponse> ListAsync(ListWorkflowExecutionsRequest request, CancellationToken ct)
     {
+        namespaces.Require(request.Namespace);
         var filter = Parse(request.Query);
         if (filter.GroupBy is not null) throw ApiErrors.InvalidArgument("GROUP BY is only supported by CountWorkflowExecutions");
         var (where, parameters, orderBy) = ListFilterSql.Translate(filter, firstParameter: 2);
@@ -60,6 +61,7 @@ sealed class VisibilityQueries(NpgsqlDataSource dataSource) : IRpcFeature
 
     public async Task<CountWorkflowExecutionsResponse> CountAsync(CountWorkflowExecutionsRequest request, CancellationToken ct)
     {
+        namespaces.Require(request.Namespace);
         var filter = Parse(request.Query);
         var (where, parameters, _) = ListFilterSql.Translate(filter, firstParameter: 2);
         var grouped = filter.GroupBy is not null;
@@ -80,7 +82,7 @@ sealed class VisibilityQueries(NpgsqlDataSource dataSource) : IRpcFeature
             var count = reader.GetInt64(1);
             response.Count += count;
             var group = new CountWorkflowExecutionsResponse.Types.AggregationGroup { Count = count };
-            group.GroupValues.Add(KeywordPayload(StatusName((WorkflowExecutionStatus)reader.GetInt32(0))));
+            group.GroupValues.Add(SearchAttributes.Payload(((WorkflowExecutionStatus)reader.GetInt32(0)).ToString(), IndexedValueType.Keyword));
             response.Groups.Add(group);
         }
         return response;
@@ -120,13 +122,4 @@ sealed class VisibilityQueries(NpgsqlDataSource dataSource) : IRpcFeature
             ? offset
             : throw ApiErrors.InvalidArgument("invalid next_page_token: it was not returned by ListWorkflowExecutions");
     }
-
-    /// <summary>"Running", "ContinuedAsNew": the names the UI shows and sends back in filters.</summary>
-    static string StatusName(WorkflowExecutionStatus status) => status.ToString();
-
-    static Payload KeywordPayload(string value) => new()
-    {
-        Metadata = { ["encoding"] = ByteString.CopyFromUtf8("json/plain"), ["type"] = ByteString.CopyFromUtf8("Keyword") },
-        Data = ByteString.CopyFrom(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(value))),
-    };
 }
