@@ -199,6 +199,15 @@ public sealed class ScheduleTests(TemporalEnvironment env)
         var description = await schedule.DescribeAsync();
         await schedule.DeleteAsync();
         foreach (var running in description.Info.RunningActions.OfType<ScheduleActionExecutionStartWorkflow>())
-            await client.GetWorkflowHandle(running.WorkflowId).TerminateAsync("schedule deleted");
+        {
+            try
+            {
+                await client.GetWorkflowHandle(running.WorkflowId).TerminateAsync("schedule deleted");
+            }
+            catch (Temporalio.Exceptions.RpcException e) when (e.Code == Temporalio.Exceptions.RpcException.StatusCode.NotFound)
+            {
+                // It closed by itself since the description was read.
+            }
+        }
     }
 }
