@@ -56,7 +56,7 @@ public static class TemporalServerSetup
         builder.Services.AddSingleton<IRpcFeature>(sp => sp.GetRequiredService<QueryTasks>());
         builder.Services.AddSingleton<IRpcFeature, WorkflowStarts>();
         builder.Services.AddSingleton<IRpcFeature, WorkflowOperations>();
-        builder.Services.AddSingleton<IRpcFeature, VisibilityQueries>();
+        builder.Services.AddTemporalVisibility();
         builder.Services.AddTemporalSchedules();
         builder.Services.AddSingleton<IRpcFeature, WorkflowTasks>();
         builder.Services.AddSingleton<IRpcFeature, ActivityTasks>();
