@@ -1,4 +1,5 @@
-using System.Diagnostics;
+using TemporalServer.Api;
+
 namespace TemporalServer.Schedules;
 
 /// <summary>
@@ -8,7 +9,6 @@ namespace TemporalServer.Schedules;
 sealed class Scheduler(ScheduleStore store, ScheduleActions actions, TimeProvider time, ILogger<Scheduler> logger) : BackgroundService
 {
     static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(500);
-    static readonly ActivitySource Source = new("Pipeline.TemporalServer.Schedules");
     const int BatchSize = 20;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -34,7 +34,7 @@ sealed class Scheduler(ScheduleStore store, ScheduleActions actions, TimeProvide
         var due = await ScheduleStore.LockDueAsync(connection, tx, actions.Now, BatchSize, ct);
         foreach (var row in due)
         {
-            using var span = Source.StartActivity("schedule.advance");
+            using var span = WorkflowServiceBinding.Source.StartActivity("schedule.advance");
             span?.SetTag("temporal.schedule_id", row.ScheduleId);
             var wakeAt = await actions.AdvanceAsync(connection, tx, row, ct);
             await ScheduleStore.UpdateAsync(connection, tx, row, wakeAt, ct);

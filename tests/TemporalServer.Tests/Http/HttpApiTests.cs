@@ -55,6 +55,9 @@ public sealed class HttpApiTests(TemporalEnvironment env) : IDisposable
 
             var raw = await _http.GetFromJsonAsync<JsonArray>($"/api/v1/namespaces/default/workflows/{handle.Id}/run/{runId}/history.json");
             Assert.Equal(events.Select(e => (string?)e!["eventId"]), raw!.Select(e => (string?)e!["eventId"]));
+
+            // The run's page shows the workers polling its task queue (DescribeTaskQueue, workflow type = 1).
+            await WaitForAsync(async () => (await _http.GetFromJsonAsync<JsonObject>($"/api/v1/namespaces/default/task-queues/{_queue}?taskQueueType=1"))!["pollers"] is JsonArray { Count: > 0 });
         }
         finally
         {
