@@ -18,8 +18,8 @@ public sealed class TemporalEnvironment : IAsyncLifetime
         Client = await ConnectAsync(Server);
     }
 
-    public static Task<TemporalClient> ConnectAsync(TemporalServerFixture server) =>
-        TemporalClient.ConnectAsync(new TemporalClientConnectOptions(server.Target) { Namespace = "default" });
+    public static Task<TemporalClient> ConnectAsync(TemporalServerFixture server, string? identity = null) =>
+        TemporalClient.ConnectAsync(new TemporalClientConnectOptions(server.Target) { Namespace = "default", Identity = identity });
 
     public async Task DisposeAsync()
     {
