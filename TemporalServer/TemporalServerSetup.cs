@@ -56,6 +56,7 @@ public static class TemporalServerSetup
         builder.Services.AddSingleton<IRpcFeature>(sp => sp.GetRequiredService<QueryTasks>());
         builder.Services.AddSingleton<IRpcFeature, WorkflowStarts>();
         builder.Services.AddSingleton<IRpcFeature, WorkflowOperations>();
+        builder.Services.AddSingleton<IRpcFeature, WorkflowUpdates>();
         builder.Services.AddTemporalVisibility();
         builder.Services.AddTemporalSchedules();
         builder.Services.AddSingleton<IRpcFeature, WorkflowTasks>();

@@ -3,6 +3,7 @@ using Temporalio.Api.Common.V1;
 using Temporalio.Api.Enums.V1;
 using Temporalio.Api.Failure.V1;
 using Temporalio.Api.History.V1;
+using Temporalio.Api.Sdk.V1;
 using TemporalServer.Storage;
 
 namespace TemporalServer.Executions;
@@ -37,8 +38,13 @@ sealed class RunState
     /// <summary>Initiated event id → child.</summary>
     public Dictionary<long, PendingChild> Children { get; init; } = [];
     public bool CancelRequested { get; set; }
+    /// <summary>Update id → update, kept after completion so a retried request gets the same outcome.</summary>
+    public Dictionary<string, PendingUpdate> Updates { get; init; } = [];
     public SearchAttributes SearchAttributes { get; set; } = new();
     public Memo Memo { get; set; } = new();
+    /// <summary>The summary and details a client or parent gave the run (shown by describe).</summary>
+    public UserMetadata? UserMetadata { get; init; }
+    public long HistorySizeBytes { get; set; }
 
     public bool IsRunning => Status == WorkflowExecutionStatus.Running;
     public string TaskQueue => Started.TaskQueue.Name;
@@ -78,6 +84,7 @@ sealed class PendingChild
     public required string WorkflowId { get; init; }
     public required string WorkflowType { get; init; }
     public ParentClosePolicy ParentClosePolicy { get; init; }
+    public UserMetadata? UserMetadata { get; init; }
     public string? RunId { get; set; }
     /// <summary>0 until ChildWorkflowExecutionStarted is appended (it may sit in the buffer first).</summary>
     public long StartedEventId { get; set; }

@@ -22,6 +22,7 @@ sealed partial class WorkflowRun
         State.CloseTime = Now;
         State.Buffered.Clear();
         State.WorkflowTask = new WorkflowTaskState();
+        FailOpenUpdates();
         if (retry is not null || status == WorkflowExecutionStatus.ContinuedAsNew) return;
         TellParent(e);
         foreach (var child in State.Children.Values.Where(c => c.RunId is not null))

@@ -24,7 +24,7 @@ sealed partial class WorkflowRun
     /// </summary>
     public void CompleteWorkflowTask(RespondWorkflowTaskCompletedRequest request)
     {
-        if (State.Buffered.Count > 0 && request.Commands.Any(c => Closing.Contains(c.CommandType)))
+        if ((State.Buffered.Count > 0 || HasUndeliveredUpdates) && request.Commands.Any(c => Closing.Contains(c.CommandType)))
         {
             FailWorkflowTask(WorkflowTaskFailedCause.UnhandledCommand, new Failure { Message = "UnhandledCommand: new events arrived while the task ran" }, request.Identity);
             return;
@@ -43,11 +43,22 @@ sealed partial class WorkflowRun
         State.LastCompletedStartedEventId = task.StartedEventId;
         State.WorkflowTask = new WorkflowTaskState();
 
+        var messages = request.Messages.ToDictionary(m => m.Id);
+        var applied = new HashSet<string>();
         foreach (var command in request.Commands)
         {
             if (!State.IsRunning) break;
-            Apply(command, done.EventId, request.Identity);
+            var firstNew = NewEvents.Count;
+            if (command.CommandType == CommandType.ProtocolMessage && messages.TryGetValue(command.ProtocolMessageCommandAttributes.MessageId, out var message))
+            {
+                ApplyMessage(message, done.EventId);
+                applied.Add(message.Id);
+            }
+            else Apply(command, done.EventId, request.Identity);
+            // The command's summary/details (the UI shows them) go on the event it wrote.
+            if (command.UserMetadata is { } metadata && NewEvents.Count > firstNew) NewEvents[firstNew].UserMetadata = metadata;
         }
+        if (State.IsRunning) FinishMessages(request, applied, done.EventId);
         FlushBuffered();
         if (request.ForceCreateNewWorkflowTask) ScheduleWorkflowTask();
     }
@@ -87,7 +98,7 @@ sealed partial class WorkflowRun
                 if (memo is not null) Merge(State.Memo.Fields, memo.Fields);
                 break;
             }
-            case CommandType.StartChildWorkflowExecution: InitiateChild(command.StartChildWorkflowExecutionCommandAttributes, completedId); break;
+            case CommandType.StartChildWorkflowExecution: InitiateChild(command.StartChildWorkflowExecutionCommandAttributes, completedId, command.UserMetadata); break;
             case CommandType.SignalExternalWorkflowExecution:
             {
                 var a = command.SignalExternalWorkflowExecutionCommandAttributes;
@@ -139,7 +150,7 @@ sealed partial class WorkflowRun
             }
             case CommandType.ContinueAsNewWorkflowExecution: ContinueAsNew(command.ContinueAsNewWorkflowExecutionCommandAttributes, completedId); break;
             default:
-                // Protocol messages (updates) and Nexus operations are not supported: the workflow sees no answer.
+                // Nexus operations are not supported: the workflow sees no answer.
                 break;
         }
     }
@@ -184,7 +195,7 @@ sealed partial class WorkflowRun
 
     // ---------------------------------------------------------------- children
 
-    void InitiateChild(StartChildWorkflowExecutionCommandAttributes a, long completedId)
+    void InitiateChild(StartChildWorkflowExecutionCommandAttributes a, long completedId, Temporalio.Api.Sdk.V1.UserMetadata? metadata)
     {
         var e = Event(EventType.StartChildWorkflowExecutionInitiated);
         var initiated = e.StartChildWorkflowExecutionInitiatedEventAttributes = new()
@@ -201,6 +212,7 @@ sealed partial class WorkflowRun
         State.Children[e.EventId] = new PendingChild
         {
             Namespace = initiated.Namespace, WorkflowId = a.WorkflowId, WorkflowType = a.WorkflowType.Name, ParentClosePolicy = a.ParentClosePolicy,
+            UserMetadata = metadata,
         };
         Timer(TimeSpan.Zero, TimerKind.StartChild, e.EventId, 0, initiated);
     }
@@ -216,7 +228,7 @@ sealed partial class WorkflowRun
             ParentWorkflowNamespace = State.Namespace, ParentWorkflowExecution = State.Execution, ParentInitiatedEventId = initiatedId,
             RootWorkflowExecution = State.Started.RootWorkflowExecution ?? State.Execution, Identity = "",
         };
-        var child = Start(a.Namespace, a.WorkflowId, childRunId, started, requestId: null, TimeSpan.Zero);
+        var child = Start(a.Namespace, a.WorkflowId, childRunId, started, requestId: null, TimeSpan.Zero, userMetadata: State.Children[initiatedId].UserMetadata);
         State.Children[initiatedId].RunId = childRunId;
         var e = Event(EventType.ChildWorkflowExecutionStarted);
         e.ChildWorkflowExecutionStartedEventAttributes = new()

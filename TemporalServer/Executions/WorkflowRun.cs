@@ -4,6 +4,7 @@ using Temporalio.Api.Common.V1;
 using Temporalio.Api.Enums.V1;
 using Temporalio.Api.Failure.V1;
 using Temporalio.Api.History.V1;
+using Temporalio.Api.Sdk.V1;
 using Temporalio.Api.TaskQueue.V1;
 
 namespace TemporalServer.Executions;
@@ -43,6 +44,7 @@ sealed partial class WorkflowRun(RunState state, bool isNew)
             child.StartedEventId = e.EventId;
         FixChildClosedStartedId(e);
         NewEvents.Add(e);
+        State.HistorySizeBytes += e.CalculateSize();
         Notifications.Add(Storage.Notifications.RunKey(State.RunId));
         return e;
     }
@@ -102,7 +104,7 @@ sealed partial class WorkflowRun(RunState state, bool isNew)
 
     /// <summary>A new run: WorkflowExecutionStarted, then its first workflow task (now, or after a backoff).</summary>
     public static WorkflowRun Start(string ns, string workflowId, string runId, WorkflowExecutionStartedEventAttributes started,
-        string? requestId, TimeSpan firstTaskBackoff, IEnumerable<HistoryEvent>? alsoAppend = null)
+        string? requestId, TimeSpan firstTaskBackoff, IEnumerable<HistoryEvent>? alsoAppend = null, UserMetadata? userMetadata = null)
     {
         if (Positive(started.WorkflowTaskTimeout) is null) started.WorkflowTaskTimeout = Duration.FromTimeSpan(TimeSpan.FromSeconds(10));
         started.TaskQueue.Kind = TaskQueueKind.Normal;
@@ -124,6 +126,7 @@ sealed partial class WorkflowRun(RunState state, bool isNew)
             ExecutionTime = now + firstTaskBackoff,
             SearchAttributes = started.SearchAttributes?.Clone() ?? new(),
             Memo = started.Memo?.Clone() ?? new(),
+            UserMetadata = userMetadata,
         }, isNew: true);
         var e = Event(EventType.WorkflowExecutionStarted);
         e.WorkflowExecutionStartedEventAttributes = started;
@@ -157,11 +160,16 @@ sealed partial class WorkflowRun(RunState state, bool isNew)
     public bool CanStartWorkflowTask(long scheduledEventId) =>
         State.IsRunning && State.WorkflowTask.ScheduledEventId == scheduledEventId && State.WorkflowTask.StartedEventId == 0;
 
-    public void StartWorkflowTask(string identity)
+    /// <summary>WorkflowTaskStarted, with the history size the SDK reports to the workflow and whether to continue as new.</summary>
+    public void StartWorkflowTask(string identity, int suggestContinueAsNewAfter)
     {
         var task = State.WorkflowTask;
         var e = Event(EventType.WorkflowTaskStarted);
-        e.WorkflowTaskStartedEventAttributes = new() { ScheduledEventId = task.ScheduledEventId, Identity = identity, RequestId = Guid.NewGuid().ToString() };
+        e.WorkflowTaskStartedEventAttributes = new()
+        {
+            ScheduledEventId = task.ScheduledEventId, Identity = identity, RequestId = Guid.NewGuid().ToString(),
+            HistorySizeBytes = State.HistorySizeBytes, SuggestContinueAsNew = State.NextEventId > suggestContinueAsNewAfter,
+        };
         Append(e);
         task.StartedEventId = e.EventId;
         task.StartedTime = Now;

@@ -15,8 +15,11 @@ namespace TemporalServer.Matching;
 /// Workflow task polls and completions. Stickiness is ignored: every task goes to the normal queue with the full
 /// history (the sticky pollers just wait), which Temporal's workers handle by reconciling their cache.
 /// </summary>
-sealed class WorkflowTasks(ExecutionStore store, TaskQueue queue, NamespaceRegistry namespaces, QueryTasks queries) : IRpcFeature
+sealed class WorkflowTasks(ExecutionStore store, TaskQueue queue, NamespaceRegistry namespaces, QueryTasks queries, IConfiguration configuration) : IRpcFeature
 {
+    /// <summary>History length from which workflows are told to continue as new (Temporal's limit.historyCount.suggestContinueAsNew).</summary>
+    readonly int _suggestContinueAsNewAfter = configuration.GetValue("Temporal:SuggestContinueAsNewHistoryCount", 4096);
+
     public void Register(RpcHandlers handlers)
     {
         handlers.Add<PollWorkflowTaskQueueRequest, PollWorkflowTaskQueueResponse>("PollWorkflowTaskQueue", Poll);
@@ -30,7 +33,9 @@ sealed class WorkflowTasks(ExecutionStore store, TaskQueue queue, NamespaceRegis
             await UpdateStartedTaskAsync(r.Namespace, r.TaskToken, run => run.FailWorkflowTask(r.Cause, r.Failure, r.Identity), call);
             return new RespondWorkflowTaskFailedResponse();
         });
+        // Sticky queues are not used (see the class comment), so there is nothing to shut down or reset.
         handlers.Add<ShutdownWorkerRequest, ShutdownWorkerResponse>("ShutdownWorker", (_, _) => Task.FromResult(new ShutdownWorkerResponse()));
+        handlers.Add<ResetStickyTaskQueueRequest, ResetStickyTaskQueueResponse>("ResetStickyTaskQueue", (_, _) => Task.FromResult(new ResetStickyTaskQueueResponse()));
     }
 
     async Task<PollWorkflowTaskQueueResponse> Poll(PollWorkflowTaskQueueRequest r, ServerCallContext call)
@@ -47,8 +52,7 @@ sealed class WorkflowTasks(ExecutionStore store, TaskQueue queue, NamespaceRegis
             if (task.QueryId is { } queryId) return await queries.StartAsync(tx, task.RunId, queryId, call.CancellationToken);
             var run = await store.LockAsync(tx, task.RunId, call.CancellationToken);
             if (run is null || !run.CanStartWorkflowTask(task.ScheduledEventId)) return null;
-            run.StartWorkflowTask(r.Identity);
-            await store.SaveAsync(tx, run, call.CancellationToken);
+            run.StartWorkflowTask(r.Identity, _suggestContinueAsNewAfter);
             var s = run.State;
             var response = new PollWorkflowTaskQueueResponse
             {
@@ -59,6 +63,8 @@ sealed class WorkflowTasks(ExecutionStore store, TaskQueue queue, NamespaceRegis
                 WorkflowExecutionTaskQueue = new TaskQueueMessage { Name = s.TaskQueue, Kind = TaskQueueKind.Normal },
                 ScheduledTime = Timestamp.FromDateTime(s.WorkflowTask.ScheduledTime), StartedTime = Timestamp.FromDateTime(s.WorkflowTask.StartedTime),
             };
+            response.Messages.AddRange(run.DeliverUpdates());
+            await store.SaveAsync(tx, run, call.CancellationToken);
             response.History.Events.AddRange(await ExecutionStore.ReadHistoryAsync(tx, s.RunId, 0, int.MaxValue, reverse: false, call.CancellationToken));
             return response;
         }, new PollWorkflowTaskQueueResponse());

@@ -138,7 +138,7 @@ sealed class WorkflowOperations(ExecutionStore store, NamespaceRegistry namespac
             {
                 TaskQueue = new TaskQueue { Name = state.TaskQueue, Kind = TaskQueueKind.Normal },
                 WorkflowExecutionTimeout = started.WorkflowExecutionTimeout, WorkflowRunTimeout = started.WorkflowRunTimeout,
-                DefaultWorkflowTaskTimeout = started.WorkflowTaskTimeout,
+                DefaultWorkflowTaskTimeout = started.WorkflowTaskTimeout, UserMetadata = state.UserMetadata,
             },
             WorkflowExecutionInfo = Info(state),
         };

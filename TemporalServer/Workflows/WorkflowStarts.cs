@@ -19,7 +19,7 @@ sealed class WorkflowStarts(ExecutionStore store, NamespaceRegistry namespaces) 
         {
             var (runId, started) = await StartAsync(new StartRequest(r.Namespace, r.WorkflowId, r.RequestId, r.WorkflowIdReusePolicy, r.WorkflowIdConflictPolicy,
                 Attributes(r.WorkflowType, r.TaskQueue, r.Input, r.WorkflowExecutionTimeout, r.WorkflowRunTimeout, r.WorkflowTaskTimeout, r.Identity,
-                    r.RetryPolicy, r.CronSchedule, r.Memo, r.SearchAttributes, r.Header), r.WorkflowStartDelay), signal: null, call.CancellationToken);
+                    r.RetryPolicy, r.CronSchedule, r.Memo, r.SearchAttributes, r.Header), r.WorkflowStartDelay, r.UserMetadata), signal: null, call.CancellationToken);
             return new StartWorkflowExecutionResponse { RunId = runId, Started = started, Status = WorkflowExecutionStatus.Running };
         });
         handlers.Add<SignalWithStartWorkflowExecutionRequest, SignalWithStartWorkflowExecutionResponse>("SignalWithStartWorkflowExecution", async (r, call) =>
@@ -29,13 +29,14 @@ sealed class WorkflowStarts(ExecutionStore store, NamespaceRegistry namespaces) 
             signal.WorkflowExecutionSignaledEventAttributes = new() { SignalName = r.SignalName, Input = r.SignalInput, Header = r.Header, Identity = r.Identity };
             var (runId, started) = await StartAsync(new StartRequest(r.Namespace, r.WorkflowId, r.RequestId, r.WorkflowIdReusePolicy, r.WorkflowIdConflictPolicy,
                 Attributes(r.WorkflowType, r.TaskQueue, r.Input, r.WorkflowExecutionTimeout, r.WorkflowRunTimeout, r.WorkflowTaskTimeout, r.Identity,
-                    r.RetryPolicy, r.CronSchedule, r.Memo, r.SearchAttributes, r.Header), r.WorkflowStartDelay), signal, call.CancellationToken);
+                    r.RetryPolicy, r.CronSchedule, r.Memo, r.SearchAttributes, r.Header), r.WorkflowStartDelay, r.UserMetadata), signal, call.CancellationToken);
             return new SignalWithStartWorkflowExecutionResponse { RunId = runId, Started = started };
         });
     }
 
     sealed record StartRequest(string Namespace, string WorkflowId, string RequestId, WorkflowIdReusePolicy ReusePolicy,
-        WorkflowIdConflictPolicy ConflictPolicy, WorkflowExecutionStartedEventAttributes Started, Duration? StartDelay);
+        WorkflowIdConflictPolicy ConflictPolicy, WorkflowExecutionStartedEventAttributes Started, Duration? StartDelay,
+        Temporalio.Api.Sdk.V1.UserMetadata? UserMetadata);
 
     static WorkflowExecutionStartedEventAttributes Attributes(WorkflowType? type, Temporalio.Api.TaskQueue.V1.TaskQueue? taskQueue, Payloads? input,
         Duration? executionTimeout, Duration? runTimeout, Duration? taskTimeout, string identity, RetryPolicy? retry, string cron, Memo? memo,
@@ -102,7 +103,7 @@ sealed class WorkflowStarts(ExecutionStore store, NamespaceRegistry namespaces) 
             }
         }
         var delay = r.StartDelay is { } d && d.ToTimeSpan() > TimeSpan.Zero ? d.ToTimeSpan() : TimeSpan.Zero;
-        var run = WorkflowRun.Start(r.Namespace, r.WorkflowId, Guid.NewGuid().ToString(), r.Started, r.RequestId, delay, signal is null ? null : [signal]);
+        var run = WorkflowRun.Start(r.Namespace, r.WorkflowId, Guid.NewGuid().ToString(), r.Started, r.RequestId, delay, signal is null ? null : [signal], r.UserMetadata);
         await store.SaveAsync(tx, run, ct);
         await tx.CommitAsync(ct);
         return (run.State.RunId, true);

@@ -47,8 +47,14 @@ public sealed class CrashTests(TemporalEnvironment env)
             await using var workflows = new RunningWorker(env.Client, new TemporalWorkerOptions(queue).AddWorkflow<ActivityWorkflow>());
             var call = new ActivityCall("takeover", 0, StartToClose: TimeSpan.FromSeconds(3), TaskQueue: activityQueue);
             var handle = await env.Client.StartWorkflowAsync((ActivityWorkflow wf) => wf.RunAsync(call), new(NewId(), queue));
-            for (var i = 0; i < 300 && !File.Exists(marker); i++) await Task.Delay(100);
-            Assert.Equal("1", await File.ReadAllTextAsync(marker));
+            // The file appears before its content: wait for the attempt number itself.
+            var attempt = "";
+            for (var i = 0; i < 300 && attempt == ""; i++)
+            {
+                await Task.Delay(100);
+                if (File.Exists(marker)) attempt = await File.ReadAllTextAsync(marker);
+            }
+            Assert.Equal("1", attempt);
             doomed.Kill();
             await doomed.WaitForExitAsync();
 

@@ -184,6 +184,23 @@ public sealed class WorkflowLifecycleTests(TemporalEnvironment env)
         foreach (var id in ids) await env.Client.GetWorkflowHandle(id).TerminateAsync();
     }
 
+    [Fact]
+    public async Task Updates_return_their_results_and_a_rejected_update_leaves_the_total_unchanged()
+    {
+        var queue = NewQueue();
+        await using var worker = Worker(queue, o => o.AddWorkflow<TotalWorkflow>());
+        var handle = await env.Client.StartWorkflowAsync((TotalWorkflow wf) => wf.RunAsync(), new(NewQueue(), queue));
+
+        Assert.Equal(5, await handle.ExecuteUpdateAsync(wf => wf.AddAsync(5)));
+        Assert.Equal(12, await handle.ExecuteUpdateAsync(wf => wf.AddAsync(7)));
+        await Assert.ThrowsAsync<WorkflowUpdateFailedException>(() => handle.ExecuteUpdateAsync(wf => wf.AddAsync(-1)));
+        await handle.SignalAsync(wf => wf.FinishAsync());
+
+        Assert.Equal(12, await handle.GetResultAsync());
+        var history = await handle.FetchHistoryAsync();
+        Assert.Equal(2, history.Events.Count(e => e.EventType == EventType.WorkflowExecutionUpdateCompleted));
+    }
+
     internal static async Task WaitForEventAsync(WorkflowHandle handle, EventType type)
     {
         for (var i = 0; i < 100; i++)

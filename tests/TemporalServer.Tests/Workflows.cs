@@ -160,3 +160,38 @@ public sealed class GreetingChildWorkflow
         return text + " from " + Workflow.Info.WorkflowId;
     }
 }
+
+/// <summary>Keeps a total that updates add to; an update with a negative amount is rejected by its validator.</summary>
+[Workflow]
+public sealed class TotalWorkflow
+{
+    int _total;
+    bool _done;
+
+    [WorkflowRun]
+    public async Task<int> RunAsync()
+    {
+        await Workflow.WaitConditionAsync(() => _done);
+        return _total;
+    }
+
+    [WorkflowUpdate]
+    public Task<int> AddAsync(int amount)
+    {
+        _total += amount;
+        return Task.FromResult(_total);
+    }
+
+    [WorkflowUpdateValidator(nameof(AddAsync))]
+    public void ValidateAdd(int amount)
+    {
+        if (amount < 0) throw new ArgumentException("amount must not be negative");
+    }
+
+    [WorkflowSignal]
+    public Task FinishAsync()
+    {
+        _done = true;
+        return Task.CompletedTask;
+    }
+}
