@@ -17,7 +17,7 @@ public readonly record struct ParsedMeter(DateTime TMeasurement, DateTime TRepor
 public static class MeterParser
 {
     static readonly string[] Fields = ["t_measurement", "t_report", "device_id", "signal_name", "value"];
-    const double MaxEpochSeconds = 253402300799; // 9999-12-31T23:59:59Z
+    const decimal MaxEpochSeconds = 253402300799; // 9999-12-31T23:59:59Z
 
     public static bool TryParse(ReadOnlySpan<byte> json, out ParsedMeter meter, out string reason)
     {
@@ -28,7 +28,8 @@ public static class MeterParser
             return false;
         }
         var reader = new Utf8JsonReader(json);
-        double tMeasurement = 0, tReport = 0, value = 0;
+        decimal tMeasurement = 0, tReport = 0;
+        double value = 0;
         string? device = null, signal = null;
         var seen = 0;
         try
@@ -88,22 +89,21 @@ public static class MeterParser
         return true;
     }
 
-    /// <summary>Epoch seconds to a UTC time, exact to the tick: the whole seconds and the fraction are converted apart.</summary>
-    public static DateTime FromEpochSeconds(double seconds)
-    {
-        var whole = Math.Floor(seconds);
-        return DateTime.UnixEpoch.AddTicks((long)whole * TimeSpan.TicksPerSecond + (long)Math.Round((seconds - whole) * TimeSpan.TicksPerSecond));
-    }
+    /// <summary>
+    /// Epoch seconds to a UTC time. The JSON text is read as a decimal, not a double (which cannot hold 16 digits), so
+    /// the producer's microseconds survive exactly.
+    /// </summary>
+    public static DateTime FromEpochSeconds(decimal seconds) => DateTime.UnixEpoch.AddTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond));
 
-    static string? EpochSeconds(ref Utf8JsonReader reader, string field, out double seconds)
+    static string? EpochSeconds(ref Utf8JsonReader reader, string field, out decimal seconds)
     {
         seconds = 0;
         switch (reader.TokenType)
         {
-            case JsonTokenType.Number:
-                seconds = reader.GetDouble();
+            case JsonTokenType.Number when reader.TryGetDecimal(out var number):
+                seconds = number;
                 break;
-            case JsonTokenType.String when double.TryParse(reader.GetString(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var parsed):
+            case JsonTokenType.String when decimal.TryParse(reader.GetString(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var parsed):
                 seconds = parsed;
                 break;
             case JsonTokenType.String:
