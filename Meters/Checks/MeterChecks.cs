@@ -50,7 +50,10 @@ public static class MeterChecks
         var reasons = batch.Quarantined.GroupBy(q => q.Reason).OrderByDescending(g => g.Count()).Take(Examples).Select(g => $"{g.Count():N0}× {g.Key}");
         return new CheckResult
         {
-            Check = MeterCheckNames.Parse, Severity = CheckSeverity.Warning, Passed = batch.Quarantined.Count == 0, Count = batch.Quarantined.Count,
+            Check = MeterCheckNames.Parse,
+            Severity = CheckSeverity.Warning,
+            Passed = batch.Quarantined.Count == 0,
+            Count = batch.Quarantined.Count,
             Message = batch.Quarantined.Count == 0
                 ? $"all {batch.Records:N0} records parsed"
                 : $"{batch.Quarantined.Count:N0} of {batch.Records:N0} records did not parse and are quarantined: {string.Join("; ", reasons)}",
@@ -63,7 +66,11 @@ public static class MeterChecks
             return [new CheckResult { Check = MeterCheckNames.UnknownSeries, Severity = CheckSeverity.Warning, Passed = true, Count = 0, Message = "every measurement belongs to a configured series" }];
         return batch.Unknown.GroupBy(m => m.Series).OrderBy(g => g.Key.ToString(), StringComparer.Ordinal).Select(g => new CheckResult
         {
-            Check = MeterCheckNames.UnknownSeries, Severity = CheckSeverity.Warning, Passed = false, Series = g.Key.ToString(), Count = g.Count(),
+            Check = MeterCheckNames.UnknownSeries,
+            Severity = CheckSeverity.Warning,
+            Passed = false,
+            Series = g.Key.ToString(),
+            Count = g.Count(),
             Message = $"{g.Count():N0} measurement(s) of a series that is not configured (offsets {g.Min(m => m.Offset)}–{g.Max(m => m.Offset)}), kept apart and not cleaned",
         });
     }
@@ -90,8 +97,13 @@ public static class MeterChecks
             var share = (double)measured / expected;
             results.Add(new CheckResult
             {
-                Check = MeterCheckNames.Completeness, Severity = CheckSeverity.Warning, Passed = share >= options.MinimumCompleteness, Series = name,
-                WindowStart = new DateTime(start, DateTimeKind.Utc), WindowEnd = new DateTime(start + window, DateTimeKind.Utc), Count = measured,
+                Check = MeterCheckNames.Completeness,
+                Severity = CheckSeverity.Warning,
+                Passed = share >= options.MinimumCompleteness,
+                Series = name,
+                WindowStart = new DateTime(start, DateTimeKind.Utc),
+                WindowEnd = new DateTime(start + window, DateTimeKind.Utc),
+                Count = measured,
                 Message = string.Create(CultureInfo.InvariantCulture, $"{measured} of {expected} grid points measured ({share:P1}; minimum {options.MinimumCompleteness:P0})"),
             });
         }
@@ -103,7 +115,11 @@ public static class MeterChecks
         var outside = rows.Where(m => !(m.Value >= series.Min && m.Value <= series.Max)).ToList();
         return new CheckResult
         {
-            Check = MeterCheckNames.ValueRange, Severity = CheckSeverity.Error, Passed = outside.Count == 0, Series = name, Count = outside.Count,
+            Check = MeterCheckNames.ValueRange,
+            Severity = CheckSeverity.Error,
+            Passed = outside.Count == 0,
+            Series = name,
+            Count = outside.Count,
             Message = string.Create(CultureInfo.InvariantCulture, $"{outside.Count} of {rows.Count} value(s) outside [{series.Min}, {series.Max}]")
                 + Example(outside.Select(m => string.Create(CultureInfo.InvariantCulture, $"offset {m.Offset}: {m.Value}"))),
         };
@@ -114,7 +130,11 @@ public static class MeterChecks
         var rejected = grid.Rejected.Where(r => kinds.Contains(r.Kind)).ToList();
         return new CheckResult
         {
-            Check = check, Severity = severity, Passed = rejected.Count == 0, Series = name, Count = rejected.Count,
+            Check = check,
+            Severity = severity,
+            Passed = rejected.Count == 0,
+            Series = name,
+            Count = rejected.Count,
             Message = $"{rejected.Count} {what}" + Example(rejected.Select(r => $"offset {r.Observation.Offset} at {new DateTime(r.Observation.Ticks, DateTimeKind.Utc):O}")),
         };
     }
@@ -134,7 +154,11 @@ public static class MeterChecks
         }
         return new CheckResult
         {
-            Check = MeterCheckNames.TimestampOrder, Severity = CheckSeverity.Warning, Passed = late.Count == 0, Series = name, Count = late.Count,
+            Check = MeterCheckNames.TimestampOrder,
+            Severity = CheckSeverity.Warning,
+            Passed = late.Count == 0,
+            Series = name,
+            Count = late.Count,
             Message = $"{late.Count} measurement(s) arrived after a newer one" + Example(late.Select(m => $"offset {m.Offset} at {m.TMeasurement:O}")),
         };
     }
@@ -144,7 +168,11 @@ public static class MeterChecks
         var inconsistent = rows.Where(m => (m.TMeasurement - m.TReport - options.ReportLag).Duration() > options.ReportLagTolerance).ToList();
         return new CheckResult
         {
-            Check = MeterCheckNames.ReportConsistency, Severity = CheckSeverity.Warning, Passed = inconsistent.Count == 0, Series = name, Count = inconsistent.Count,
+            Check = MeterCheckNames.ReportConsistency,
+            Severity = CheckSeverity.Warning,
+            Passed = inconsistent.Count == 0,
+            Series = name,
+            Count = inconsistent.Count,
             Message = string.Create(CultureInfo.InvariantCulture, $"{inconsistent.Count} measurement(s) whose t_measurement − t_report is not {options.ReportLag.TotalSeconds} s ± {options.ReportLagTolerance.TotalSeconds} s")
                 + Example(inconsistent.Select(m => string.Create(CultureInfo.InvariantCulture, $"offset {m.Offset}: {(m.TMeasurement - m.TReport).TotalSeconds:0.###} s"))),
         };
@@ -152,7 +180,11 @@ public static class MeterChecks
 
     static CheckResult Gaps(CleanedSeries grid, MeterSeriesOptions series, string name) => new()
     {
-        Check = MeterCheckNames.GapOverMaximum, Severity = CheckSeverity.Warning, Passed = grid.UnfilledGaps.Count == 0, Series = name, Count = grid.UnfilledGaps.Count,
+        Check = MeterCheckNames.GapOverMaximum,
+        Severity = CheckSeverity.Warning,
+        Passed = grid.UnfilledGaps.Count == 0,
+        Series = name,
+        Count = grid.UnfilledGaps.Count,
         Message = $"{grid.UnfilledGaps.Count} gap(s) longer than {series.MaxGap.TotalSeconds:0} s left empty"
             + Example(grid.UnfilledGaps.Select(g => $"{g.After:O} to {g.Before:O} ({g.Length.TotalSeconds:0} s)")),
     };

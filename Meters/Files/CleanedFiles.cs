@@ -54,7 +54,11 @@ public static class CleanedFiles
         var quarantine = Path.Combine(directory, "quarantine.jsonl");
         await File.WriteAllLinesAsync(quarantine, run.Processed.Quarantined.Select(q => JsonSerializer.Serialize(new
         {
-            topic = q.Record.Topic, partition = q.Record.Partition, offset = q.Record.Offset, reason = q.Reason, value = q.Record.Value,
+            topic = q.Record.Topic,
+            partition = q.Record.Partition,
+            offset = q.Record.Offset,
+            reason = q.Reason,
+            value = q.Record.Value,
         })), ct);
         return [cleaned, checks, quarantine];
     }
