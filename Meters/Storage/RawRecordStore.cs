@@ -1,0 +1,82 @@
+using Meters.Capture;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Meters.Storage;
+
+/// <summary>
+/// Writes raw records into <c>meters.raw_records</c> inside the caller's transaction (so a consumer commits its
+/// offsets with the rows). Records go through binary COPY into a session staging table, then one insert that skips
+/// positions already stored: each (topic, partition, offset) is stored once however often it is written.
+/// </summary>
+public static class RawRecordStore
+{
+    const string CreateStaging = """
+        CREATE TEMP TABLE IF NOT EXISTS raw_record_staging (LIKE meters.raw_records INCLUDING DEFAULTS) ON COMMIT DELETE ROWS
+        """;
+
+    const string CopyStaging = """
+        COPY raw_record_staging (topic, partition, "offset", key, value, "timestamp", timestamp_type, origin) FROM STDIN (FORMAT BINARY)
+        """;
+
+    // A batch can hold a position twice (a capture file with repeated rows): the first occurrence wins.
+    const string InsertNew = """
+        WITH inserted AS (
+            INSERT INTO meters.raw_records
+            SELECT DISTINCT ON (topic, partition, "offset") * FROM raw_record_staging ORDER BY topic, partition, "offset", ctid
+            ON CONFLICT (topic, partition, "offset") DO NOTHING
+            RETURNING 1)
+        SELECT count(*) FROM inserted
+        """;
+
+    /// <summary>Stores the records; returns how many were new. All or nothing with <paramref name="transaction"/>.</summary>
+    public static async Task<int> StoreAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string origin, IReadOnlyList<RawRecord> records, CancellationToken ct)
+    {
+        if (records.Count == 0) return 0;
+        using var span = MeterTelemetry.Source.StartActivity("meters.raw.store");
+        await using (var create = new NpgsqlCommand(CreateStaging, connection, transaction))
+            await create.ExecuteNonQueryAsync(ct);
+        // Synchronous writes into COPY's buffer: per-field awaits cost more than the occasional blocking flush.
+        await using (var writer = await connection.BeginBinaryImportAsync(CopyStaging, ct))
+        {
+            foreach (var r in records)
+            {
+                writer.StartRow();
+                writer.Write(r.Topic, NpgsqlDbType.Text);
+                writer.Write(r.Partition, NpgsqlDbType.Integer);
+                writer.Write(r.Offset, NpgsqlDbType.Bigint);
+                if (r.Key is null) writer.WriteNull(); else writer.Write(r.Key, NpgsqlDbType.Bytea);
+                if (r.Value is null) writer.WriteNull(); else writer.Write(r.Value, NpgsqlDbType.Bytea);
+                if (r.Timestamp is { } at) writer.Write(at, NpgsqlDbType.TimestampTz); else writer.WriteNull();
+                writer.Write((short)r.TimestampType, NpgsqlDbType.Smallint);
+                writer.Write(origin, NpgsqlDbType.Text);
+            }
+            await writer.CompleteAsync(ct);
+        }
+        await using var insert = new NpgsqlCommand(InsertNew, connection, transaction);
+        var inserted = (int)(long)(await insert.ExecuteScalarAsync(ct))!;
+        MeterTelemetry.RawStored.Add(inserted);
+        span?.SetTag("meters.raw.records", records.Count);
+        span?.SetTag("meters.raw.inserted", inserted);
+        return inserted;
+    }
+
+    const string ReadRange = """
+        SELECT topic, partition, "offset", key, value, "timestamp", timestamp_type FROM meters.raw_records
+        WHERE topic = $1 ORDER BY partition, "offset"
+        """;
+
+    /// <summary>The stored records of a topic in log order: what the meter workflow processes.</summary>
+    public static async Task<IReadOnlyList<RawRecord>> ReadAsync(NpgsqlDataSource dataSource, string topic, CancellationToken ct)
+    {
+        var records = new List<RawRecord>();
+        await using var command = dataSource.CreateCommand(ReadRange);
+        command.Parameters.Add(new() { Value = topic });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            records.Add(new RawRecord(reader.GetString(0), reader.GetInt32(1), reader.GetInt64(2),
+                reader.IsDBNull(3) ? null : (byte[])reader[3], reader.IsDBNull(4) ? null : (byte[])reader[4],
+                reader.IsDBNull(5) ? null : reader.GetDateTime(5), (KafkaTimestampType)reader.GetInt16(6)));
+        return records;
+    }
+}

@@ -1,0 +1,115 @@
+namespace Prices;
+
+/// <summary>Per-symbol statistics of a batch: standard deviation is the sample one (n − 1; 0 for a single tick).</summary>
+public sealed record SymbolStatistics(string Symbol, long Count, double Min, double Max, double Mean, double StandardDeviation);
+
+/// <summary>A tick whose price is more than the threshold of standard deviations from its symbol's mean.</summary>
+public sealed record PriceOutlier(DateTime Ts, string Symbol, double Price, double ZScore);
+
+/// <summary>A message that is not a tick: where it was (line or offset) and why.</summary>
+public sealed record InvalidTick(long Position, string Reason);
+
+/// <summary>
+/// The batch report: how many ticks, per-symbol statistics, and the outliers by |z| above <see cref="Threshold"/>,
+/// with <see cref="ZScoreBasis"/> saying which statistics the z-scores use. Invalid messages are counted, and the
+/// first ones listed, never dropped silently.
+/// </summary>
+public sealed record PriceReport(
+    long Count,
+    IReadOnlyList<SymbolStatistics> Symbols,
+    double Threshold,
+    string ZScoreBasis,
+    IReadOnlyList<PriceOutlier> Outliers,
+    long Invalid,
+    IReadOnlyList<InvalidTick> InvalidExamples)
+{
+    public const double DefaultThreshold = 3;
+
+    public const string Basis =
+        "z = (price - mean) / standard deviation, with the mean and the sample standard deviation (n - 1) of the tick's own symbol over the whole batch, outliers included";
+}
+
+/// <summary>
+/// Builds a <see cref="PriceReport"/> from ticks added one at a time: statistics in one pass (Welford's method, stable
+/// for prices far from zero), outliers in a second pass over the kept ticks once the statistics are final.
+/// </summary>
+public sealed class PriceReportBuilder(double threshold = PriceReport.DefaultThreshold)
+{
+    public const int InvalidExamplesKept = 20;
+
+    sealed class Accumulator(string symbol)
+    {
+        public readonly string Symbol = symbol;
+        public long Count;
+        public double Mean, M2, Min = double.PositiveInfinity, Max = double.NegativeInfinity;
+    }
+
+    readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+    readonly List<Accumulator> _symbols = [];
+    readonly List<long> _ts = [];
+    readonly List<int> _symbol = [];
+    readonly List<double> _price = [];
+    readonly List<InvalidTick> _invalid = [];
+    long _invalidCount;
+
+    public void Add(PriceTick tick)
+    {
+        if (!_index.TryGetValue(tick.Symbol, out var s))
+        {
+            _index[tick.Symbol] = s = _symbols.Count;
+            _symbols.Add(new Accumulator(tick.Symbol));
+        }
+        var a = _symbols[s];
+        a.Count++;
+        var delta = tick.Price - a.Mean;
+        a.Mean += delta / a.Count;
+        a.M2 += delta * (tick.Price - a.Mean);
+        a.Min = Math.Min(a.Min, tick.Price);
+        a.Max = Math.Max(a.Max, tick.Price);
+        _ts.Add(tick.Ts.Ticks);
+        _symbol.Add(s);
+        _price.Add(tick.Price);
+    }
+
+    public void AddInvalid(long position, string reason)
+    {
+        if (++_invalidCount <= InvalidExamplesKept) _invalid.Add(new InvalidTick(position, reason));
+    }
+
+    /// <summary>Parses a message and adds it as a tick or as an invalid message.</summary>
+    public void Add(ReadOnlySpan<byte> message, long position)
+    {
+        if (PriceTickParser.TryParse(message, out var tick, out var reason)) Add(tick);
+        else AddInvalid(position, reason);
+    }
+
+    public PriceReport Build()
+    {
+        var statistics = _symbols.Select(a => new SymbolStatistics(a.Symbol, a.Count, a.Min, a.Max, a.Mean, a.Count > 1 ? Math.Sqrt(a.M2 / (a.Count - 1)) : 0)).ToArray();
+        var outliers = new List<PriceOutlier>();
+        for (var i = 0; i < _price.Count; i++)
+        {
+            var s = statistics[_symbol[i]];
+            if (s.StandardDeviation == 0) continue; // every price equal: nothing stands out
+            var z = (_price[i] - s.Mean) / s.StandardDeviation;
+            if (Math.Abs(z) > threshold) outliers.Add(new PriceOutlier(new DateTime(_ts[i], DateTimeKind.Utc), s.Symbol, _price[i], z));
+        }
+        return new PriceReport(_price.Count, statistics.OrderBy(s => s.Symbol, StringComparer.Ordinal).ToList(), threshold, PriceReport.Basis,
+            outliers.OrderByDescending(o => Math.Abs(o.ZScore)).ToList(), _invalidCount, _invalid);
+    }
+
+    /// <summary>The report of a JSON-lines file (one message per line; blank lines carry nothing and are skipped).</summary>
+    public static PriceReport FromFile(string path, double threshold = PriceReport.DefaultThreshold)
+    {
+        var builder = new PriceReportBuilder(threshold);
+        var text = File.ReadAllBytes(path).AsSpan();
+        long line = 0;
+        foreach (var range in text.Split((byte)'\n'))
+        {
+            line++;
+            var message = text[range].TrimEnd((byte)'\r');
+            if (!message.Trim(" \t"u8).IsEmpty) builder.Add(message, line);
+        }
+        return builder.Build();
+    }
+}

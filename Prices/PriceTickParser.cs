@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Prices;
+
+/// <summary>
+/// Parses one message into a tick, or says exactly what is wrong with it: malformed JSON (with the position), a missing
+/// or repeated field, a string where a number belongs, NaN or Infinity (not JSON numbers, named as such), a timestamp not
+/// in the form <c>yyyy-MM-dd HH:mm:ss.fff</c>, an empty symbol.
+/// </summary>
+public static class PriceTickParser
+{
+    static readonly string[] Fields = ["ts", "symbol", "price"];
+
+    public static bool TryParse(ReadOnlySpan<byte> json, out PriceTick tick, out string reason)
+    {
+        tick = null!;
+        var reader = new Utf8JsonReader(json);
+        DateTime ts = default;
+        string? symbol = null;
+        double price = 0;
+        var seen = 0;
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                reason = json.Trim(" \t\r"u8).IsEmpty ? "empty message" : "not a JSON object";
+                return false;
+            }
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var index = Array.IndexOf(Fields, reader.GetString());
+                reader.Read();
+                if (index < 0)
+                {
+                    reader.Skip();
+                    continue;
+                }
+                if ((seen & (1 << index)) != 0)
+                {
+                    reason = $"field '{Fields[index]}' appears twice";
+                    return false;
+                }
+                seen |= 1 << index;
+                var problem = index switch
+                {
+                    0 => Timestamp(ref reader, out ts),
+                    1 => Symbol(ref reader, out symbol),
+                    _ => Price(ref reader, out price),
+                };
+                if (problem is not null)
+                {
+                    reason = problem;
+                    return false;
+                }
+            }
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            {
+                reason = "malformed JSON: content after the object";
+                return false;
+            }
+        }
+        catch (JsonException error)
+        {
+            reason = NonFinite(json, reader.BytesConsumed) ?? "malformed JSON: " + error.Message;
+            return false;
+        }
+        if (seen != (1 << Fields.Length) - 1)
+        {
+            reason = "missing field(s) " + string.Join(", ", Fields.Where((_, i) => (seen & (1 << i)) == 0).Select(f => $"'{f}'"));
+            return false;
+        }
+        tick = new PriceTick(ts, symbol!, price);
+        reason = "";
+        return true;
+    }
+
+    /// <summary>JSON has no NaN or Infinity: a writer that emits them bare (Python's json.dumps does) gets this named.</summary>
+    static string? NonFinite(ReadOnlySpan<byte> json, long consumed)
+    {
+        var rest = json[(int)Math.Min(consumed, json.Length)..].TrimStart(" \t:"u8);
+        foreach (var literal in new[] { "NaN", "Infinity", "-Infinity" })
+            if (rest.StartsWith(Encoding.ASCII.GetBytes(literal)))
+                return $"{literal} is not a number JSON allows (a price must be finite)";
+        return null;
+    }
+
+    static string? Timestamp(ref Utf8JsonReader reader, out DateTime ts)
+    {
+        ts = default;
+        if (reader.TokenType != JsonTokenType.String) return $"'ts' is {Describe(reader.TokenType)}, expected a string yyyy-MM-dd HH:mm:ss.fff";
+        var text = reader.GetString()!;
+        return DateTime.TryParseExact(text, PriceTick.TimestampFormat, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out ts)
+            ? null
+            : $"'ts' \"{Shorten(text)}\" is not a time in the form yyyy-MM-dd HH:mm:ss.fff";
+    }
+
+    static string? Symbol(ref Utf8JsonReader reader, out string? symbol)
+    {
+        symbol = null;
+        if (reader.TokenType != JsonTokenType.String) return $"'symbol' is {Describe(reader.TokenType)}, expected a string";
+        symbol = reader.GetString();
+        return string.IsNullOrWhiteSpace(symbol) ? "'symbol' is empty" : null;
+    }
+
+    static string? Price(ref Utf8JsonReader reader, out double price)
+    {
+        price = 0;
+        if (reader.TokenType == JsonTokenType.String) return $"'price' is the string \"{Shorten(reader.GetString()!)}\", expected a number";
+        if (reader.TokenType != JsonTokenType.Number) return $"'price' is {Describe(reader.TokenType)}, expected a number";
+        price = reader.GetDouble();
+        return double.IsFinite(price) ? null : "'price' is too large for a double";
+    }
+
+    static string Describe(JsonTokenType token) => token switch
+    {
+        JsonTokenType.Null => "null",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.Number => "a number",
+        _ => token.ToString(),
+    };
+
+    static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
+}

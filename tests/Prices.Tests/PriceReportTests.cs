@@ -1,0 +1,88 @@
+using System.Text;
+
+namespace Prices.Tests;
+
+public sealed class PriceReportTests
+{
+    static PriceReport Report(IEnumerable<PriceTick> ticks, double threshold = PriceReport.DefaultThreshold)
+    {
+        var builder = new PriceReportBuilder(threshold);
+        var line = 0;
+        foreach (var tick in ticks) builder.Add(Encoding.UTF8.GetBytes(tick.ToJson()), ++line); // through the wire format
+        return builder.Build();
+    }
+
+    [Fact]
+    public void Five_thousand_generated_ticks_are_counted_and_their_statistics_equal_a_direct_computation()
+    {
+        var (ticks, _) = PriceGenerator.Generate(new PriceGenerationOptions { Count = 5_000, Seed = 4 });
+
+        var report = Report(ticks);
+
+        Assert.Equal(5_000, report.Count);
+        Assert.Equal(5, report.Symbols.Count);
+        foreach (var s in report.Symbols)
+        {
+            var prices = ticks.Where(t => t.Symbol == s.Symbol).Select(t => t.Price).ToArray();
+            var mean = prices.Average();
+            var std = Math.Sqrt(prices.Sum(p => (p - mean) * (p - mean)) / (prices.Length - 1));
+            Assert.Equal(prices.Length, s.Count);
+            Assert.Equal(prices.Min(), s.Min);
+            Assert.Equal(prices.Max(), s.Max);
+            Assert.Equal(mean, s.Mean, 9);
+            Assert.Equal(std, s.StandardDeviation, 9);
+        }
+        Assert.Empty(report.Outliers);
+        Assert.Contains("sample standard deviation", report.ZScoreBasis);
+    }
+
+    [Fact]
+    public void Injected_outliers_are_reported_and_nothing_else_at_the_default_threshold()
+    {
+        var (ticks, injected) = PriceGenerator.Generate(new PriceGenerationOptions { Count = 5_000, Outliers = 8, Seed = 11 });
+
+        var report = Report(ticks);
+
+        Assert.Equal(8, injected.Count);
+        Assert.Equal(injected.Select(t => (t.Ts, t.Symbol, t.Price)).Order(), report.Outliers.Select(o => (o.Ts, o.Symbol, o.Price)).Order());
+        Assert.All(report.Outliers, o => Assert.True(Math.Abs(o.ZScore) > 3));
+    }
+
+    [Fact]
+    public void A_lower_threshold_reports_more()
+    {
+        var (ticks, _) = PriceGenerator.Generate(new PriceGenerationOptions { Count = 5_000, Seed = 4 });
+
+        Assert.NotEmpty(Report(ticks, threshold: 2).Outliers);
+    }
+
+    [Theory]
+    [InlineData("{\"ts\": \"2024-01-01 00:00:00.000\", \"symbol\": \"A\",", "malformed JSON: ")]
+    [InlineData("{\"ts\": \"2024-01-01 00:00:00.000\", \"price\": 1.5}", "missing field(s) 'symbol'")]
+    [InlineData("{\"ts\": \"2024-01-01 00:00:00.000\", \"symbol\": \"A\", \"price\": \"1.5\"}", "'price' is the string \"1.5\", expected a number")]
+    [InlineData("{\"ts\": \"2024-01-01 00:00:00.000\", \"symbol\": \"A\", \"price\": NaN}", "NaN is not a number JSON allows (a price must be finite)")]
+    [InlineData("{\"ts\": \"2024-01-01 00:00:00.000\", \"symbol\": \"A\", \"price\": -Infinity}", "-Infinity is not a number JSON allows (a price must be finite)")]
+    [InlineData("{\"ts\": \"2024-01-01T00:00:00Z\", \"symbol\": \"A\", \"price\": 1}", "'ts' \"2024-01-01T00:00:00Z\" is not a time in the form yyyy-MM-dd HH:mm:ss.fff")]
+    [InlineData("{\"ts\": 17, \"symbol\": \"A\", \"price\": 1}", "'ts' is a number, expected a string yyyy-MM-dd HH:mm:ss.fff")]
+    public void Bad_messages_are_counted_with_a_reason_that_names_the_problem(string message, string reason)
+    {
+        var builder = new PriceReportBuilder();
+        builder.Add(Encoding.UTF8.GetBytes("{\"ts\": \"2024-01-01 00:00:00.000\", \"symbol\": \"A\", \"price\": 1.25}"), 1);
+        builder.Add(Encoding.UTF8.GetBytes(message), 2);
+
+        var report = builder.Build();
+
+        Assert.Equal((1L, 1L), (report.Count, report.Invalid));
+        var invalid = Assert.Single(report.InvalidExamples);
+        Assert.Equal(2, invalid.Position);
+        Assert.StartsWith(reason, invalid.Reason);
+    }
+
+    [Fact]
+    public void An_empty_batch_gives_an_empty_report()
+    {
+        var report = new PriceReportBuilder().Build();
+
+        Assert.Equal((0L, 0, 0), (report.Count, report.Symbols.Count, report.Outliers.Count));
+    }
+}
