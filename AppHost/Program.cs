@@ -10,9 +10,7 @@ var kafka = builder.AddLocalKafka("kafka")
     .WithTopic("energy.trades.v1", partitions: 16);
 var lake = builder.AddLocalS3("lake").WithBucket("energy-lake");
 
-// The Temporal server joins here as the `temporal` resource (project TemporalServer, on PostgreSQL):
-//   var temporal = builder.AddProject<Projects.TemporalServer>("temporal").WithReference(postgres).WaitFor(postgres);
-// and Workers and Web then take .WithReference(temporal).WaitFor(temporal).
+var temporal = builder.AddLocalTemporal("temporal", postgres);
 
 var feeds = builder.AddService<Projects.Feeds>("feeds")
     .WithConfigurationSection("TradeFeed")
@@ -24,6 +22,7 @@ var workers = builder.AddService<Projects.Workers>("workers")
     .WithReference(kafka)
     .WithReference(lake)
     .WithReference(feeds)
+    .WithReference(temporal)
     .WaitFor(postgres)
     .WaitFor(kafka)
     .WaitFor(lake);
@@ -35,6 +34,8 @@ builder.AddService<Projects.Web>("web", port: 5080)
     .WithReference(lake)
     .WithReference(feeds)
     .WithReference(workers)
+    .WithReference(temporal)
+    .WithDashboardLinks()
     .WaitFor(postgres);
 
 builder.Build().Run();

@@ -28,9 +28,10 @@ public static class TemporalServerSetup
         builder.AddPostgres(connectionName);
         var grpcPort = builder.Configuration.GetValue("Temporal:GrpcPort", 7233);
         var address = IPAddress.Parse(builder.Configuration["Temporal:Address"] ?? "127.0.0.1");
-        // Explicit listeners replace ASPNETCORE_URLS, so its ports are bound here too (the AppHost and tests set it).
+        // Explicit listeners replace ASPNETCORE_URLS, so its ports are bound here too (the AppHost and tests set it);
+        // Aspire lists the gRPC endpoint there as well, and that port gets the HTTP/2-only listener.
         var httpPorts = (builder.Configuration["urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries)
-            .Select(url => new Uri(url.Replace("*", "localhost").Replace("+", "localhost")).Port).DefaultIfEmpty(builder.Configuration.GetValue("Temporal:HttpPort", 8233)).ToList();
+            .Select(url => new Uri(url.Replace("*", "localhost").Replace("+", "localhost")).Port).Where(port => port != grpcPort).DefaultIfEmpty(builder.Configuration.GetValue("Temporal:HttpPort", 8233)).ToList();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             // gRPC without TLS (h2c) needs a listener that speaks HTTP/2 only.

@@ -39,4 +39,11 @@ public static class Services
                 if (value is not null) context.EnvironmentVariables[$"{section}__{key.Replace(":", "__", StringComparison.Ordinal)}"] = value;
         });
     }
+
+    /// <summary>Web links runs to their traces in the dashboard (run mode; the dashboard's address is the AppHost's own URL).</summary>
+    public static IResourceBuilder<ProjectResource> WithDashboardLinks(this IResourceBuilder<ProjectResource> builder)
+    {
+        var dashboard = builder.ApplicationBuilder.Configuration["ASPNETCORE_URLS"]?.Split(';')[0];
+        return string.IsNullOrEmpty(dashboard) ? builder : builder.WithEnvironment("Dashboard__Url", dashboard);
+    }
 }
