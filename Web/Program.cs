@@ -1,10 +1,10 @@
 using System.Text.Json.Serialization;
-using Durable;
 using ServiceDefaults;
 using ServiceDefaults.Health;
 using ServiceDefaults.Kafka;
 using ServiceDefaults.Lake;
 using ServiceDefaults.Postgres;
+using ServiceDefaults.Temporal;
 using Web.Api;
 using Web.Components;
 using Web.Pipeline;
@@ -13,7 +13,6 @@ using Web.Security;
 using Telemetry.Storage;
 using Web.Telemetry;
 using Web.Trades;
-using Web.Workflows;
 
 if (args is ["hash-password", ..]) return OperatorPasswords.RunCommandLine(Console.In, Console.Out, Console.Error);
 
@@ -22,6 +21,7 @@ builder.AddServiceDefaults();
 builder.AddPostgres("postgres");
 builder.AddKafka("kafka");
 builder.AddLake("lake");
+builder.AddTemporalClient("temporal");
 builder.AddReferencedServiceHealthChecks();
 builder.AddOperatorSecurity();
 
@@ -32,12 +32,11 @@ builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Ad
 builder.Services.AddAntiforgery(o => o.SuppressXFrameOptionsHeader = true);
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ApiExceptionHandler>();
-builder.Services.AddDurableClient();
 builder.Services.AddSingleton<ResourceStatusReader>();
 builder.Services.AddSingleton<PipelineOverviewReader>();
 builder.Services.AddSingleton<TradeReports>();
 builder.Services.AddSingleton<TradeImport>();
-builder.Services.AddSingleton<WorkflowConsole>();
+builder.Services.AddSingleton<PipelineRuns>();
 builder.Services.AddSingleton<TelemetryReader>();
 
 var app = builder.Build();
@@ -55,7 +54,6 @@ var api = app.MapGroup("/api").RequireAuthorization(OperatorPolicy.ReadName);
 api.MapResourceApi();
 api.MapPipelineApi();
 api.MapTradesApi();
-api.MapWorkflowsApi();
 api.MapTelemetryApi();
 
 app.MapAccountEndpoints();

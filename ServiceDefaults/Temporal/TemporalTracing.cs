@@ -50,7 +50,8 @@ public sealed class TemporalTracing : IClientInterceptor, IWorkerInterceptor
         return result;
     }
 
-    static ActivityContext ContextFrom(IReadOnlyDictionary<string, Payload>? headers)
+    /// <summary>The trace context a workflow or activity was started under (its header), or default when there is none.</summary>
+    public static ActivityContext TraceContext(IReadOnlyDictionary<string, Payload>? headers)
     {
         if (headers is null || !headers.TryGetValue(HeaderKey, out var payload)) return default;
         var carrier = DataConverter.Default.PayloadConverter.ToValue<Dictionary<string, string>>(payload);
@@ -106,7 +107,7 @@ public sealed class TemporalTracing : IClientInterceptor, IWorkerInterceptor
 
         public override async Task<object?> ExecuteWorkflowAsync(ExecuteWorkflowInput input)
         {
-            _context = ContextFrom(Workflow.Info.Headers);
+            _context = TraceContext(Workflow.Info.Headers);
             var run = InstantSpan($"RunWorkflow:{Workflow.Info.WorkflowType}", ActivityKind.Server);
             if (run is not null) _context = run.Context;
             try
@@ -156,7 +157,7 @@ public sealed class TemporalTracing : IClientInterceptor, IWorkerInterceptor
         public override async Task<object?> ExecuteActivityAsync(ExecuteActivityInput input)
         {
             var info = ActivityExecutionContext.Current.Info;
-            using var span = ActivitySource.StartActivity($"RunActivity:{input.Activity.Name}", ActivityKind.Server, ContextFrom(input.Headers));
+            using var span = ActivitySource.StartActivity($"RunActivity:{input.Activity.Name}", ActivityKind.Server, TraceContext(input.Headers));
             span?.SetTag("temporal.workflow.id", info.WorkflowId);
             span?.SetTag("temporal.run.id", info.WorkflowRunId);
             span?.SetTag("temporal.activity.id", info.ActivityId);

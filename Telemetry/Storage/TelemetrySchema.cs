@@ -1,4 +1,4 @@
-using Durable.Storage;
+using ServiceDefaults.Postgres;
 using Npgsql;
 
 namespace Telemetry.Storage;

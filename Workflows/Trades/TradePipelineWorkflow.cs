@@ -13,6 +13,9 @@ public sealed class TradePipelineWorkflow
 {
     public const string TaskQueue = "pipeline";
 
+    /// <summary>A backfill's workflow ID names its range: the same range cannot run twice at once (the start is refused while it runs).</summary>
+    public static string BackfillId(DateOnly first, DateOnly last) => $"trades-backfill-{first:yyyy-MM-dd}-{last:yyyy-MM-dd}";
+
     /// <summary>Database steps: quick, retried with backoff on any failure but a rejected request.</summary>
     public static readonly ActivityOptions DatabaseStep = new()
     {

@@ -3,7 +3,6 @@
 var suites = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
 {
     ["trades-analytics"] = Trades.Benchmarks.AnalyticsBenchmark.RunAsync,
-    ["durable"] = Durable.DurableBenchmarks.RunAsync,
     ["trades-ingestion"] = Ingestion.Benchmarks.TradeIngestionBenchmark.RunAsync,
     ["trades-latency"] = Ingestion.Benchmarks.FeedLatencyBenchmark.RunAsync,
     ["web-render"] = Web.Benchmarks.WebRenderBenchmark.RunAsync,

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace Durable.Storage;
+namespace ServiceDefaults.Postgres;
 
 /// <summary>One ordered, idempotent schema change. Versions are applied in ascending order, each exactly once.</summary>
 public sealed record Migration(int Version, string Name, string Sql);
@@ -8,6 +8,7 @@ public sealed record Migration(int Version, string Name, string Sql);
 /// <summary>
 /// Applies ordered migrations for one schema at start-up. A transaction-scoped advisory lock serialises concurrent
 /// starters (several workers booting at once), and each migration commits together with its bookkeeping row.
+/// Each service that owns a schema (Workers: pipeline) keeps its migrations as embedded NNN_name.sql files.
 /// </summary>
 public static class SchemaMigrator
 {
