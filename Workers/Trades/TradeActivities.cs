@@ -49,8 +49,8 @@ public sealed class TradeActivities(NpgsqlDataSource dataSource, Lake lake, Anal
         """;
 
     const string RecordWindow = """
-        INSERT INTO pipeline.trade_windows (window_id, ingested_after, ingested_up_to, partitions) VALUES ($1, $2, $3, $4);
-        UPDATE pipeline.trade_watermark SET sealed_to = $3 WHERE id = 1;
+        WITH recorded AS (INSERT INTO pipeline.trade_windows (window_id, ingested_after, ingested_up_to, partitions) VALUES ($1, $2, $3, $4))
+        UPDATE pipeline.trade_watermark SET sealed_to = $3 WHERE id = 1
         """;
 
     const string RecordExport = """
@@ -83,7 +83,9 @@ public sealed class TradeActivities(NpgsqlDataSource dataSource, Lake lake, Anal
             after = (DateTime)(await lockRow.ExecuteScalarAsync(ct))!;
         if (await ReadSealedAsync(tx, windowId, ct) is { } sealedBefore) return sealedBefore;
 
+        // PostgreSQL keeps microseconds: the window returned now must equal the one a retry reads back.
         var upTo = time.GetUtcNow().UtcDateTime - SealLag;
+        upTo = upTo.AddTicks(-(upTo.Ticks % (TimeSpan.TicksPerMillisecond / 1000)));
         if (upTo <= after) return new SealedWindow(windowId, after, after, []); // nothing new: nothing recorded, nothing to repeat
         var window = new SealedWindow(windowId, after == DateTime.MinValue ? null : after, upTo, await ReadPartitionsAsync(tx, LivePartitions, after, upTo, ct));
         await using (var record = new NpgsqlCommand(RecordWindow, connection, tx))
