@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.Failure.V1;
+using Temporalio.Api.History.V1;
+using TemporalServer.Storage;
+
+namespace TemporalServer.Executions;
+
+/// <summary>
+/// A run's mutable state: what the server must remember between RPCs besides the history itself (the workflow task
+/// in flight, pending activities, timers and children, events buffered during a task). Stored as JSON in
+/// <c>temporal.executions.state</c>; protobuf members as base64 of their binary form.
+/// </summary>
+sealed class RunState
+{
+    public static readonly JsonSerializerOptions Json = new() { Converters = { new ProtobufJsonConverter() } };
+
+    public required string Namespace { get; init; }
+    public required string WorkflowId { get; init; }
+    public required string RunId { get; init; }
+    public required WorkflowExecutionStartedEventAttributes Started { get; init; }
+    public string? StartRequestId { get; init; }
+    public WorkflowExecutionStatus Status { get; set; } = WorkflowExecutionStatus.Running;
+    public DateTime StartTime { get; init; }
+    public DateTime ExecutionTime { get; set; }
+    public DateTime? CloseTime { get; set; }
+    public long NextEventId { get; set; } = 1;
+
+    public WorkflowTaskState WorkflowTask { get; set; } = new();
+    public long LastCompletedStartedEventId { get; set; }
+    /// <summary>Events that arrived while a workflow task was started; ids are assigned when they are appended.</summary>
+    public List<HistoryEvent> Buffered { get; init; } = [];
+    public Dictionary<long, PendingActivity> Activities { get; init; } = [];
+    /// <summary>Timer id → its TimerStarted event id.</summary>
+    public Dictionary<string, long> Timers { get; init; } = [];
+    /// <summary>Initiated event id → child.</summary>
+    public Dictionary<long, PendingChild> Children { get; init; } = [];
+    public bool CancelRequested { get; set; }
+    public SearchAttributes SearchAttributes { get; set; } = new();
+    public Memo Memo { get; set; } = new();
+
+    public bool IsRunning => Status == WorkflowExecutionStatus.Running;
+    public string TaskQueue => Started.TaskQueue.Name;
+    public WorkflowExecution Execution => new() { WorkflowId = WorkflowId, RunId = RunId };
+}
+
+sealed class WorkflowTaskState
+{
+    public long ScheduledEventId { get; set; }
+    public long StartedEventId { get; set; }
+    public int Attempt { get; set; } = 1;
+    public DateTime ScheduledTime { get; set; }
+    public DateTime StartedTime { get; set; }
+}
+
+sealed class PendingActivity
+{
+    public required long ScheduledEventId { get; init; }
+    public required ActivityTaskScheduledEventAttributes Scheduled { get; init; }
+    public int Attempt { get; set; } = 1;
+    public bool Running { get; set; }
+    public bool CancelRequested { get; set; }
+    public long CancelRequestedEventId { get; set; }
+    public string? Identity { get; set; }
+    public DateTime FirstScheduledTime { get; init; }
+    public DateTime AttemptScheduledTime { get; set; }
+    public DateTime? StartedTime { get; set; }
+    public DateTime? LastHeartbeatTime { get; set; }
+    public Payloads? HeartbeatDetails { get; set; }
+    public Failure? LastFailure { get; set; }
+    public string? LastWorkerIdentity { get; set; }
+}
+
+sealed class PendingChild
+{
+    public required string Namespace { get; init; }
+    public required string WorkflowId { get; init; }
+    public required string WorkflowType { get; init; }
+    public ParentClosePolicy ParentClosePolicy { get; init; }
+    public string? RunId { get; set; }
+    /// <summary>0 until ChildWorkflowExecutionStarted is appended (it may sit in the buffer first).</summary>
+    public long StartedEventId { get; set; }
+}

@@ -1,0 +1,240 @@
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.Failure.V1;
+using Temporalio.Api.History.V1;
+using Temporalio.Api.TaskQueue.V1;
+
+namespace TemporalServer.Executions;
+
+/// <summary>
+/// One run being changed inside one database transaction: every transition appends the history events it implies
+/// and records the tasks, timers and notifications to write with them (<see cref="ExecutionStore"/> saves it all
+/// atomically). Transitions are named after the events they write, as in Temporal's own test server.
+/// </summary>
+sealed partial class WorkflowRun(RunState state, bool isNew)
+{
+    public RunState State { get; } = state;
+    public bool IsNew { get; } = isNew;
+    public List<HistoryEvent> NewEvents { get; } = [];
+    public List<TaskRow> NewTasks { get; } = [];
+    public List<TimerRow> NewTimers { get; } = [];
+    public HashSet<string> Notifications { get; } = [];
+    /// <summary>Runs this transition created (continue-as-new, retry, cron): inserted after this one is saved.</summary>
+    public List<WorkflowRun> NewRuns { get; } = [];
+
+    static DateTime Now => DateTime.UtcNow;
+
+    public static HistoryEvent Event(EventType type) => new() { EventType = type, EventTime = Timestamp.FromDateTime(Now) };
+
+    // ---------------------------------------------------------------- history
+
+    public HistoryEvent Append(HistoryEvent e)
+    {
+        e.EventId = State.NextEventId++;
+        e.TaskId = e.EventId;
+        // Activity results are written with their lazily written ActivityTaskStarted just before them.
+        if (e.ActivityTaskCompletedEventAttributes is { StartedEventId: -1 } completed) completed.StartedEventId = e.EventId - 1;
+        if (e.ActivityTaskFailedEventAttributes is { StartedEventId: -1 } failed) failed.StartedEventId = e.EventId - 1;
+        if (e.ActivityTaskTimedOutEventAttributes is { StartedEventId: -1 } timedOut) timedOut.StartedEventId = e.EventId - 1;
+        if (e.ActivityTaskCanceledEventAttributes is { StartedEventId: -1 } canceled) canceled.StartedEventId = e.EventId - 1;
+        if (e.ChildWorkflowExecutionStartedEventAttributes is { } childStarted && State.Children.TryGetValue(childStarted.InitiatedEventId, out var child))
+            child.StartedEventId = e.EventId;
+        FixChildClosedStartedId(e);
+        NewEvents.Add(e);
+        Notifications.Add(Storage.Notifications.RunKey(State.RunId));
+        return e;
+    }
+
+    void FixChildClosedStartedId(HistoryEvent e)
+    {
+        var (initiated, set) = e.AttributesCase switch
+        {
+            HistoryEvent.AttributesOneofCase.ChildWorkflowExecutionCompletedEventAttributes => (e.ChildWorkflowExecutionCompletedEventAttributes.InitiatedEventId, (Action<long>)(id => e.ChildWorkflowExecutionCompletedEventAttributes.StartedEventId = id)),
+            HistoryEvent.AttributesOneofCase.ChildWorkflowExecutionFailedEventAttributes => (e.ChildWorkflowExecutionFailedEventAttributes.InitiatedEventId, id => e.ChildWorkflowExecutionFailedEventAttributes.StartedEventId = id),
+            HistoryEvent.AttributesOneofCase.ChildWorkflowExecutionCanceledEventAttributes => (e.ChildWorkflowExecutionCanceledEventAttributes.InitiatedEventId, id => e.ChildWorkflowExecutionCanceledEventAttributes.StartedEventId = id),
+            HistoryEvent.AttributesOneofCase.ChildWorkflowExecutionTerminatedEventAttributes => (e.ChildWorkflowExecutionTerminatedEventAttributes.InitiatedEventId, id => e.ChildWorkflowExecutionTerminatedEventAttributes.StartedEventId = id),
+            HistoryEvent.AttributesOneofCase.ChildWorkflowExecutionTimedOutEventAttributes => (e.ChildWorkflowExecutionTimedOutEventAttributes.InitiatedEventId, id => e.ChildWorkflowExecutionTimedOutEventAttributes.StartedEventId = id),
+            _ => (0L, null),
+        };
+        if (set is null || !State.Children.Remove(initiated, out var child)) return;
+        set(child.StartedEventId);
+    }
+
+    /// <summary>An event not caused by the worker's own completion (signal, timer, activity result…).</summary>
+    public void AddExternal(HistoryEvent e)
+    {
+        if (!State.IsRunning) return;
+        if (State.WorkflowTask.StartedEventId != 0)
+        {
+            State.Buffered.Add(e);
+            return;
+        }
+        Append(e);
+        ScheduleWorkflowTask();
+    }
+
+    void FlushBuffered()
+    {
+        if (State.Buffered.Count == 0) return;
+        var buffered = State.Buffered.ToList();
+        State.Buffered.Clear();
+        foreach (var e in buffered) Append(e);
+        ScheduleWorkflowTask();
+    }
+
+    void Timer(TimeSpan after, TimerKind kind, long scheduledEventId, int attempt, IMessage? payload = null, string? runId = null)
+    {
+        NewTimers.Add(new TimerRow(Now + (after < TimeSpan.Zero ? TimeSpan.Zero : after), runId ?? State.RunId, kind, scheduledEventId, attempt, payload?.ToByteArray()));
+        Notifications.Add(Storage.Notifications.TimersKey);
+    }
+
+    void Task(string taskQueue, TaskKind kind, long scheduledEventId, int attempt)
+    {
+        NewTasks.Add(new TaskRow(State.Namespace, taskQueue, kind, State.RunId, scheduledEventId, attempt));
+        Notifications.Add(Storage.Notifications.TaskQueueKey(State.Namespace, taskQueue, kind));
+    }
+
+    static TimeSpan? Positive(Duration? d) => d is null || d.ToTimeSpan() <= TimeSpan.Zero ? null : d.ToTimeSpan();
+
+    // ---------------------------------------------------------------- start
+
+    /// <summary>A new run: WorkflowExecutionStarted, then its first workflow task (now, or after a backoff).</summary>
+    public static WorkflowRun Start(string ns, string workflowId, string runId, WorkflowExecutionStartedEventAttributes started,
+        string? requestId, TimeSpan firstTaskBackoff, IEnumerable<HistoryEvent>? alsoAppend = null)
+    {
+        if (Positive(started.WorkflowTaskTimeout) is null) started.WorkflowTaskTimeout = Duration.FromTimeSpan(TimeSpan.FromSeconds(10));
+        started.TaskQueue.Kind = TaskQueueKind.Normal;
+        started.OriginalExecutionRunId = runId;
+        if (string.IsNullOrEmpty(started.FirstExecutionRunId)) started.FirstExecutionRunId = runId;
+        if (started.Attempt == 0) started.Attempt = 1;
+        if (firstTaskBackoff > TimeSpan.Zero) started.FirstWorkflowTaskBackoff = Duration.FromTimeSpan(firstTaskBackoff);
+        var runTimeout = Positive(started.WorkflowRunTimeout) ?? Positive(started.WorkflowExecutionTimeout);
+        if (runTimeout is { } rt && Positive(started.WorkflowExecutionTimeout) is { } et && et < rt) runTimeout = et;
+        var now = Now;
+        var execution = new WorkflowRun(new RunState
+        {
+            Namespace = ns,
+            WorkflowId = workflowId,
+            RunId = runId,
+            Started = started,
+            StartRequestId = requestId,
+            StartTime = now,
+            ExecutionTime = now + firstTaskBackoff,
+            SearchAttributes = started.SearchAttributes?.Clone() ?? new(),
+            Memo = started.Memo?.Clone() ?? new(),
+        }, isNew: true);
+        var e = Event(EventType.WorkflowExecutionStarted);
+        e.WorkflowExecutionStartedEventAttributes = started;
+        execution.Append(e);
+        foreach (var extra in alsoAppend ?? []) execution.Append(extra);
+        if (runTimeout is { } timeout) execution.Timer(firstTaskBackoff + timeout, TimerKind.WorkflowRunTimeout, 0, 0);
+        if (firstTaskBackoff > TimeSpan.Zero) execution.Timer(firstTaskBackoff, TimerKind.FirstWorkflowTask, 0, 0);
+        else execution.ScheduleWorkflowTask();
+        return execution;
+    }
+
+    // ---------------------------------------------------------------- workflow tasks
+
+    public void ScheduleWorkflowTask()
+    {
+        var task = State.WorkflowTask;
+        if (!State.IsRunning || task.ScheduledEventId != 0) return;
+        var e = Event(EventType.WorkflowTaskScheduled);
+        e.WorkflowTaskScheduledEventAttributes = new()
+        {
+            TaskQueue = new TaskQueue { Name = State.TaskQueue, Kind = TaskQueueKind.Normal },
+            StartToCloseTimeout = State.Started.WorkflowTaskTimeout,
+            Attempt = task.Attempt,
+        };
+        Append(e);
+        task.ScheduledEventId = e.EventId;
+        task.ScheduledTime = Now;
+        Task(State.TaskQueue, TaskKind.Workflow, e.EventId, task.Attempt);
+    }
+
+    public bool CanStartWorkflowTask(long scheduledEventId) =>
+        State.IsRunning && State.WorkflowTask.ScheduledEventId == scheduledEventId && State.WorkflowTask.StartedEventId == 0;
+
+    public void StartWorkflowTask(string identity)
+    {
+        var task = State.WorkflowTask;
+        var e = Event(EventType.WorkflowTaskStarted);
+        e.WorkflowTaskStartedEventAttributes = new() { ScheduledEventId = task.ScheduledEventId, Identity = identity, RequestId = Guid.NewGuid().ToString() };
+        Append(e);
+        task.StartedEventId = e.EventId;
+        task.StartedTime = Now;
+        Timer(State.Started.WorkflowTaskTimeout.ToTimeSpan(), TimerKind.WorkflowTaskTimeout, task.ScheduledEventId, task.Attempt);
+    }
+
+    public bool IsStartedWorkflowTask(long scheduledEventId, int attempt) =>
+        State.IsRunning && State.WorkflowTask.ScheduledEventId == scheduledEventId && State.WorkflowTask.StartedEventId != 0 && State.WorkflowTask.Attempt == attempt;
+
+    /// <summary>WorkflowTaskFailed or WorkflowTaskTimedOut: the next attempt is scheduled with the buffered events before it.</summary>
+    void EndWorkflowTaskUnsuccessfully(HistoryEvent e, bool countsAsAttempt)
+    {
+        Append(e);
+        var task = State.WorkflowTask;
+        State.WorkflowTask = new WorkflowTaskState { Attempt = countsAsAttempt ? task.Attempt + 1 : 1 };
+        FlushBuffered();
+        ScheduleWorkflowTask();
+    }
+
+    public void FailWorkflowTask(WorkflowTaskFailedCause cause, Failure? failure, string identity)
+    {
+        var e = Event(EventType.WorkflowTaskFailed);
+        e.WorkflowTaskFailedEventAttributes = new()
+        {
+            ScheduledEventId = State.WorkflowTask.ScheduledEventId,
+            StartedEventId = State.WorkflowTask.StartedEventId,
+            Cause = cause,
+            Failure = failure,
+            Identity = identity,
+        };
+        EndWorkflowTaskUnsuccessfully(e, countsAsAttempt: cause != WorkflowTaskFailedCause.UnhandledCommand);
+    }
+
+    public void TimeOutWorkflowTask()
+    {
+        var e = Event(EventType.WorkflowTaskTimedOut);
+        e.WorkflowTaskTimedOutEventAttributes = new()
+        {
+            ScheduledEventId = State.WorkflowTask.ScheduledEventId,
+            StartedEventId = State.WorkflowTask.StartedEventId,
+            TimeoutType = TimeoutType.StartToClose,
+        };
+        EndWorkflowTaskUnsuccessfully(e, countsAsAttempt: true);
+    }
+
+    // ---------------------------------------------------------------- signals, cancellation, termination
+
+    public void Signal(string name, Payloads? input, Header? header, string identity, WorkflowExecution? externalSource = null)
+    {
+        var e = Event(EventType.WorkflowExecutionSignaled);
+        e.WorkflowExecutionSignaledEventAttributes = new() { SignalName = name, Input = input, Header = header, Identity = identity ?? "", ExternalWorkflowExecution = externalSource };
+        AddExternal(e);
+    }
+
+    public void RequestCancel(string reason, string identity, WorkflowExecution? externalSource = null, long externalInitiatedId = 0)
+    {
+        if (State.CancelRequested) return;
+        State.CancelRequested = true;
+        var e = Event(EventType.WorkflowExecutionCancelRequested);
+        e.WorkflowExecutionCancelRequestedEventAttributes = new()
+        {
+            Cause = reason ?? "", Identity = identity ?? "", ExternalWorkflowExecution = externalSource, ExternalInitiatedEventId = externalInitiatedId,
+        };
+        AddExternal(e);
+    }
+
+    public void Terminate(string reason, Payloads? details, string identity)
+    {
+        // A task in flight is abandoned (its completion gets NotFound); what it had buffered still goes in first.
+        foreach (var buffered in State.Buffered) Append(buffered);
+        State.Buffered.Clear();
+        var e = Event(EventType.WorkflowExecutionTerminated);
+        e.WorkflowExecutionTerminatedEventAttributes = new() { Reason = reason ?? "", Details = details, Identity = identity ?? "" };
+        Close(e, WorkflowExecutionStatus.Terminated);
+    }
+}

@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+using Npgsql;
+
+using TemporalServer.Executions;
+
+namespace TemporalServer.Storage;
+
+/// <summary>
+/// Wakes long polls in every server process sharing the database: writers <c>pg_notify</c> a key in their
+/// transaction (delivered at commit), and one LISTEN connection per process completes the waiters of that key.
+/// A waiter takes its wake-up task before it reads the database, so a notification between the read and the wait
+/// is not missed.
+/// </summary>
+sealed class Notifications(NpgsqlDataSource dataSource, ILogger<Notifications> logger) : BackgroundService
+{
+    public const string Channel = "temporal_server";
+    readonly ConcurrentDictionary<string, TaskCompletionSource> _waiters = new();
+
+    public static string TaskQueueKey(string ns, string taskQueue, TaskKind kind) => $"q|{ns}|{taskQueue}|{(int)kind}";
+    public static string RunKey(string runId) => $"r|{runId}";
+    public static string QueryKey(Guid queryId) => $"y|{queryId}";
+    public const string TimersKey = "timers";
+
+    /// <summary>A task that completes at the next notification of <paramref name="key"/>.</summary>
+    public Task NextAsync(string key) =>
+        _waiters.GetOrAdd(key, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    /// <summary>How long a long poll may wait: under the client's deadline (70 s for the SDK's polls) with a second to answer in.</summary>
+    public static DateTime LongPollDeadline(Grpc.Core.ServerCallContext call, TimeSpan longest)
+    {
+        var until = DateTime.UtcNow + longest;
+        return call.Deadline != DateTime.MaxValue && call.Deadline.ToUniversalTime() - TimeSpan.FromSeconds(1) < until ? call.Deadline.ToUniversalTime() - TimeSpan.FromSeconds(1) : until;
+    }
+
+    /// <summary>Waits for <paramref name="wake"/> until <paramref name="until"/>; false when the time is up.</summary>
+    public static async Task<bool> WaitAsync(Task wake, DateTime until, CancellationToken ct)
+    {
+        var left = until - DateTime.UtcNow;
+        if (left <= TimeSpan.Zero) return false;
+        try
+        {
+            await wake.WaitAsync(left, ct);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Wakes this process's waiters at once (other processes hear the NOTIFY).</summary>
+    public void Wake(string key)
+    {
+        if (_waiters.TryRemove(key, out var waiter)) waiter.TrySetResult();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
+                connection.Notification += (_, e) => Wake(e.Payload);
+                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
+                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                // A reconnect may have missed notifications: wake everyone to re-read.
+                foreach (var key in _waiters.Keys) Wake(key);
+                while (true) await connection.WaitAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "LISTEN connection lost; reconnecting");
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+using Google.Protobuf.WellKnownTypes;
+using Npgsql;
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.History.V1;
+using Temporalio.Api.WorkflowService.V1;
+using TemporalServer.Api;
+using TemporalServer.Executions;
+using TemporalServer.Namespaces;
+
+namespace TemporalServer.Workflows;
+
+/// <summary>StartWorkflowExecution and SignalWithStartWorkflowExecution: id reuse and conflict policies, request-id idempotency.</summary>
+sealed class WorkflowStarts(ExecutionStore store, NamespaceRegistry namespaces) : IRpcFeature
+{
+    public void Register(RpcHandlers handlers)
+    {
+        handlers.Add<StartWorkflowExecutionRequest, StartWorkflowExecutionResponse>("StartWorkflowExecution", async (r, call) =>
+        {
+            var (runId, started) = await StartAsync(new StartRequest(r.Namespace, r.WorkflowId, r.RequestId, r.WorkflowIdReusePolicy, r.WorkflowIdConflictPolicy,
+                Attributes(r.WorkflowType, r.TaskQueue, r.Input, r.WorkflowExecutionTimeout, r.WorkflowRunTimeout, r.WorkflowTaskTimeout, r.Identity,
+                    r.RetryPolicy, r.CronSchedule, r.Memo, r.SearchAttributes, r.Header), r.WorkflowStartDelay), signal: null, call.CancellationToken);
+            return new StartWorkflowExecutionResponse { RunId = runId, Started = started, Status = WorkflowExecutionStatus.Running };
+        });
+        handlers.Add<SignalWithStartWorkflowExecutionRequest, SignalWithStartWorkflowExecutionResponse>("SignalWithStartWorkflowExecution", async (r, call) =>
+        {
+            if (string.IsNullOrEmpty(r.SignalName)) throw ApiErrors.InvalidArgument("SignalName is not set on request.");
+            var signal = WorkflowRun.Event(EventType.WorkflowExecutionSignaled);
+            signal.WorkflowExecutionSignaledEventAttributes = new() { SignalName = r.SignalName, Input = r.SignalInput, Header = r.Header, Identity = r.Identity };
+            var (runId, started) = await StartAsync(new StartRequest(r.Namespace, r.WorkflowId, r.RequestId, r.WorkflowIdReusePolicy, r.WorkflowIdConflictPolicy,
+                Attributes(r.WorkflowType, r.TaskQueue, r.Input, r.WorkflowExecutionTimeout, r.WorkflowRunTimeout, r.WorkflowTaskTimeout, r.Identity,
+                    r.RetryPolicy, r.CronSchedule, r.Memo, r.SearchAttributes, r.Header), r.WorkflowStartDelay), signal, call.CancellationToken);
+            return new SignalWithStartWorkflowExecutionResponse { RunId = runId, Started = started };
+        });
+    }
+
+    sealed record StartRequest(string Namespace, string WorkflowId, string RequestId, WorkflowIdReusePolicy ReusePolicy,
+        WorkflowIdConflictPolicy ConflictPolicy, WorkflowExecutionStartedEventAttributes Started, Duration? StartDelay);
+
+    static WorkflowExecutionStartedEventAttributes Attributes(WorkflowType? type, Temporalio.Api.TaskQueue.V1.TaskQueue? taskQueue, Payloads? input,
+        Duration? executionTimeout, Duration? runTimeout, Duration? taskTimeout, string identity, RetryPolicy? retry, string cron, Memo? memo,
+        SearchAttributes? searchAttributes, Header? header)
+    {
+        if (string.IsNullOrEmpty(type?.Name)) throw ApiErrors.InvalidArgument("WorkflowType is not set on request.");
+        if (string.IsNullOrEmpty(taskQueue?.Name)) throw ApiErrors.InvalidArgument("TaskQueue is not set on request.");
+        var started = new WorkflowExecutionStartedEventAttributes
+        {
+            WorkflowType = type, TaskQueue = taskQueue.Clone(), Input = input, WorkflowExecutionTimeout = executionTimeout,
+            WorkflowRunTimeout = runTimeout, WorkflowTaskTimeout = taskTimeout, Identity = identity ?? "", RetryPolicy = retry,
+            CronSchedule = cron ?? "", Memo = memo, SearchAttributes = searchAttributes, Header = header, Attempt = 1,
+        };
+        if (executionTimeout is { } timeout && timeout.ToTimeSpan() > TimeSpan.Zero)
+            started.WorkflowExecutionExpirationTime = Timestamp.FromDateTime(DateTime.UtcNow + timeout.ToTimeSpan());
+        return started;
+    }
+
+    async Task<(string RunId, bool Started)> StartAsync(StartRequest r, HistoryEvent? signal, CancellationToken ct)
+    {
+        namespaces.Require(r.Namespace);
+        if (string.IsNullOrEmpty(r.WorkflowId)) throw ApiErrors.InvalidArgument("WorkflowId is not set on request.");
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryStartAsync(r, signal, ct);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && attempt < 3)
+            {
+                // Another server started the same workflow id in between: decide again against its run.
+            }
+        }
+    }
+
+    async Task<(string RunId, bool Started)> TryStartAsync(StartRequest r, HistoryEvent? signal, CancellationToken ct)
+    {
+        await using var tx = await store.BeginAsync(ct);
+        var current = await store.LockAsync(tx, r.Namespace, new WorkflowExecution { WorkflowId = r.WorkflowId }, ct);
+        if (current is not null)
+        {
+            var state = current.State;
+            if (!string.IsNullOrEmpty(r.RequestId) && state.StartRequestId == r.RequestId) return (state.RunId, true);
+            if (state.IsRunning)
+            {
+                if (signal is not null || r.ConflictPolicy == WorkflowIdConflictPolicy.UseExisting)
+                {
+                    if (signal is not null) current.AddExternal(signal);
+                    await store.SaveAsync(tx, current, ct);
+                    await tx.CommitAsync(ct);
+                    return (state.RunId, false);
+                }
+#pragma warning disable CS0612 // TerminateIfRunning: deprecated for the conflict policy, still sent by older clients
+                if (r.ConflictPolicy != WorkflowIdConflictPolicy.TerminateExisting && r.ReusePolicy != WorkflowIdReusePolicy.TerminateIfRunning)
+#pragma warning restore CS0612
+                    throw ApiErrors.AlreadyStarted(r.WorkflowId, state.RunId, r.RequestId);
+                current.Terminate("terminated by a new start of the same workflow id (conflict policy TerminateExisting)", null, r.Started.Identity);
+                await store.SaveAsync(tx, current, ct);
+            }
+            else if (r.ReusePolicy == WorkflowIdReusePolicy.RejectDuplicate
+                     || (r.ReusePolicy == WorkflowIdReusePolicy.AllowDuplicateFailedOnly && state.Status is WorkflowExecutionStatus.Completed))
+            {
+                throw ApiErrors.AlreadyStarted(r.WorkflowId, state.RunId, r.RequestId);
+            }
+        }
+        var delay = r.StartDelay is { } d && d.ToTimeSpan() > TimeSpan.Zero ? d.ToTimeSpan() : TimeSpan.Zero;
+        var run = WorkflowRun.Start(r.Namespace, r.WorkflowId, Guid.NewGuid().ToString(), r.Started, r.RequestId, delay, signal is null ? null : [signal]);
+        await store.SaveAsync(tx, run, ct);
+        await tx.CommitAsync(ct);
+        return (run.State.RunId, true);
+    }
+}

@@ -1,0 +1,162 @@
+using Temporalio.Activities;
+using Temporalio.Common;
+using Temporalio.Exceptions;
+using Temporalio.Workflows;
+
+namespace TemporalServer.Tests;
+
+/// <summary>An activity, a timer, then a signal; its stage can be queried throughout.</summary>
+[Workflow]
+public sealed class GreetingWorkflow
+{
+    string? _name;
+
+    [WorkflowQuery]
+    public string Stage { get; private set; } = "started";
+
+    [WorkflowRun]
+    public async Task<string> RunAsync(string greeting)
+    {
+        Stage = "activity";
+        var shout = await Workflow.ExecuteActivityAsync((GreetingActivities a) => a.Shout(greeting), new() { StartToCloseTimeout = TimeSpan.FromSeconds(10) });
+        Stage = "timer";
+        await Workflow.DelayAsync(TimeSpan.FromMilliseconds(300));
+        Stage = "waiting";
+        await Workflow.WaitConditionAsync(() => _name is not null);
+        Stage = "done";
+        return $"{shout} {_name}";
+    }
+
+    [WorkflowSignal]
+    public Task NameAsync(string name)
+    {
+        _name = name;
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class GreetingActivities
+{
+    [Activity]
+    public string Shout(string text) => text.ToUpperInvariant();
+}
+
+/// <summary>Waits for a signal; the first one takes long to handle so that the second arrives during the same task.</summary>
+[Workflow]
+public sealed class SignalCollectorWorkflow
+{
+    readonly List<string> _signals = [];
+
+    [WorkflowRun]
+    public async Task<string> RunAsync()
+    {
+        await Workflow.WaitConditionAsync(() => _signals.Count > 0);
+        return string.Join(",", _signals);
+    }
+
+    [WorkflowSignal]
+    public Task AddAsync(string value)
+    {
+        // Blocks the workflow task on purpose (deterministic: the result does not depend on it).
+        if (_signals.Count == 0) Thread.Sleep(800);
+        _signals.Add(value);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Sleeps until cancelled or terminated.</summary>
+[Workflow]
+public sealed class SleepingWorkflow
+{
+    [WorkflowRun]
+    public async Task<string> RunAsync(TimeSpan sleep)
+    {
+        await Workflow.DelayAsync(sleep);
+        return "woke";
+    }
+}
+
+/// <summary>Runs one activity with the given options and returns its result.</summary>
+[Workflow]
+public sealed class ActivityWorkflow
+{
+    [WorkflowRun]
+    public Task<string> RunAsync(ActivityCall call) =>
+        Workflow.ExecuteActivityAsync((FlakyActivities a) => a.RunAsync(call.Key, call.FailuresBeforeSuccess, call.ErrorType, call.Sleep), new ActivityOptions
+        {
+            TaskQueue = call.TaskQueue,
+            StartToCloseTimeout = call.StartToClose,
+            ScheduleToCloseTimeout = call.ScheduleToClose,
+            ScheduleToStartTimeout = call.ScheduleToStart,
+            HeartbeatTimeout = call.Heartbeat,
+            RetryPolicy = new RetryPolicy
+            {
+                InitialInterval = TimeSpan.FromMilliseconds(400),
+                BackoffCoefficient = 2,
+                MaximumAttempts = call.MaximumAttempts,
+                NonRetryableErrorTypes = ["Fatal"],
+            },
+        });
+}
+
+public sealed record ActivityCall(string Key, int FailuresBeforeSuccess, string ErrorType = "Transient", int MaximumAttempts = 5, TimeSpan? Sleep = null,
+    TimeSpan? StartToClose = null, TimeSpan? ScheduleToClose = null, TimeSpan? ScheduleToStart = null, TimeSpan? Heartbeat = null, string? TaskQueue = null);
+
+/// <summary>Fails a given number of times, remembering when each attempt started and what it heartbeated.</summary>
+public sealed class FlakyActivities
+{
+    public Dictionary<string, List<(int Attempt, DateTime At, string? HeartbeatSeen)>> Attempts { get; } = [];
+
+    [Activity]
+    public async Task<string> RunAsync(string key, int failuresBeforeSuccess, string errorType, TimeSpan? sleep)
+    {
+        var context = ActivityExecutionContext.Current;
+        var seen = context.Info.HeartbeatDetails.Count > 0 ? await context.Info.HeartbeatDetailAtAsync<string>(0) : null;
+        lock (Attempts)
+        {
+            if (!Attempts.TryGetValue(key, out var list)) Attempts[key] = list = [];
+            list.Add((context.Info.Attempt, DateTime.UtcNow, seen));
+        }
+        context.Heartbeat($"progress of attempt {context.Info.Attempt}");
+        if (sleep is { } s) await Task.Delay(s, context.CancellationToken);
+        if (context.Info.Attempt <= failuresBeforeSuccess) throw new ApplicationFailureException($"attempt {context.Info.Attempt} failed", errorType);
+        return $"done on attempt {context.Info.Attempt}";
+    }
+}
+
+/// <summary>Continues as new until the counter reaches the target.</summary>
+[Workflow]
+public sealed class CountingWorkflow
+{
+    [WorkflowRun]
+    public Task<int> RunAsync(int count, int target)
+    {
+        if (count >= target) return Task.FromResult(count);
+        throw Workflow.CreateContinueAsNewException((CountingWorkflow wf) => wf.RunAsync(count + 1, target));
+    }
+}
+
+/// <summary>Starts a child; either awaits it, or returns at once leaving it under a parent-close policy.</summary>
+[Workflow]
+public sealed class ParentWorkflow
+{
+    [WorkflowRun]
+    public async Task<string> RunAsync(string childId, bool waitForChild, ParentClosePolicy policy)
+    {
+        if (waitForChild)
+            return "child said " + await Workflow.ExecuteChildWorkflowAsync((GreetingChildWorkflow c) => c.RunAsync("hi"), new() { Id = childId });
+        await Workflow.StartChildWorkflowAsync((SleepingWorkflow c) => c.RunAsync(TimeSpan.FromHours(1)), new() { Id = childId, ParentClosePolicy = policy });
+        return "left child";
+    }
+}
+
+[Workflow]
+public sealed class GreetingChildWorkflow
+{
+    [WorkflowRun]
+    public async Task<string> RunAsync(string text)
+    {
+        await Workflow.DelayAsync(TimeSpan.FromMilliseconds(100));
+        return text + " from " + Workflow.Info.WorkflowId;
+    }
+}
