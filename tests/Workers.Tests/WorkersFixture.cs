@@ -10,14 +10,15 @@ public sealed class WorkersInfrastructure : IAsyncLifetime
     public KafkaFixture Kafka { get; } = new();
     public S3Fixture S3 { get; } = new();
 
-    /// <summary>The Temporal frontend (host:port) Workers and the tests' clients use.</summary>
-    public string TemporalTarget { get; } = Environment.GetEnvironmentVariable("TEMPORAL_TEST_TARGET") ?? "127.0.0.1:17233";
+    /// <summary>The built TemporalServer, on its own database of <see cref="Postgres"/>.</summary>
+    public TemporalServerFixture Temporal { get; private set; } = null!;
 
-    public Task<TemporalClient> ConnectTemporalAsync() => TemporalClient.ConnectAsync(new(TemporalTarget));
+    public Task<TemporalClient> ConnectTemporalAsync() => TemporalClient.ConnectAsync(new(Temporal.Target));
 
     public async Task InitializeAsync()
     {
         await Task.WhenAll(Postgres.InitializeAsync(), S3.InitializeAsync());
+        Temporal = await TemporalServerFixture.StartAsync(await Postgres.CreateDatabaseAsync("temporal"));
         Kafka.CreateTopic("pipeline.heartbeat", 1);
     }
 
@@ -27,7 +28,7 @@ public sealed class WorkersInfrastructure : IAsyncLifetime
         ["ConnectionStrings__postgres"] = await Postgres.CreateDatabaseAsync(database),
         ["ConnectionStrings__kafka"] = Kafka.BootstrapServers,
         ["ConnectionStrings__lake"] = S3.ConnectionString,
-        ["ConnectionStrings__temporal"] = TemporalTarget,
+        ["ConnectionStrings__temporal"] = Temporal.Target,
         // Tests start the pipeline themselves; a schedule would start runs in whichever test's Workers poll next.
         ["Trades__LiveSchedule__Enabled"] = "false",
     };
@@ -35,6 +36,7 @@ public sealed class WorkersInfrastructure : IAsyncLifetime
     public async Task DisposeAsync()
     {
         Kafka.Dispose();
+        if (Temporal is not null) await Temporal.DisposeAsync();
         await Task.WhenAll(Postgres.DisposeAsync(), S3.DisposeAsync());
     }
 }

@@ -1,16 +1,28 @@
 using Temporalio.Client;
+using TestSupport;
 
 namespace Workflows.Tests;
 
-/// <summary>A Temporal server for the collection and a client connected to it.</summary>
+/// <summary>The built TemporalServer on a throw-away PostgreSQL for the collection, and a client connected to it.</summary>
 public sealed class TemporalEnvironment : IAsyncLifetime
 {
+    readonly PostgresFixture _postgres = new();
+    TemporalServerFixture? _server;
+
     public ITemporalClient Client { get; private set; } = null!;
 
-    public async Task InitializeAsync() =>
-        Client = await TemporalClient.ConnectAsync(new(Environment.GetEnvironmentVariable("TEMPORAL_TEST_TARGET") ?? "127.0.0.1:17233"));
+    public async Task InitializeAsync()
+    {
+        await _postgres.InitializeAsync();
+        _server = await TemporalServerFixture.StartAsync(await _postgres.CreateDatabaseAsync("temporal"));
+        Client = await TemporalClient.ConnectAsync(new(_server.Target));
+    }
 
-    public Task DisposeAsync() => Task.CompletedTask;
+    public async Task DisposeAsync()
+    {
+        if (_server is not null) await _server.DisposeAsync();
+        await _postgres.DisposeAsync();
+    }
 }
 
 [CollectionDefinition(Name)]
