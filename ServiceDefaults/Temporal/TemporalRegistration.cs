@@ -40,16 +40,18 @@ public static class TemporalRegistration
         builder.AddTemporalClient(connectionName).Services.AddHostedTemporalWorker(taskQueue);
 }
 
-/// <summary>Healthy when the frontend answers gRPC health (connecting the lazy client if it is not yet).</summary>
+/// <summary>
+/// Healthy when the frontend answers GetSystemInfo (the call every SDK makes first; it connects the lazy client if it is
+/// not yet): a real answer of the WorkflowService, on any Temporal server, Cloud included.
+/// </summary>
 sealed class TemporalHealthCheck(ITemporalClient client, TemporalSettings settings) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
-            return await client.Connection.CheckHealthAsync(options: new() { CancellationToken = cancellationToken })
-                ? HealthCheckResult.Healthy($"Temporal at {settings.TargetHost}, namespace {settings.Namespace}")
-                : HealthCheckResult.Unhealthy($"Temporal at {settings.TargetHost} reports not serving");
+            var info = await client.Connection.WorkflowService.GetSystemInfoAsync(new(), new() { CancellationToken = cancellationToken });
+            return HealthCheckResult.Healthy($"Temporal {info.ServerVersion} at {settings.TargetHost}, namespace {settings.Namespace}".Replace("  ", " ", StringComparison.Ordinal));
         }
         catch (Exception e) when (e is Temporalio.Exceptions.RpcException or InvalidOperationException or OperationCanceledException)
         {
