@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using Durable;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Telemetry;
@@ -96,25 +95,5 @@ public sealed class TelemetryApiTests(WebAppFixture app)
         Assert.Contains($"export failed for {trace[..6]}", logs);
         var api = await app.Http.GetFromJsonAsync<JsonElement>($"/api/telemetry/logs?traceId={trace}");
         Assert.Equal("Workers.Export", Assert.Single(api.EnumerateArray()).GetProperty("scopeName").GetString());
-    }
-
-    [Fact]
-    public async Task The_run_page_links_to_the_trace_the_run_was_started_under()
-    {
-        using var source = new ActivitySource("Web.Tests.Telemetry." + Guid.NewGuid().ToString("N"));
-        using var listener = new ActivityListener { ShouldListenTo = s => s == source, Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded };
-        ActivitySource.AddActivityListener(listener);
-        var id = "traced-" + Guid.NewGuid().ToString("N")[..8];
-        string traceId;
-        using (var activity = source.StartActivity("start run")!)
-        {
-            traceId = activity.TraceId.ToHexString();
-            await app.Durable.StartWorkflowAsync("SeededWorkflow", [new { day = "2023-01-01", area = "FR" }], new WorkflowOptions(id, "seeded-queue"));
-        }
-
-        var run = await app.Http.GetFromJsonAsync<JsonElement>($"/api/workflows/{id}");
-        Assert.Contains(traceId, run.GetProperty("traceParent").GetString());
-        var page = await app.Http.GetStringAsync($"/workflows/{id}");
-        Assert.Contains($"href=\"/telemetry/traces/{traceId}?tz=UTC\" data-trace-link", page);
     }
 }
