@@ -1,11 +1,14 @@
 using ServiceDefaults;
 using TemporalServer;
+using TemporalServer.Http;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddTemporalServer();
+builder.AddTemporalHttp();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapTemporalServer();
+app.MapTemporalHttp();
 app.Run();

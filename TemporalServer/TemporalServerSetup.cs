@@ -9,6 +9,8 @@ using TemporalServer.Namespaces;
 using TemporalServer.Queries;
 using TemporalServer.Storage;
 using TemporalServer.Timers;
+using TemporalServer.Schedules;
+using TemporalServer.Visibility;
 using TemporalServer.Workflows;
 
 namespace TemporalServer;
@@ -54,7 +56,8 @@ public static class TemporalServerSetup
         builder.Services.AddSingleton<IRpcFeature>(sp => sp.GetRequiredService<QueryTasks>());
         builder.Services.AddSingleton<IRpcFeature, WorkflowStarts>();
         builder.Services.AddSingleton<IRpcFeature, WorkflowOperations>();
-        builder.Services.AddSingleton<IRpcFeature, WorkflowList>();
+        builder.Services.AddTemporalVisibility();
+        builder.Services.AddTemporalSchedules();
         builder.Services.AddSingleton<IRpcFeature, WorkflowTasks>();
         builder.Services.AddSingleton<IRpcFeature, ActivityTasks>();
 

@@ -12,21 +12,25 @@ public sealed class TemporalServerFixture : IAsyncDisposable
     readonly string _connectionString;
     readonly IReadOnlyDictionary<string, string> _settings;
 
-    TemporalServerFixture(string connectionString, int grpcPort, IReadOnlyDictionary<string, string>? settings)
+    TemporalServerFixture(string connectionString, int grpcPort, int httpPort, IReadOnlyDictionary<string, string>? settings)
     {
         _connectionString = connectionString;
         GrpcPort = grpcPort;
+        HttpPort = httpPort;
         _settings = settings ?? new Dictionary<string, string>();
     }
 
     public int GrpcPort { get; }
     /// <summary>host:port for <c>TemporalClient.ConnectAsync</c>.</summary>
     public string Target => $"127.0.0.1:{GrpcPort}";
+    /// <summary>The HTTP port: the /api/v1 JSON API and the Temporal Web UI.</summary>
+    public int HttpPort { get; }
+    public Uri HttpUrl => new($"http://127.0.0.1:{HttpPort}");
     public ServiceProcess Process { get; private set; } = null!;
 
     public static async Task<TemporalServerFixture> StartAsync(string connectionString, IReadOnlyDictionary<string, string>? settings = null)
     {
-        var fixture = new TemporalServerFixture(connectionString, FreePort.Next(), settings);
+        var fixture = new TemporalServerFixture(connectionString, FreePort.Next(), FreePort.Next(), settings);
         await fixture.StartProcessAsync();
         return fixture;
     }
@@ -38,6 +42,7 @@ public sealed class TemporalServerFixture : IAsyncDisposable
         {
             ["ConnectionStrings__postgres"] = _connectionString,
             ["Temporal__GrpcPort"] = GrpcPort.ToString(),
+            ["Temporal__HttpPort"] = HttpPort.ToString(),
             ["Logging__LogLevel__Default"] = "Warning",
         };
         Process = await ServiceProcess.StartAsync("TemporalServer", environment);
