@@ -10,7 +10,7 @@ namespace Workers.Trades;
 /// over what was ingested since the last window, skipping a run while the previous one is still going. Created at
 /// start, or updated to this version's action and spec; an operator's pause (and its note) is kept.
 /// </summary>
-sealed class TradeLiveSchedule(ITemporalClient client, IConfiguration configuration, ILogger<TradeLiveSchedule> logger) : BackgroundService
+public sealed class TradeLiveSchedule(ITemporalClient client, IConfiguration configuration, ILogger<TradeLiveSchedule> logger) : BackgroundService
 {
     public const string ScheduleId = "trades-live";
 
