@@ -28,9 +28,6 @@ public static class Extensions
     /// <summary>Every ActivitySource and Meter of the pipeline's own code is named <c>Pipeline.&lt;feature&gt;</c>.</summary>
     public const string PipelineTelemetry = "Pipeline.*";
 
-    /// <summary>The durable-workflow engine's source and meter (Durable/Telemetry).</summary>
-    const string DurableTelemetry = "Durable";
-
     const string HealthEndpointPath = "/health";
     const string AlivenessEndpointPath = "/alive";
 
@@ -62,9 +59,9 @@ public static class Extensions
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddNpgsqlInstrumentation()
-                .AddMeter(PipelineTelemetry, DurableTelemetry))
+                .AddMeter(PipelineTelemetry))
             .WithTracing(tracing => tracing
-                .AddSource(builder.Environment.ApplicationName, PipelineTelemetry, DurableTelemetry)
+                .AddSource(builder.Environment.ApplicationName, PipelineTelemetry)
                 // The AppHost probes every service every few seconds; traced, those probes would bury the real traces.
                 // A filtered request is not recorded, so neither are the spans of its checks (they follow their parent).
                 .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context => !IsProbe(context.Request.Path))

@@ -1,10 +1,10 @@
 using System.Text.Json.Serialization;
-using Durable;
 using ServiceDefaults;
 using ServiceDefaults.Health;
 using ServiceDefaults.Kafka;
 using ServiceDefaults.Lake;
 using ServiceDefaults.Postgres;
+using ServiceDefaults.Temporal;
 using Web.Api;
 using Web.Components;
 using Web.Dashboard;
@@ -12,7 +12,6 @@ using Web.Pipeline;
 using Web.Resources;
 using Web.Security;
 using Web.Trades;
-using Web.Workflows;
 
 if (args is ["hash-password", ..]) return OperatorPasswords.RunCommandLine(Console.In, Console.Out, Console.Error);
 
@@ -21,6 +20,7 @@ builder.AddServiceDefaults();
 builder.AddPostgres("postgres");
 builder.AddKafkaHealthCheck("kafka");
 builder.AddLake("lake");
+builder.AddTemporalClient("temporal");
 builder.AddReferencedServiceHealthChecks();
 builder.AddOperatorSecurity();
 
@@ -31,12 +31,11 @@ builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Ad
 builder.Services.AddAntiforgery(o => o.SuppressXFrameOptionsHeader = true);
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ApiExceptionHandler>();
-builder.Services.AddDurableClient();
 builder.Services.AddSingleton<ResourceStatusReader>();
 builder.Services.AddSingleton<PipelineOverviewReader>();
 builder.Services.AddSingleton<TradeReports>();
 builder.Services.AddSingleton<TradeImport>();
-builder.Services.AddSingleton<WorkflowConsole>();
+builder.Services.AddSingleton<PipelineRuns>();
 builder.Services.AddSingleton<DashboardLinks>();
 
 var app = builder.Build();
@@ -54,7 +53,6 @@ var api = app.MapGroup("/api").RequireAuthorization(OperatorPolicy.ReadName);
 api.MapResourceApi();
 api.MapPipelineApi();
 api.MapTradesApi();
-api.MapWorkflowsApi();
 
 app.MapAccountEndpoints();
 // Our CSP already says frame-ancestors 'none'; Blazor's own frame-ancestors header would be a second, weaker CSP.

@@ -1,4 +1,3 @@
-using Durable;
 using Npgsql;
 using Trades.Analytics;
 using Workflows.Trades;
@@ -6,6 +5,8 @@ using ServiceDefaults;
 using ServiceDefaults.Kafka;
 using ServiceDefaults.Lake;
 using ServiceDefaults.Postgres;
+using ServiceDefaults.Temporal;
+using Temporalio.Extensions.Hosting;
 using Workers.Heartbeat;
 using Workers.Ingestion;
 using Workers.Storage;
@@ -29,20 +30,13 @@ builder.AddKafkaIngestion<TradeIngestion>(TradeIngestion.Group);
 
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(builder.Configuration.GetSection("Trades:Analysis").Get<AnalysisOptions>() ?? new AnalysisOptions());
-builder.Services.AddDurableWorker(o =>
-    {
-        o.TaskQueue = TradePipelineWorkflow.TaskQueue;
-        o.MaxConcurrentWorkflowTasks = builder.Configuration.GetValue("Durable:MaxConcurrentWorkflowTasks", 8);
-        o.MaxConcurrentActivities = builder.Configuration.GetValue("Durable:MaxConcurrentActivities", 4);
-        // How long a dead worker's tasks stay locked before another worker takes them over.
-        o.LeaseDuration = TimeSpan.FromSeconds(builder.Configuration.GetValue("Durable:LeaseSeconds", 30.0));
-    })
+builder.AddTemporalWorker(TradePipelineWorkflow.TaskQueue)
+    .AddScopedActivities<TradeActivities>()
     .AddWorkflow<TradePipelineWorkflow>()
-    .AddActivities<TradeActivities>();
-builder.Services.AddDurableClient();
+    .ConfigureOptions(o => o.MaxConcurrentActivities = builder.Configuration.GetValue("Temporal:Worker:MaxConcurrentActivities", 4));
 builder.Services.AddHostedService<TradeLiveSchedule>();
 
 var app = builder.Build();
 await PipelineSchema.ApplyAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), app.Lifetime.ApplicationStopping);
 app.MapDefaultEndpoints();
-app.Run();
+await app.RunAsync(); // not Run(): the hosted Temporal worker needs the async host (temporalio/sdk-dotnet#220)

@@ -20,6 +20,7 @@ internal static class TradesCommands
         trades.Subcommands.Add(Generate());
         trades.Subcommands.Add(Analyze());
         trades.Subcommands.Add(Import());
+        trades.Subcommands.Add(BackfillCommand.Create());
         return trades;
     }
 
@@ -184,7 +185,7 @@ internal static class TradesCommands
         }
     }
 
-    private static int Fail(int code, string message)
+    internal static int Fail(int code, string message)
     {
         Console.Error.WriteLine("error: " + message);
         return code;

@@ -1,11 +1,9 @@
-using Durable;
 using Npgsql;
 
 namespace Web.Pipeline;
 
 public sealed record PipelineOverview(bool SchemaReady, long TradeLegs, long TradeLegsLastHour, DateTimeOffset? LastTradeIngestedAt, long Quarantined,
-    long Products, long Anomalies, long UnresolvedDataLoss, DateTimeOffset? LastExportAt, IReadOnlyList<WorkflowDescription> RecentRuns, long FailedRuns,
-    IReadOnlyList<SourceActivity> Sources);
+    long Products, long Anomalies, long UnresolvedDataLoss, DateTimeOffset? LastExportAt, IReadOnlyList<SourceActivity> Sources);
 
 /// <summary>
 /// A source that delivered trade legs in the last hour, named by its origin's scheme ("kafka" for the feed's topic,
@@ -16,8 +14,8 @@ public sealed record SourceActivity(string Source, long LastFiveMinutes, long La
     public double PerSecond => LastFiveMinutes / 300.0;
 }
 
-/// <summary>The home page's pipeline status: how much arrived, what was rejected, what the workflows did.</summary>
-public sealed class PipelineOverviewReader(NpgsqlDataSource dataSource, DurableClient durable, TimeProvider time)
+/// <summary>The home page's pipeline status: how much arrived, what was rejected, what the workflows produced.</summary>
+public sealed class PipelineOverviewReader(NpgsqlDataSource dataSource, TimeProvider time)
 {
     const string CountsSql = """
         SELECT (SELECT count(*) FROM pipeline.trades),
@@ -38,8 +36,6 @@ public sealed class PipelineOverviewReader(NpgsqlDataSource dataSource, DurableC
 
     public async Task<PipelineOverview> ReadAsync(CancellationToken ct)
     {
-        var runs = await durable.ListWorkflowsAsync(new WorkflowListFilter { PageSize = 8 }, ct);
-        var failed = await durable.CountWorkflowsAsync(new WorkflowListFilter { Status = WorkflowStatus.Failed }, ct);
         try
         {
             var sources = await ReadSourcesAsync(time.GetUtcNow(), ct);
@@ -47,11 +43,11 @@ public sealed class PipelineOverviewReader(NpgsqlDataSource dataSource, DurableC
             await using var r = await command.ExecuteReaderAsync(ct);
             await r.ReadAsync(ct);
             return new PipelineOverview(true, r.GetInt64(0), sources.Sum(s => s.LastHour), r.IsDBNull(1) ? null : r.GetFieldValue<DateTimeOffset>(1), r.GetInt64(2),
-                r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6), runs.Runs, failed, sources);
+                r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6), sources);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
         {
-            return new PipelineOverview(false, 0, 0, null, 0, 0, 0, 0, null, runs.Runs, failed, []); // Workers have not created the schema yet
+            return new PipelineOverview(false, 0, 0, null, 0, 0, 0, 0, null, []); // Workers have not created the schema yet
         }
     }
 

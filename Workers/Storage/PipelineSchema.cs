@@ -1,5 +1,5 @@
-using Durable.Storage;
 using Npgsql;
+using ServiceDefaults.Postgres;
 
 namespace Workers.Storage;
 

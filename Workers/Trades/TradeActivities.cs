@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Amazon.S3.Model;
-using Durable;
+using Temporalio.Activities;
+using Temporalio.Exceptions;
 using Npgsql;
 using NpgsqlTypes;
 using ServiceDefaults.Lake;
@@ -14,9 +15,11 @@ using Workflows.Trades;
 namespace Workers.Trades;
 
 /// <summary>
-/// The trade pipeline's steps. Database writes go through the engine's transaction, so they commit together with the
-/// activity's completion record (exactly once even if the worker dies mid-step); the export replaces the files of
-/// each partition, so repeating it never duplicates anything in the lake.
+/// The trade pipeline's steps. Temporal runs each at least once (a worker can die after an effect committed and
+/// before the completion reached the server), so each is idempotent for its window: the live seal is recorded under
+/// the window ID with the watermark it advances, results are replaced per partition in one transaction, and the export
+/// overwrites the partition's objects and upserts its export row. docs/temporal.md, "Pipeline on Temporal", says why
+/// each is exactly-once in effect.
 /// </summary>
 public sealed class TradeActivities(NpgsqlDataSource dataSource, Lake lake, AnalysisOptions analysis, TimeProvider time) : ITradeActivities
 {
@@ -25,10 +28,13 @@ public sealed class TradeActivities(NpgsqlDataSource dataSource, Lake lake, Anal
     /// <summary>Trades committed less than this long ago are left to the next window: an ingestion batch may still be committing.</summary>
     public static readonly TimeSpan SealLag = TimeSpan.FromSeconds(5);
 
+    // The watermark row is locked first: attempts of one window, and windows of overlapping runs, seal one at a time.
     const string LockWatermark = """
         INSERT INTO pipeline.trade_watermark (id, sealed_to) VALUES (1, '-infinity') ON CONFLICT (id) DO NOTHING;
         SELECT sealed_to FROM pipeline.trade_watermark WHERE id = 1 FOR UPDATE;
         """;
+
+    const string SealedBefore = "SELECT ingested_after, ingested_up_to, partitions FROM pipeline.trade_windows WHERE window_id = $1";
 
     const string LivePartitions = """
         SELECT DISTINCT (delivery_start AT TIME ZONE 'Europe/Paris')::date, delivery_area
@@ -42,7 +48,10 @@ public sealed class TradeActivities(NpgsqlDataSource dataSource, Lake lake, Anal
         ORDER BY 1, 2
         """;
 
-    const string AdvanceWatermark = "UPDATE pipeline.trade_watermark SET sealed_to = $1 WHERE id = 1";
+    const string RecordWindow = """
+        WITH recorded AS (INSERT INTO pipeline.trade_windows (window_id, ingested_after, ingested_up_to, partitions) VALUES ($1, $2, $3, $4))
+        UPDATE pipeline.trade_watermark SET sealed_to = $3 WHERE id = 1
+        """;
 
     const string RecordExport = """
         INSERT INTO pipeline.lake_exports (delivery_date, delivery_area, prefix, manifest, run_id) VALUES ($1, $2, $3, $4, $5)
@@ -50,62 +59,88 @@ public sealed class TradeActivities(NpgsqlDataSource dataSource, Lake lake, Anal
         SET prefix = excluded.prefix, manifest = excluded.manifest, run_id = excluded.run_id, exported_at = now()
         """;
 
+    /// <summary>
+    /// Backfill: the delivery days in the range (a read). Live: the partitions ingested since the watermark, recorded
+    /// as window <paramref name="windowId"/> together with the advanced watermark; a second attempt returns the record.
+    /// </summary>
+    [Activity]
     public async Task<SealedWindow> SealWindowAsync(TradePipelineRequest request, string windowId)
     {
         var ct = ActivityExecutionContext.Current.CancellationToken;
-        var tx = await ActivityExecutionContext.Current.GetTransactionAsync(ct);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
         if (request.Mode == TradeWindowMode.Backfill)
         {
             if (request.FirstDay is not { } first || request.LastDay is not { } last || last < first)
-                throw new ApplicationFailureException($"a backfill needs FirstDay <= LastDay (got {request.FirstDay}..{request.LastDay})", "InvalidRequest", nonRetryable: true);
+                throw new ApplicationFailureException($"a backfill needs FirstDay <= LastDay (got {request.FirstDay}..{request.LastDay})",
+                    errorType: TradePipelineErrors.InvalidRequest, nonRetryable: true);
             var partitions = await ReadPartitionsAsync(tx, BackfillPartitions, MarketTime.StartOfDayUtc(first), MarketTime.StartOfDayUtc(last.AddDays(1)), ct);
             return new SealedWindow(windowId, null, null, partitions);
         }
 
         DateTime after;
-        await using (var lockRow = new NpgsqlCommand(LockWatermark, tx.Connection, tx))
+        await using (var lockRow = new NpgsqlCommand(LockWatermark, connection, tx))
             after = (DateTime)(await lockRow.ExecuteScalarAsync(ct))!;
+        if (await ReadSealedAsync(tx, windowId, ct) is { } sealedBefore) return sealedBefore;
+
+        // PostgreSQL keeps microseconds: the window returned now must equal the one a retry reads back.
         var upTo = time.GetUtcNow().UtcDateTime - SealLag;
-        if (upTo <= after) return new SealedWindow(windowId, after, after, []);
-        var live = await ReadPartitionsAsync(tx, LivePartitions, after, upTo, ct);
-        await using (var advance = new NpgsqlCommand(AdvanceWatermark, tx.Connection, tx) { Parameters = { new() { Value = upTo, NpgsqlDbType = NpgsqlDbType.TimestampTz } } })
-            await advance.ExecuteNonQueryAsync(ct);
-        return new SealedWindow(windowId, after == DateTime.MinValue ? null : after, upTo, live);
+        upTo = upTo.AddTicks(-(upTo.Ticks % (TimeSpan.TicksPerMillisecond / 1000)));
+        if (upTo <= after) return new SealedWindow(windowId, after, after, []); // nothing new: nothing recorded, nothing to repeat
+        var window = new SealedWindow(windowId, after == DateTime.MinValue ? null : after, upTo, await ReadPartitionsAsync(tx, LivePartitions, after, upTo, ct));
+        await using (var record = new NpgsqlCommand(RecordWindow, connection, tx))
+        {
+            record.Parameters.Add(new() { Value = windowId });
+            record.Parameters.Add(new() { Value = (object?)window.IngestedAfter ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            record.Parameters.Add(new() { Value = upTo, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            record.Parameters.Add(new() { Value = JsonSerializer.Serialize(window.Partitions, WindowJson), NpgsqlDbType = NpgsqlDbType.Jsonb });
+            await record.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+        return window;
     }
 
+    /// <summary>Replaces each partition's statistics, day-and-area top products and findings, then the overall top, in one transaction.</summary>
+    [Activity]
     public async Task<AggregateOutcome> AggregateAsync(SealedWindow window)
     {
-        var context = ActivityExecutionContext.Current;
-        var tx = await context.GetTransactionAsync(context.CancellationToken);
+        var ct = ActivityExecutionContext.Current.CancellationToken;
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
         int products = 0, trades = 0, findings = 0;
         foreach (var partition in window.Partitions)
         {
             using var span = Source.StartActivity("trades aggregate partition");
             span?.SetTag("delivery.date", partition.DeliveryDate.ToString("O"));
             span?.SetTag("delivery.area", partition.Area);
-            var rows = await TradeResultStore.ReadPartitionAsync(tx.Connection!, tx, partition.DeliveryDate, partition.Area, context.CancellationToken);
+            var rows = await TradeResultStore.ReadPartitionAsync(connection, tx, partition.DeliveryDate, partition.Area, ct);
             var result = TradeAnalytics.Analyze(rows, analysis);
-            await TradeResultStore.ReplaceStatisticsAsync(tx.Connection!, tx, partition.DeliveryDate, partition.Area, result, window.WindowId, context.CancellationToken);
+            await TradeResultStore.ReplaceStatisticsAsync(connection, tx, partition.DeliveryDate, partition.Area, result, window.WindowId, ct);
             products += result.ProductStats.Count;
             trades += (int)result.DistinctTrades;
             findings += result.Findings.Count;
         }
-        var top = await TradeResultStore.ReplaceOverallTopAsync(tx.Connection!, tx, analysis.TopCount, context.CancellationToken);
+        var top = await TradeResultStore.ReplaceOverallTopAsync(connection, tx, analysis.TopCount, ct);
+        await tx.CommitAsync(ct);
         return new AggregateOutcome(products, trades, top, findings);
     }
 
+    /// <summary>Replaces each partition's anomalies, in one transaction.</summary>
+    [Activity]
     public async Task<DetectOutcome> DetectAsync(SealedWindow window)
     {
-        var context = ActivityExecutionContext.Current;
-        var tx = await context.GetTransactionAsync(context.CancellationToken);
+        var ct = ActivityExecutionContext.Current.CancellationToken;
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
         var anomalies = 0;
         foreach (var partition in window.Partitions)
         {
-            var rows = await TradeResultStore.ReadPartitionAsync(tx.Connection!, tx, partition.DeliveryDate, partition.Area, context.CancellationToken);
+            var rows = await TradeResultStore.ReadPartitionAsync(connection, tx, partition.DeliveryDate, partition.Area, ct);
             var result = TradeAnalytics.Analyze(rows, analysis);
-            await TradeResultStore.ReplaceAnomaliesAsync(tx.Connection!, tx, partition.DeliveryDate, partition.Area, result.Anomalies, context.CancellationToken);
+            await TradeResultStore.ReplaceAnomaliesAsync(connection, tx, partition.DeliveryDate, partition.Area, result.Anomalies, ct);
             anomalies += result.Anomalies.Count;
         }
+        await tx.CommitAsync(ct);
         return new DetectOutcome(anomalies, AnalysisOptions.Name(analysis.Method));
     }
 
@@ -114,6 +149,7 @@ public sealed class TradeActivities(NpgsqlDataSource dataSource, Lake lake, Anal
     /// (trades/, product_stats/, top_products/, anomalies/, manifests/ with deliveryDate=…/deliveryArea=…); objects of
     /// an earlier export of the partition that the new one does not contain are deleted.
     /// </summary>
+    [Activity]
     public async Task<ExportOutcome> ExportAsync(SealedWindow window)
     {
         var context = ActivityExecutionContext.Current;
@@ -143,7 +179,7 @@ public sealed class TradeActivities(NpgsqlDataSource dataSource, Lake lake, Anal
             {
                 if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
             }
-            context.Heartbeat(index + 1); // partitions exported so far: progress for the console, liveness for the timeout
+            context.Heartbeat(index + 1); // partitions exported so far: progress in the Temporal UI, liveness for the heartbeat timeout
         }
         return new ExportOutcome(files, rows, manifests);
     }
@@ -192,6 +228,18 @@ public sealed class TradeActivities(NpgsqlDataSource dataSource, Lake lake, Anal
         command.Parameters.Add(new() { Value = JsonSerializer.Serialize(manifest, AnalysisFiles.JsonOptions), NpgsqlDbType = NpgsqlDbType.Jsonb });
         command.Parameters.Add(new() { Value = runId });
         await command.ExecuteNonQueryAsync(ct);
+    }
+
+    static readonly JsonSerializerOptions WindowJson = new(JsonSerializerDefaults.Web);
+
+    static async Task<SealedWindow?> ReadSealedAsync(NpgsqlTransaction tx, string windowId, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(SealedBefore, tx.Connection, tx);
+        command.Parameters.Add(new() { Value = windowId });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        return new SealedWindow(windowId, reader.IsDBNull(0) ? null : reader.GetDateTime(0), reader.GetDateTime(1),
+            JsonSerializer.Deserialize<List<DeliveryPartition>>(reader.GetString(2), WindowJson)!);
     }
 
     static async Task<List<DeliveryPartition>> ReadPartitionsAsync(NpgsqlTransaction tx, string sql, DateTime from, DateTime to, CancellationToken ct)

@@ -1,31 +1,64 @@
-using Durable;
+using Temporalio.Client;
+using Temporalio.Client.Schedules;
+using Temporalio.Exceptions;
 using Workflows.Trades;
 
 namespace Workers.Trades;
 
 /// <summary>
-/// Makes sure the live-mode schedule exists: the trade pipeline runs every minute over what was ingested since the
-/// last window. Creating it is idempotent; an operator's pause or cron change made later is left alone.
+/// Keeps the Temporal Schedule of live trade windows in place: the trade pipeline runs every minute (configurable)
+/// over what was ingested since the last window, skipping a run while the previous one is still going. Created at
+/// start, or updated to this version's action and spec; an operator's pause (and its note) is kept.
 /// </summary>
-sealed class TradeLiveSchedule(DurableClient client, IConfiguration configuration, ILogger<TradeLiveSchedule> logger) : BackgroundService
+public sealed class TradeLiveSchedule(ITemporalClient client, IConfiguration configuration, ILogger<TradeLiveSchedule> logger) : BackgroundService
 {
     public const string ScheduleId = "trades-live";
+
+    /// <summary>Scheduled runs get this ID plus the scheduled time: the seal activity's window ID, deterministic per run.</summary>
+    public const string WorkflowIdPrefix = "trades-live";
+
+    static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(10);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!configuration.GetValue("Trades:LiveSchedule:Enabled", true)) return;
-        var cron = configuration["Trades:LiveSchedule:Cron"] ?? "* * * * *";
+        var schedule = Define(configuration.GetValue("Trades:LiveSchedule:Every", TimeSpan.FromMinutes(1)));
+        // Temporal may not answer yet (starting beside us, or unreachable): keep trying, the worker runs meanwhile.
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await EnsureAsync(schedule, stoppingToken);
+                return;
+            }
+            catch (RpcException e)
+            {
+                logger.LogWarning("schedule {Schedule} not yet in place ({Code}: {Message}); retrying in {Delay}", ScheduleId, e.Code, e.Message, RetryDelay);
+                await Task.Delay(RetryDelay, stoppingToken);
+            }
+        }
+    }
+
+    static Schedule Define(TimeSpan every) => new(
+        ScheduleActionStartWorkflow.Create((TradePipelineWorkflow w) => w.RunAsync(TradePipelineRequest.Live()),
+            new WorkflowOptions(WorkflowIdPrefix, TradePipelineWorkflow.TaskQueue)),
+        new ScheduleSpec { Intervals = [new ScheduleIntervalSpec(every)] })
+    {
+        Policy = new SchedulePolicy { Overlap = Temporalio.Api.Enums.V1.ScheduleOverlapPolicy.Skip, CatchupWindow = TimeSpan.FromMinutes(5) },
+    };
+
+    async Task EnsureAsync(Schedule schedule, CancellationToken ct)
+    {
+        var rpc = new RpcOptions { CancellationToken = ct };
         try
         {
-            await client.GetScheduleHandle(ScheduleId).DescribeAsync(stoppingToken);
-            return;
+            await client.CreateScheduleAsync(ScheduleId, schedule, new ScheduleOptions { Rpc = rpc });
+            logger.LogInformation("created schedule {Schedule}: the trade pipeline every {Every}", ScheduleId, schedule.Spec.Intervals.Single().Every);
         }
-        catch (InvalidOperationException)
+        catch (ScheduleAlreadyRunningException)
         {
-            // Not there yet: create it below.
+            await client.GetScheduleHandle(ScheduleId).UpdateAsync(current => new ScheduleUpdate(schedule with { State = current.Description.Schedule.State }), rpc);
+            logger.LogInformation("updated schedule {Schedule}: the trade pipeline every {Every}", ScheduleId, schedule.Spec.Intervals.Single().Every);
         }
-        await client.CreateScheduleAsync<TradePipelineWorkflow>(ScheduleId, w => w.RunAsync(TradePipelineRequest.Live()),
-            new ScheduleOptions(cron, TradePipelineWorkflow.TaskQueue) { Overlap = ScheduleOverlapPolicy.Skip, CatchupWindow = TimeSpan.FromMinutes(5) }, stoppingToken);
-        logger.LogInformation("created schedule {Schedule} ({Cron}) for live trade windows", ScheduleId, cron);
     }
 }

@@ -1,25 +1,42 @@
-using Durable;
+using Temporalio.Common;
+using Temporalio.Workflows;
 
 namespace Workflows.Trades;
 
 /// <summary>
 /// One window of trades through the pipeline: seal → aggregate → detect → export. Each step is idempotent for the
-/// window it is given, so a retried activity or a re-run workflow replaces results instead of adding to them.
+/// window it is given (activities run at least once), so a retried activity or a re-run workflow replaces results
+/// instead of adding to them.
 /// </summary>
 [Workflow]
 public sealed class TradePipelineWorkflow
 {
     public const string TaskQueue = "pipeline";
 
-    /// <summary>Database steps: quick, retried with backoff on any failure.</summary>
-    static readonly ActivityOptions DatabaseStep = new()
+    /// <summary>A backfill's workflow ID names its range: the same range cannot run twice at once (the start is refused while it runs).</summary>
+    public static string BackfillId(DateOnly first, DateOnly last) => $"trades-backfill-{first:yyyy-MM-dd}-{last:yyyy-MM-dd}";
+
+    /// <summary>Database steps: quick, retried with backoff on any failure but a rejected request.</summary>
+    public static readonly ActivityOptions DatabaseStep = new()
     {
         StartToCloseTimeout = TimeSpan.FromMinutes(5),
-        RetryPolicy = new() { InitialInterval = TimeSpan.FromSeconds(1), BackoffCoefficient = 2, MaximumInterval = TimeSpan.FromMinutes(1), MaximumAttempts = 10 },
+        RetryPolicy = new RetryPolicy
+        {
+            InitialInterval = TimeSpan.FromSeconds(1),
+            BackoffCoefficient = 2,
+            MaximumInterval = TimeSpan.FromMinutes(1),
+            MaximumAttempts = 10,
+            NonRetryableErrorTypes = [TradePipelineErrors.InvalidRequest],
+        },
     };
 
     /// <summary>Export writes Parquet and uploads it: longer, heartbeating per partition.</summary>
-    static readonly ActivityOptions ExportStep = DatabaseStep with { StartToCloseTimeout = TimeSpan.FromMinutes(30), HeartbeatTimeout = TimeSpan.FromMinutes(2) };
+    public static readonly ActivityOptions ExportStep = new()
+    {
+        StartToCloseTimeout = TimeSpan.FromMinutes(30),
+        HeartbeatTimeout = TimeSpan.FromMinutes(2),
+        RetryPolicy = DatabaseStep.RetryPolicy,
+    };
 
     string _stage = "starting";
 

@@ -4,7 +4,6 @@ var suites = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.Or
 {
     ["trades-analytics"] = Trades.Benchmarks.AnalyticsBenchmark.RunAsync,
     ["trades-lake-export"] = Trades.Benchmarks.LakeExportBenchmark.RunAsync,
-    ["durable"] = Durable.DurableBenchmarks.RunAsync,
     ["trades-ingestion"] = Ingestion.Benchmarks.TradeIngestionBenchmark.RunAsync,
     ["trades-latency"] = Ingestion.Benchmarks.FeedLatencyBenchmark.RunAsync,
     ["web-render"] = Web.Benchmarks.WebRenderBenchmark.RunAsync,

@@ -1,4 +1,3 @@
-using Durable;
 using Microsoft.Playwright;
 
 namespace Web.Tests;
@@ -92,58 +91,6 @@ public sealed class BrowserTests(WebAppFixture app)
         var quarantine = await Pages.OpenAsync(context, "/trades/quarantine");
         Assert.Equal("energy.trades.v1/0@17", await quarantine.Locator("tr", new() { HasText = "Price: 'abc' is not a number" }).Locator("td").Nth(2).InnerTextAsync());
         await ScreenshotAsync(quarantine, "quarantine");
-    }
-
-    [Fact]
-    public async Task Without_signing_in_the_console_offers_no_actions()
-    {
-        await using var context = await app.NewContextAsync();
-        var page = await Pages.OpenAsync(context, "/workflows/console-terminate");
-
-        Assert.True(await page.Locator("[data-action=terminate]").IsDisabledAsync());
-        Assert.Contains("Sign in as an operator", await page.Locator(".actions").InnerTextAsync());
-    }
-
-    [Fact]
-    public async Task An_operator_signs_in_then_starts_cancels_terminates_and_retries_a_run_from_the_console()
-    {
-        await using var context = await app.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await page.GotoAsync("/account/login?returnUrl=%2Fworkflows");
-        await page.GetByLabel("Name").FillAsync(WebAppFixture.OperatorName);
-        await page.GetByLabel("Password").FillAsync(app.OperatorPassword);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync("**/workflows");
-        await page.Locator(".page[data-ready=true]").WaitForAsync();
-        Assert.Contains("ops (operator)", await page.Locator("[data-user]").InnerTextAsync());
-
-        await page.Locator("details.start summary").ClickAsync();
-        await page.GetByLabel("Workflow type").FillAsync("ConsoleStarted");
-        await page.GetByLabel("Workflow ID").FillAsync("ui-started");
-        await page.GetByLabel("Task queue").FillAsync("seeded-queue");
-        await page.GetByLabel("Arguments (JSON array)").FillAsync("[{\"day\":\"2023-01-05\"}]");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Start", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync("**/workflows/ui-started?**");
-        await Assertions.Expect(page.Locator("[data-run-status]")).ToHaveTextAsync("Running");
-        Assert.Contains("2023-01-05", await page.Locator("[data-input]").InnerTextAsync());
-
-        await page.Locator("[data-action=cancel]").ClickAsync();
-        await Assertions.Expect(page.Locator("li[data-event=CancelRequested]")).ToHaveCountAsync(1); // no worker serves the queue: the request waits in history
-        await page.Locator("[data-action=terminate]").ClickAsync();
-        await Assertions.Expect(page.Locator("[data-run-status]")).ToHaveTextAsync("Terminated");
-        await Assertions.Expect(page.Locator("li[data-event=WorkflowTerminated]")).ToHaveCountAsync(1);
-        Assert.Equal(["WorkflowStarted", "CancelRequested", "WorkflowTerminated"], await page.Locator(".timeline li").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.event)"));
-        await ScreenshotAsync(page, "workflow-run");
-
-        await page.Locator("[data-action=retry]").ClickAsync();
-        await Assertions.Expect(page.Locator("[data-action-result]")).ToContainTextAsync("Retried");
-        await Assertions.Expect(page.Locator("[data-run-status]")).ToHaveTextAsync("Running");
-        var runs = await app.Durable.ListWorkflowsAsync(new WorkflowListFilter { IdPrefix = "ui-started" });
-        Assert.Equal([WorkflowStatus.Running, WorkflowStatus.Terminated], runs.Runs.Select(r => r.Status));
-
-        var list = await Pages.OpenAsync(context, "/workflows");
-        Assert.Equal(2, await list.Locator("tr[data-workflow-id=ui-started]").CountAsync());
-        await ScreenshotAsync(list, "workflows");
     }
 
     [Fact]

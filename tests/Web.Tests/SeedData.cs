@@ -1,4 +1,4 @@
-using Durable;
+using Temporalio.Client;
 using Npgsql;
 
 namespace Web.Tests;
@@ -41,10 +41,10 @@ public static class SeedData
         await command.ExecuteNonQueryAsync();
     }
 
-    /// <summary>Runs of a workflow type no worker serves here: they stay Running, so the console can act on them.</summary>
-    public static async Task StartRunsAsync(DurableClient client)
+    /// <summary>Runs of a workflow type no worker serves here: they stay Running, as listed on the home page.</summary>
+    public static async Task StartRunsAsync(ITemporalClient client)
     {
-        foreach (var id in new[] { "console-terminate", "api-terminate", "api-cancel", "api-signal", "listed-1", "listed-2" })
+        foreach (var id in new[] { "listed-1", "listed-2" })
             await client.StartWorkflowAsync("SeededWorkflow", [new { day = "2023-01-01", area = "FR" }], new WorkflowOptions(id, "seeded-queue"));
     }
 }

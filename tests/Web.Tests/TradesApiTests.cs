@@ -58,8 +58,6 @@ public sealed class TradesApiTests(WebAppFixture app)
     [InlineData("/api/trades/products?area=FR'--", "area", "not a valid code")]
     [InlineData("/api/trades/top?n=1000", "n", "between 1 and 100")]
     [InlineData("/api/trades/anomalies?deliveryStart=yesterday&product=X&area=FR&deliveryEnd=2023-01-01T11:00:00Z", "deliveryStart", "ISO 8601")]
-    [InlineData("/api/workflows?status=Sleeping", "status", "Running")]
-    [InlineData("/api/workflows?pageToken=abc", "pageToken", "nextPageToken")]
     public async Task Bad_query_parameters_answer_400_naming_the_parameter_and_the_problem(string path, string parameter, string expected)
     {
         using var response = await app.Http.GetAsync(path);
@@ -163,10 +161,7 @@ public sealed class TradesApiTests(WebAppFixture app)
         foreach (var path in new[]
         {
             "/api/trades/products", "/api/trades/products/export.csv", "/api/trades/top", "/api/trades/anomalies", "/api/trades/quarantine",
-            "/api/trades/imports", "/api/workflows", "/api/workflows/{id}", "/api/workflows/{id}/history", "/api/workflows/{id}/cancel",
-            "/api/workflows/{id}/terminate", "/api/workflows/{id}/retry", "/api/workflows/{id}/reset", "/api/workflows/{id}/signal",
-            "/api/workflows/{id}/replay", "/api/schedules", "/api/schedules/{id}/pause", "/api/schedules/{id}/unpause", "/api/schedules/{id}/trigger",
-            "/api/pipeline/status", "/api/resources",
+            "/api/trades/imports", "/api/pipeline/status", "/api/pipeline/runs", "/api/pipeline/backfills", "/api/resources",
         })
             Assert.Contains(path, paths);
         Assert.Contains(doc.GetProperty("paths").GetProperty("/api/trades/products").GetProperty("get").GetProperty("parameters").EnumerateArray(),

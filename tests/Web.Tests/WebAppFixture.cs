@@ -1,8 +1,8 @@
 using System.Net.Http.Headers;
 using System.Text;
-using Durable;
 using Microsoft.Playwright;
 using Npgsql;
+using Temporalio.Client;
 using TestSupport;
 using Web.Security;
 using Workers.Storage;
@@ -11,7 +11,7 @@ namespace Web.Tests;
 
 /// <summary>
 /// One Web process per collection, against real PostgreSQL (the pipeline schema from Workers' migrations, seeded
-/// rows), the local Kafka broker and S3, with two configured accounts whose hashes are generated here: an operator
+/// rows), the local Kafka broker and S3, the built TemporalServer (seeded runs), with two configured accounts whose hashes are generated here: an operator
 /// and a viewer. The browser is started on first use and shared.
 /// </summary>
 public sealed class WebAppFixture : IAsyncLifetime
@@ -25,11 +25,13 @@ public sealed class WebAppFixture : IAsyncLifetime
     readonly KafkaFixture _kafka = new();
     readonly S3Fixture _s3 = new();
     ServiceProcess? _web;
+    TemporalServerFixture? _temporal;
     readonly HeadlessChromium _chromium = new();
 
     public string Database { get; private set; } = "";
     public NpgsqlDataSource DataSource { get; private set; } = null!;
-    public DurableClient Durable { get; private set; } = null!;
+    public ITemporalClient Temporal { get; private set; } = null!;
+    public string TemporalTarget => _temporal!.Target;
     public Uri Url => _web!.Url;
     public HttpClient Http { get; private set; } = null!;
 
@@ -40,8 +42,9 @@ public sealed class WebAppFixture : IAsyncLifetime
         DataSource = NpgsqlDataSource.Create(Database);
         await PipelineSchema.ApplyAsync(DataSource, CancellationToken.None);
         await SeedData.InsertAsync(DataSource);
-        Durable = new DurableClient(DataSource);
-        await SeedData.StartRunsAsync(Durable);
+        _temporal = await TemporalServerFixture.StartAsync(await _postgres.CreateDatabaseAsync("temporal"));
+        Temporal = await TemporalClient.ConnectAsync(new(_temporal.Target));
+        await SeedData.StartRunsAsync(Temporal);
         _web = await StartWebAsync();
         Http = new HttpClient { BaseAddress = _web.Url, Timeout = TimeSpan.FromSeconds(30) };
     }
@@ -54,6 +57,9 @@ public sealed class WebAppFixture : IAsyncLifetime
             ["ConnectionStrings__postgres"] = Database,
             ["ConnectionStrings__kafka"] = _kafka.BootstrapServers,
             ["ConnectionStrings__lake"] = _s3.ConnectionString,
+            ["ConnectionStrings__temporal"] = _temporal!.Target,
+            ["Temporal__UiUrl"] = "http://temporal-ui.test",
+            ["Dashboard__Url"] = "http://dashboard.test",
             // Fewer PBKDF2 iterations than production's default keep sign-in fast in tests; the format is the same.
             [$"Operators__{OperatorName}__PasswordHash"] = OperatorPasswords.Hash(OperatorPassword, 20_000),
             [$"Operators__{ViewerName}__PasswordHash"] = OperatorPasswords.Hash(ViewerPassword, 20_000),
@@ -79,6 +85,7 @@ public sealed class WebAppFixture : IAsyncLifetime
         await _chromium.DisposeAsync();
         Http?.Dispose();
         if (_web is not null) await _web.DisposeAsync();
+        if (_temporal is not null) await _temporal.DisposeAsync();
         if (DataSource is not null) await DataSource.DisposeAsync();
         _kafka.Dispose();
         await Task.WhenAll(_postgres.DisposeAsync(), _s3.DisposeAsync());

@@ -2,8 +2,10 @@ using System.Text;
 using System.Text.Json;
 using Amazon.S3.Model;
 using Confluent.Kafka;
-using Durable;
 using Npgsql;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Client;
+using Temporalio.Common;
 using ServiceDefaults.Lake;
 using TestSupport;
 using Trades;
@@ -14,7 +16,7 @@ using Workflows.Trades;
 
 namespace Workers.Tests;
 
-/// <summary>Generated trades through Kafka into PostgreSQL, then the trade pipeline workflow on the durable engine.</summary>
+/// <summary>Generated trades through Kafka into PostgreSQL, then the trade pipeline workflow on Temporal, run by the Workers process.</summary>
 [Collection("workers")]
 public sealed class TradePipelineTests(WorkersInfrastructure infrastructure)
 {
@@ -28,15 +30,14 @@ public sealed class TradePipelineTests(WorkersInfrastructure infrastructure)
         TradeMessages.Produce(kafka, generated.Trades);
         var env = await infrastructure.EnvironmentAsync("pipeline_backfill");
         env["ConnectionStrings__kafka"] = kafka.BootstrapServers;
-        env["Trades__LiveSchedule__Enabled"] = "false";
         var expected = TradeAnalytics.Analyze(generated.Trades);
 
         await using var workers = await ServiceProcess.StartAsync("Workers", env);
         await using var db = new PipelineDatabase(env["ConnectionStrings__postgres"]);
         await db.WaitForCountAsync("SELECT count(*) FROM pipeline.trades", generated.Trades.Count);
-        var client = new DurableClient(db.DataSource);
+        var client = await infrastructure.ConnectTemporalAsync();
         var report = await client.ExecuteWorkflowAsync((TradePipelineWorkflow w) => w.RunAsync(TradePipelineRequest.Backfill(day, day)),
-            new WorkflowOptions("backfill-2023-01-01", TradePipelineWorkflow.TaskQueue));
+            new WorkflowOptions(TradePipelineWorkflow.BackfillId(day, day), TradePipelineWorkflow.TaskQueue));
 
         Assert.Equal(1, report.Partitions);
         Assert.Equal(expected.ProductStats.Count, report.Products);
@@ -70,9 +71,9 @@ public sealed class TradePipelineTests(WorkersInfrastructure infrastructure)
         File.Delete(local);
         var objects = await ListKeysAsync(s3, lake.Bucket);
 
-        // Running the same window again replaces results and files: nothing is added.
+        // Running the same window again (a new run of the same workflow ID) replaces results and files: nothing is added.
         await client.ExecuteWorkflowAsync((TradePipelineWorkflow w) => w.RunAsync(TradePipelineRequest.Backfill(day, day)),
-            new WorkflowOptions("backfill-2023-01-01-again", TradePipelineWorkflow.TaskQueue));
+            new WorkflowOptions(TradePipelineWorkflow.BackfillId(day, day), TradePipelineWorkflow.TaskQueue) { IdReusePolicy = WorkflowIdReusePolicy.AllowDuplicate });
         Assert.Equal(first, await SnapshotAsync(db));
         Assert.Equal(objects, await ListKeysAsync(s3, lake.Bucket));
     }
@@ -86,28 +87,28 @@ public sealed class TradePipelineTests(WorkersInfrastructure infrastructure)
         TradeMessages.Produce(kafka, trades);
         var env = await infrastructure.EnvironmentAsync("pipeline_live");
         env["ConnectionStrings__kafka"] = kafka.BootstrapServers;
-        env["Trades__LiveSchedule__Enabled"] = "false";
 
         await using var workers = await ServiceProcess.StartAsync("Workers", env);
         await using var db = new PipelineDatabase(env["ConnectionStrings__postgres"]);
         await db.WaitForCountAsync("SELECT count(*) FROM pipeline.trades", trades.Count);
         await Task.Delay(TradeActivitiesSealLag);
-        var client = new DurableClient(db.DataSource);
+        var client = await infrastructure.ConnectTemporalAsync();
+        var (first, second) = ($"trades-live-{Guid.NewGuid():N}", $"trades-live-{Guid.NewGuid():N}");
 
-        var live = await client.ExecuteWorkflowAsync((TradePipelineWorkflow w) => w.RunAsync(TradePipelineRequest.Live()), new WorkflowOptions("live-1", TradePipelineWorkflow.TaskQueue));
-        var empty = await client.ExecuteWorkflowAsync((TradePipelineWorkflow w) => w.RunAsync(TradePipelineRequest.Live()), new WorkflowOptions("live-2", TradePipelineWorkflow.TaskQueue));
+        var live = await client.ExecuteWorkflowAsync((TradePipelineWorkflow w) => w.RunAsync(TradePipelineRequest.Live()), new WorkflowOptions(first, TradePipelineWorkflow.TaskQueue));
+        var empty = await client.ExecuteWorkflowAsync((TradePipelineWorkflow w) => w.RunAsync(TradePipelineRequest.Live()), new WorkflowOptions(second, TradePipelineWorkflow.TaskQueue));
 
         Assert.Equal(1, live.Partitions);
         Assert.Equal(TradeAnalytics.Analyze(trades).ProductStats.Count, live.Products);
         Assert.Equal(0, empty.Partitions);
-        var history = await client.GetWorkflowHandle("live-1").FetchHistoryAsync();
+        var history = await client.GetWorkflowHandle(first).FetchHistoryAsync();
         Assert.Equal(["SealWindow", "Aggregate", "Detect", "Export"], ScheduledActivities(history));
     }
 
     static readonly TimeSpan TradeActivitiesSealLag = Workers.Trades.TradeActivities.SealLag + TimeSpan.FromSeconds(1);
 
     static List<string> ScheduledActivities(WorkflowHistory history) =>
-        [.. history.Events.Where(e => e.Type == "ActivityScheduled").Select(e => e.Attributes.Name!)];
+        [.. history.Events.Where(e => e.EventType == EventType.ActivityTaskScheduled).Select(e => e.ActivityTaskScheduledEventAttributes.ActivityType.Name)];
 
     sealed record Snapshot(long Stats, double TotalVolume, long TradeCount, List<long> AnomalyTradeIds, List<string> OverallTop)
     {

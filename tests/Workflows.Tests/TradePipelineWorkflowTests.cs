@@ -1,95 +1,81 @@
-using System.Collections.Concurrent;
-using Durable;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Npgsql;
+using Temporalio.Client;
+using Temporalio.Common;
+using Temporalio.Exceptions;
+using Temporalio.Worker;
 using TestSupport;
 using Workflows.Trades;
 
 namespace Workflows.Tests;
 
-[CollectionDefinition("engine")]
-public sealed class EngineCollection : ICollectionFixture<PostgresFixture>;
-
 /// <summary>
-/// The workflow's orchestration on the real engine, with activities replaced at their I/O boundary (as Temporal's
-/// samples test workflows): the order of steps, what each receives, the empty-window shortcut, replay safety.
+/// The workflow's orchestration on a real Temporal server with scripted activities: the order of steps, what each
+/// receives, the empty-window shortcut, the stage query, a rejected request not retried. Each run's history replays
+/// against the current code; with RECORD_HISTORIES=1 it is also written to Histories/ for <see cref="ReplayTests"/>.
 /// </summary>
-[Collection("engine")]
-public sealed class TradePipelineWorkflowTests(PostgresFixture postgres)
+[Collection(TemporalCollection.Name)]
+public sealed class TradePipelineWorkflowTests(TemporalEnvironment temporal)
 {
+    static readonly DateOnly Day = new(2023, 1, 1);
+
     [Fact]
     public async Task A_window_runs_seal_aggregate_detect_export_in_order_and_reports_their_outcomes()
     {
-        var calls = new ConcurrentQueue<string>();
-        var window = new SealedWindow("w1", null, null, [new DeliveryPartition(new DateOnly(2023, 1, 1), "FR"), new DeliveryPartition(new DateOnly(2023, 1, 1), "DE")]);
-        var (client, host) = await StartAsync(new ScriptedActivities(calls, window));
-        using var _ = host;
+        var activities = new ScriptedTradeActivities(new SealedWindow("w1", null, null, [new(Day, "FR"), new(Day, "DE")]));
+        var id = TradePipelineWorkflow.BackfillId(Day, Day);
 
-        var report = await client.ExecuteWorkflowAsync((TradePipelineWorkflow w) => w.RunAsync(TradePipelineRequest.Backfill(new DateOnly(2023, 1, 1), new DateOnly(2023, 1, 1))),
-            new WorkflowOptions("window-1", TradePipelineWorkflow.TaskQueue));
+        var (report, stage) = await RunAsync(activities, id, TradePipelineRequest.Backfill(Day, Day));
 
-        Assert.Equal(["seal Backfill window-1", "aggregate w1 2", "detect w1 2", "export w1 2"], calls);
+        Assert.Equal(["seal Backfill " + id + " attempt 1", "aggregate w1 2", "detect w1 2", "export w1 2"], activities.Calls);
         Assert.Equal(new TradePipelineReport("w1", 2, 170, 3300, 7, 10), report);
-        var history = await client.GetWorkflowHandle("window-1").FetchHistoryAsync();
-        Assert.True(new WorkflowReplayer().AddWorkflow<TradePipelineWorkflow>().Replay(history).Succeeded, "the history does not replay against the current code");
-        await host.StopAsync();
+        Assert.Equal("done", stage);
+        await CheckReplayAndRecordAsync(id, "backfill-window");
     }
 
     [Fact]
     public async Task An_empty_window_stops_after_the_seal_step()
     {
-        var calls = new ConcurrentQueue<string>();
-        var (client, host) = await StartAsync(new ScriptedActivities(calls, new SealedWindow("w2", null, null, [])));
-        using var _ = host;
+        var activities = new ScriptedTradeActivities(new SealedWindow("w2", null, null, []));
+        var id = "trades-live-2023-01-01T00:01:00Z";
 
-        var report = await client.ExecuteWorkflowAsync((TradePipelineWorkflow w) => w.RunAsync(TradePipelineRequest.Live()),
-            new WorkflowOptions("window-2", TradePipelineWorkflow.TaskQueue));
+        var (report, _) = await RunAsync(activities, id, TradePipelineRequest.Live());
 
-        Assert.Equal(["seal Live window-2"], calls);
+        Assert.Equal([$"seal Live {id} attempt 1"], activities.Calls);
         Assert.Equal(new TradePipelineReport("w2", 0, 0, 0, 0, 0), report);
-        Assert.Equal("done", await client.GetWorkflowHandle<TradePipelineWorkflow>("window-2").QueryAsync(w => w.Stage));
-        await host.StopAsync();
+        await CheckReplayAndRecordAsync(id, "live-empty-window");
     }
 
-    async Task<(DurableClient, IHost)> StartAsync(ScriptedActivities activities)
+    [Fact]
+    public async Task A_rejected_request_fails_the_run_at_once_without_retrying_the_step()
     {
-        var connectionString = await postgres.CreateDatabaseAsync("workflow");
-        var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddSingleton(NpgsqlDataSource.Create(connectionString));
-        builder.Services.AddDurableWorker(o => o.TaskQueue = TradePipelineWorkflow.TaskQueue)
-            .AddWorkflow<TradePipelineWorkflow>()
-            .AddActivities(activities);
-        var host = builder.Build();
-        await host.StartAsync();
-        return (new DurableClient(host.Services.GetRequiredService<NpgsqlDataSource>()), host);
+        var activities = new ScriptedTradeActivities(new SealedWindow("w3", null, null, [])) { RejectSeal = true };
+        var id = "trades-backfill-rejected";
+
+        var failure = await Assert.ThrowsAsync<WorkflowFailedException>(() => RunAsync(activities, id, TradePipelineRequest.Backfill(Day, Day)));
+
+        var cause = Assert.IsType<ApplicationFailureException>(Assert.IsType<ActivityFailureException>(failure.InnerException).InnerException);
+        Assert.Equal(TradePipelineErrors.InvalidRequest, cause.ErrorType);
+        Assert.Equal([$"seal Backfill {id} attempt 1"], activities.Calls);
+        await CheckReplayAndRecordAsync(id, "rejected-request");
     }
 
-    /// <summary>Returns fixed outcomes and records each call with what it was given.</summary>
-    sealed class ScriptedActivities(ConcurrentQueue<string> calls, SealedWindow window) : ITradeActivities
+    /// <summary>Runs the workflow on a worker of its own task queue; returns its result and, while the worker still answers queries, its stage.</summary>
+    async Task<(TradePipelineReport Report, string Stage)> RunAsync(ScriptedTradeActivities activities, string id, TradePipelineRequest request)
     {
-        public Task<SealedWindow> SealWindowAsync(TradePipelineRequest request, string windowId)
+        var queue = "workflow-tests-" + Guid.NewGuid().ToString("N");
+        using var worker = new TemporalWorker(temporal.Client, new TemporalWorkerOptions(queue).AddAllActivities<ITradeActivities>(activities).AddWorkflow<TradePipelineWorkflow>());
+        return await worker.ExecuteAsync(async () =>
         {
-            calls.Enqueue($"seal {request.Mode} {windowId}");
-            return Task.FromResult(window);
-        }
+            var handle = await temporal.Client.StartWorkflowAsync((TradePipelineWorkflow w) => w.RunAsync(request), new WorkflowOptions(id, queue));
+            var report = await handle.GetResultAsync();
+            return (report, await handle.QueryAsync(w => w.Stage));
+        });
+    }
 
-        public Task<AggregateOutcome> AggregateAsync(SealedWindow w)
-        {
-            calls.Enqueue($"aggregate {w.WindowId} {w.Partitions.Count}");
-            return Task.FromResult(new AggregateOutcome(170, 3300, 5, 0));
-        }
-
-        public Task<DetectOutcome> DetectAsync(SealedWindow w)
-        {
-            calls.Enqueue($"detect {w.WindowId} {w.Partitions.Count}");
-            return Task.FromResult(new DetectOutcome(7, "robust"));
-        }
-
-        public Task<ExportOutcome> ExportAsync(SealedWindow w)
-        {
-            calls.Enqueue($"export {w.WindowId} {w.Partitions.Count}");
-            return Task.FromResult(new ExportOutcome(10, 6600, ["m"]));
-        }
+    async Task CheckReplayAndRecordAsync(string id, string name)
+    {
+        var history = await temporal.Client.GetWorkflowHandle(id).FetchHistoryAsync();
+        await new WorkflowReplayer(new WorkflowReplayerOptions().AddWorkflow<TradePipelineWorkflow>()).ReplayWorkflowAsync(history);
+        if (Environment.GetEnvironmentVariable("RECORD_HISTORIES") == "1")
+            await File.WriteAllTextAsync(Path.Combine(ServiceProcess.RepositoryRoot, "tests", "Workflows.Tests", "Histories", name + ".json"), history.ToJson());
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Threading.Channels;
-using Durable.Storage;
 using LocalServers;
 using Npgsql;
 using Trades;
@@ -14,14 +13,13 @@ namespace Web.Benchmarks;
 /// <summary>
 /// The database the web-render suite measures: generated trade legs stored with <see cref="TradeStore"/> and analysed
 /// per delivery day and area with <see cref="TradeAnalytics"/> + <see cref="TradeResultStore"/> (as the pipeline's
-/// aggregate and detect steps do), one busy product with <see cref="ChartTrades"/> trades for the chart, and
-/// <see cref="SyntheticRuns"/> in the durable schema. Loading 10M legs takes minutes, so the cluster lives in a kept
+/// aggregate and detect steps do), and one busy product with <see cref="ChartTrades"/> trades for the chart. Loading 10M legs takes minutes, so the cluster lives in a kept
 /// directory and is reused while the dataset it records has the same shape; <c>--fresh</c> rebuilds it.
 /// </summary>
 public sealed class WebDataset : IAsyncDisposable
 {
     /// <summary>Bump when what is loaded changes, so kept databases are rebuilt.</summary>
-    const int Version = 1;
+    const int Version = 2;
     const string DatabaseName = "webrender";
 
     /// <summary>The product the chart is measured on (real products have hundreds of trades; this one has 100k).</summary>
@@ -42,7 +40,7 @@ public sealed class WebDataset : IAsyncDisposable
     public NpgsqlDataSource DataSource { get; }
     public string Description { get; }
 
-    public static async Task<WebDataset> OpenAsync(string directory, long legs, int chartTrades, int runs, bool fresh)
+    public static async Task<WebDataset> OpenAsync(string directory, long legs, int chartTrades, bool fresh)
     {
         var cluster = new PostgresCluster(directory, FreePort.Next(), durable: false);
         if (fresh && Directory.Exists(directory))
@@ -51,7 +49,7 @@ public sealed class WebDataset : IAsyncDisposable
             Directory.Delete(directory, recursive: true);
         }
         await cluster.StartAsync(["postgres"]);
-        var shape = $"v{Version}: {legs} legs, chart product {chartTrades} trades, {runs} runs";
+        var shape = $"v{Version}: {legs} legs, chart product {chartTrades} trades";
         await using (var admin = NpgsqlDataSource.Create(cluster.ConnectionString("postgres")))
         {
             if (await KeptShapeAsync(cluster) == shape)
@@ -67,7 +65,7 @@ public sealed class WebDataset : IAsyncDisposable
         var dataset = new WebDataset(cluster, $"new dataset in {directory} ({shape})");
         try
         {
-            await dataset.LoadAsync(legs, chartTrades, runs);
+            await dataset.LoadAsync(legs, chartTrades);
             await using (var create = dataset.DataSource.CreateCommand("CREATE TABLE public.bench_dataset (shape text NOT NULL)")) await create.ExecuteNonQueryAsync();
             await using var record = dataset.DataSource.CreateCommand("INSERT INTO public.bench_dataset VALUES ($1)");
             record.Parameters.Add(new NpgsqlParameter { Value = shape });
@@ -96,7 +94,7 @@ public sealed class WebDataset : IAsyncDisposable
         }
     }
 
-    async Task LoadAsync(long legs, int chartTrades, int runs)
+    async Task LoadAsync(long legs, int chartTrades)
     {
         var clock = Stopwatch.StartNew();
         await ApplySchemasAsync();
@@ -111,18 +109,12 @@ public sealed class WebDataset : IAsyncDisposable
             await tx.CommitAsync();
         }
         Console.WriteLine($"  chart product: {chart.Count:N0} legs of {chartTrades:N0} trades; overall top products ranked ({clock.Elapsed.TotalSeconds:F0} s)");
-        var statuses = await SyntheticRuns.InsertAsync(DataSource, runs);
-        Console.WriteLine($"  {runs:N0} workflow runs: {SyntheticRuns.Describe(statuses)} ({clock.Elapsed.TotalSeconds:F0} s)");
         // After a bulk load autovacuum would analyse the tables within minutes; do it now so every run sees the same plans.
         await using (var analyze = DataSource.CreateCommand("VACUUM ANALYZE")) { analyze.CommandTimeout = 0; await analyze.ExecuteNonQueryAsync(); }
         Console.WriteLine($"  vacuumed and analysed ({clock.Elapsed.TotalSeconds:F0} s)");
     }
 
-    async Task ApplySchemasAsync()
-    {
-        await PipelineSchema.ApplyAsync(DataSource, CancellationToken.None);
-        await DurableSchema.ApplyAsync(DataSource);
-    }
+    Task ApplySchemasAsync() => PipelineSchema.ApplyAsync(DataSource, CancellationToken.None);
 
     /// <summary>Days of all five areas until <paramref name="legs"/> legs; one transaction per delivery day and area, two writers.</summary>
     async Task<long> LoadTradesAsync(long legs)

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Benchmarks.Support;
-using Durable;
 using Npgsql;
 using TestSupport;
 using Web.Trades;
@@ -9,17 +8,17 @@ using Web.Trades;
 namespace Web.Benchmarks;
 
 /// <summary>
-/// Server-side render time of the trades statistics page and the workflow runs list against
-/// <see cref="WebDataset"/> (10M trade legs, 100k runs), in the real Web process: the wall time of an HTTP GET of the
+/// Server-side render time of the trades statistics page against
+/// <see cref="WebDataset"/> (10M trade legs), in the real Web process: the wall time of an HTTP GET of the
 /// full prerendered HTML, per filter/sort/page variant, interleaved, after warm-up. Baselines measured in the same run:
-/// the same <see cref="TradeReports"/> / <see cref="DurableClient"/> calls the page makes, in this process ("data"),
+/// the same <see cref="TradeReports"/> calls the page makes, in this process ("data"),
 /// and a GET of the static sign-in page (the framework's floor). Then <see cref="ChartBenchmark"/> in Chromium.
-/// Usage: benchmarks web-render [--trades 10000000] [--runs 100000] [--chart-trades 100000] [--requests 40]
+/// Usage: benchmarks web-render [--trades 10000000] [--chart-trades 100000] [--requests 40]
 ///        [--warmup 5] [--chart-repeats 5] [--data DIR] [--fresh] [--skip-chart]
 /// </summary>
 public static class WebRenderBenchmark
 {
-    const int PageSize = 25; // both pages show 25 rows
+    const int PageSize = 25; // the page shows 25 rows
 
     /// <param name="Expect">Text the page must contain, so a variant is known to render what it claims.</param>
     sealed record Variant(string Page, string Name, string Path, Func<CancellationToken, Task> Data, string Expect = "");
@@ -27,15 +26,14 @@ public static class WebRenderBenchmark
     public static async Task<int> RunAsync(string[] args)
     {
         var legs = Bench.Option(args, "--trades", 10_000_000L);
-        var runs = Bench.Option(args, "--runs", 100_000);
         var chartTrades = Bench.Option(args, "--chart-trades", 100_000);
         var requests = Bench.Option(args, "--requests", 40);
         var warmup = Bench.Option(args, "--warmup", 5);
         var directory = Bench.Option(args, "--data", Path.Combine(Path.GetTempPath(), "web-render-bench"));
-        Console.WriteLine($"web-render: {legs:N0} trade legs, a chart product of {chartTrades:N0} trades, {runs:N0} workflow runs; {Environment.ProcessorCount} cores, load average {LoadAverage()}");
+        Console.WriteLine($"web-render: {legs:N0} trade legs, a chart product of {chartTrades:N0} trades; {Environment.ProcessorCount} cores, load average {LoadAverage()}");
 
         var clock = Stopwatch.StartNew();
-        await using var dataset = await WebDataset.OpenAsync(directory, legs, chartTrades, runs, fresh: args.Contains("--fresh"));
+        await using var dataset = await WebDataset.OpenAsync(directory, legs, chartTrades, fresh: args.Contains("--fresh"));
         Console.WriteLine($"{dataset.Description}: ready in {clock.Elapsed.TotalSeconds:F0} s; {await DescribeAsync(dataset.DataSource)}");
 
         await using var servers = await BenchServers.StartAsync(postgres: false, s3: true, kafka: true);
@@ -52,7 +50,7 @@ public static class WebRenderBenchmark
         var measured = variants.Append(floor).Append(product).Append(series).ToList();
         var pageTimes = measured.ToDictionary(v => v, _ => new List<double>());
         var dataTimes = measured.ToDictionary(v => v, _ => new List<double>());
-        Console.WriteLine($"GET of the full prerendered HTML, {requests} requests per variant after {warmup} warm-up, interleaved; data = the page's own TradeReports/DurableClient calls in this process");
+        Console.WriteLine($"GET of the full prerendered HTML, {requests} requests per variant after {warmup} warm-up, interleaved; data = the page's own TradeReports calls in this process");
         for (var i = -warmup; i < requests; i++)
             foreach (var variant in measured)
             {
@@ -73,7 +71,7 @@ public static class WebRenderBenchmark
                     ? $"  {v.Name,-58} page {page}"
                     : $"  {v.Name,-58} page {page} | data {data} | page/data p50 {page.P50 / data.P50:F2}");
             }
-            if (group.Key is not ("/trades" or "/workflows")) continue;
+            if (group.Key != "/trades") continue;
             var all = new Latencies([.. group.SelectMany(v => pageTimes[v])]);
             Console.WriteLine($"{group.Key} all variants: {all}; target p95 <= 200 ms: {(all.P95 <= 200 ? "met" : "NOT met")}");
         }
@@ -91,7 +89,6 @@ public static class WebRenderBenchmark
     static async Task<List<Variant>> VariantsAsync(NpgsqlDataSource dataSource)
     {
         var reports = new TradeReports(dataSource);
-        var durable = new DurableClient(dataSource);
         var products = await ScalarAsync<long>(dataSource, "SELECT count(*) FROM pipeline.product_stats");
         var lastPage = (int)((products + PageSize - 1) / PageSize);
         var day = await ScalarAsync<DateOnly>(dataSource, "SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY delivery_date) FROM pipeline.product_stats");
@@ -103,16 +100,6 @@ public static class WebRenderBenchmark
                 await reports.ProductStatsAsync(filter, TradeReports.ProductSortKeys[sort], descending, page, PageSize, ct);
                 await reports.TopProductsAsync(filter with { Product = null }, 5, ct);
             }, $"Page {page} of ");
-        Variant Runs(string name, string query, WorkflowListFilter filter) =>
-            new("/workflows", name, "/workflows" + query, async ct =>
-            {
-                await durable.ListWorkflowsAsync(filter with { PageSize = PageSize }, ct);
-                await durable.CountWorkflowsAsync(filter, ct);
-            }, filter.Status is { } status ? $"run-status {status.ToString().ToLowerInvariant()}" : "runs match");
-
-        var depth = (int)Math.Min(50_000, await ScalarAsync<long>(dataSource, "SELECT count(*) FROM durable.runs") / 2);
-        var deep = await TokenAtAsync(dataSource, depth, null);
-        var deepCompleted = await TokenAtAsync(dataSource, depth, "Completed");
         var dayText = day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         return
         [
@@ -122,13 +109,6 @@ public static class WebRenderBenchmark
             Trades("area FR, -stddevPrice, page 100", "?area=FR&sort=-stddevPrice&page=100", new(null, "FR", null), "stddevPrice", true, 100),
             Trades("sort deliveryStart, page 1,000", "?sort=deliveryStart&page=1000", new(null, null, null), "deliveryStart", false, 1000),
             Trades($"-totalVolume, last page ({lastPage:N0})", $"?page={lastPage}", new(null, null, null), "totalVolume", true, lastPage),
-            Runs("default: all runs, newest first", "", new()),
-            Runs("type LakeCompactionWorkflow", "?type=LakeCompactionWorkflow", new() { WorkflowType = "LakeCompactionWorkflow" }),
-            Runs("status Failed", "?status=Failed", new() { Status = WorkflowStatus.Failed }),
-            Runs("type TradePipelineWorkflow + status Running", "?type=TradePipelineWorkflow&status=Running", new() { WorkflowType = "TradePipelineWorkflow", Status = WorkflowStatus.Running }),
-            Runs("ID prefix trades-backfill-2023-02", "?idPrefix=trades-backfill-2023-02", new() { IdPrefix = "trades-backfill-2023-02" }),
-            Runs($"deep page: after run {depth:N0}", $"?pageToken={deep}", new() { PageToken = deep }),
-            Runs($"status Completed, after run {depth:N0}", $"?status=Completed&pageToken={deepCompleted}", new() { Status = WorkflowStatus.Completed, PageToken = deepCompleted }),
         ];
     }
 
@@ -145,20 +125,6 @@ public static class WebRenderBenchmark
         return (string.Create(CultureInfo.InvariantCulture,
             $"/trades/product?product={r.GetString(0)}&area={r.GetString(1)}&deliveryStart={r.GetFieldValue<DateTime>(2):yyyy-MM-ddTHH:mm:ssZ}&deliveryEnd={r.GetFieldValue<DateTime>(3):yyyy-MM-ddTHH:mm:ssZ}"),
             r.GetInt32(4));
-    }
-
-    /// <summary>The keyset token DurableClient gives for the page after the <paramref name="offset"/>-th run (newest first).</summary>
-    static async Task<string> TokenAtAsync(NpgsqlDataSource dataSource, int offset, string? status)
-    {
-        await using var command = dataSource.CreateCommand("""
-            SELECT started_at, run_id FROM durable.runs WHERE $1::text IS NULL OR status = $1
-            ORDER BY started_at DESC, run_id DESC OFFSET $2 - 1 LIMIT 1
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)status ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter { Value = offset });
-        await using var reader = await command.ExecuteReaderAsync();
-        await reader.ReadAsync();
-        return $"{reader.GetFieldValue<DateTimeOffset>(0).UtcTicks}_{reader.GetGuid(1)}";
     }
 
     static async Task<double> GetAsync(HttpClient http, Variant variant)
@@ -185,11 +151,9 @@ public static class WebRenderBenchmark
         var trades = await ScalarAsync<long>(dataSource, "SELECT sum(trade_count)::bigint FROM pipeline.product_stats");
         var products = await ScalarAsync<long>(dataSource, "SELECT count(*) FROM pipeline.product_stats");
         var anomalies = await ScalarAsync<long>(dataSource, "SELECT count(*) FROM pipeline.price_anomalies");
-        var runs = await ScalarAsync<long>(dataSource, "SELECT count(*) FROM durable.runs");
-        var events = await ScalarAsync<double>(dataSource, "SELECT reltuples::float8 FROM pg_class WHERE oid = 'durable.events'::regclass");
         var size = await ScalarAsync<long>(dataSource, "SELECT pg_database_size(current_database())");
         return string.Create(CultureInfo.InvariantCulture,
-            $"~{legs:N0} legs = {trades:N0} trades in {products:N0} products, {anomalies:N0} anomalies; {runs:N0} runs, ~{events:N0} history events; {size / 1e9:F1} GB");
+            $"~{legs:N0} legs = {trades:N0} trades in {products:N0} products, {anomalies:N0} anomalies; {size / 1e9:F1} GB");
     }
 
     static async Task<T> ScalarAsync<T>(NpgsqlDataSource dataSource, string sql)

@@ -1,0 +1,61 @@
+using ServiceDefaults.Temporal;
+using Temporalio.Client;
+using Workflows.Trades;
+
+namespace Web.Pipeline;
+
+/// <summary>A workflow run as the home page lists it, with where to look at it: the Temporal UI and, when it was started under a trace, that trace in the dashboard.</summary>
+public sealed record PipelineRun(string WorkflowId, string RunId, string WorkflowType, string Status, DateTimeOffset StartedAt, DateTimeOffset? ClosedAt,
+    string TemporalUiUrl, string? TraceUrl);
+
+public sealed record RecentRuns(IReadOnlyList<PipelineRun> Runs, long Failed);
+
+/// <summary>A backfill started through Temporal: its workflow and where to watch it.</summary>
+public sealed record BackfillStarted(string WorkflowId, string RunId, string TemporalUiUrl);
+
+/// <summary>
+/// The pipeline's workflow runs through <see cref="ITemporalClient"/>: the most recent ones (Temporal visibility) and
+/// backfills started on an operator's request. Workflow operations themselves happen in the Temporal UI.
+/// </summary>
+/// <remarks>
+/// Links: <c>Temporal:UiUrl</c> (default http://127.0.0.1:8233, the local server's UI) and <c>Dashboard:Url</c>
+/// (default http://localhost:18888, the Aspire dashboard), whose trace page is <c>/traces/detail/{traceId}</c>.
+/// </remarks>
+public sealed class PipelineRuns(ITemporalClient client, TemporalSettings temporal, IConfiguration configuration)
+{
+    readonly string _ui = (configuration["Temporal:UiUrl"] ?? "http://127.0.0.1:8233").TrimEnd('/');
+    readonly string _dashboard = (configuration["Dashboard:Url"] ?? "http://localhost:18888").TrimEnd('/');
+
+    public async Task<RecentRuns> ReadRecentAsync(int count, CancellationToken ct)
+    {
+        var rpc = new RpcOptions { CancellationToken = ct };
+        var runs = new List<PipelineRun>();
+        await foreach (var run in client.ListWorkflowsAsync("", new WorkflowListOptions { Limit = count, Rpc = rpc }))
+            runs.Add(new PipelineRun(run.Id, run.RunId, run.WorkflowType, run.Status.ToString(), run.StartTime, run.CloseTime,
+                UiUrl(run.Id, run.RunId), await TraceUrlAsync(run.Id, run.RunId, ct)));
+        var failed = await client.CountWorkflowsAsync("ExecutionStatus = 'Failed'", new WorkflowCountOptions { Rpc = rpc });
+        return new RecentRuns(runs, failed.Count);
+    }
+
+    /// <summary>Starts the trade pipeline over delivery days <paramref name="first"/>..<paramref name="last"/>; the ID names the range, so the same range cannot run twice at once.</summary>
+    public async Task<BackfillStarted> StartBackfillAsync(DateOnly first, DateOnly last, CancellationToken ct)
+    {
+        var handle = await client.StartWorkflowAsync((TradePipelineWorkflow w) => w.RunAsync(TradePipelineRequest.Backfill(first, last)),
+            new WorkflowOptions(TradePipelineWorkflow.BackfillId(first, last), TradePipelineWorkflow.TaskQueue) { Rpc = new RpcOptions { CancellationToken = ct } });
+        return new BackfillStarted(handle.Id, handle.ResultRunId!, UiUrl(handle.Id, handle.ResultRunId!));
+    }
+
+    string UiUrl(string workflowId, string runId) =>
+        $"{_ui}/namespaces/{Uri.EscapeDataString(temporal.Namespace)}/workflows/{Uri.EscapeDataString(workflowId)}/{Uri.EscapeDataString(runId)}/history";
+
+    /// <summary>The trace the run was started under, read from its first event's header (the tracing interceptor's).</summary>
+    async Task<string?> TraceUrlAsync(string workflowId, string runId, CancellationToken ct)
+    {
+        await foreach (var started in client.GetWorkflowHandle(workflowId, runId).FetchHistoryEventsAsync(new() { Rpc = new RpcOptions { CancellationToken = ct } }))
+        {
+            var context = TemporalTracing.TraceContext(started.WorkflowExecutionStartedEventAttributes?.Header?.Fields);
+            return context == default ? null : $"{_dashboard}/traces/detail/{context.TraceId.ToHexString()}";
+        }
+        return null;
+    }
+}
