@@ -8,11 +8,11 @@ namespace AppHost.Resources;
 /// </summary>
 public sealed class TemporalFrontend
 {
-    internal required IResourceBuilder<IResource> Resource { get; init; }
-    internal required ReferenceExpression Target { get; init; }
+    public required IResourceBuilder<IResource> Resource { get; init; }
+    public required ReferenceExpression Target { get; init; }
 
     /// <summary>The Temporal Web UI of the local server; a cloud namespace's UI link is configured in Web instead.</summary>
-    internal EndpointReference? Ui { get; init; }
+    public EndpointReference? Ui { get; init; }
 }
 
 public static class LocalTemporalExtensions
