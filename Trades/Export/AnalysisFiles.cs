@@ -84,6 +84,7 @@ public static class AnalysisFiles
         ParquetColumn<PriceAnomaly>.Double("score", a => a.Score),
         ParquetColumn<PriceAnomaly>.Double("threshold", a => a.Threshold),
         ParquetColumn<PriceAnomaly>.Double("reference", a => a.Reference),
+        ParquetColumn<PriceAnomaly>.OptionalDouble("confidence", a => a.Confidence),
     ]);
 
     private static ParquetColumn<T>[] StatsColumns<T>() where T : Analytics.ProductStats =>
