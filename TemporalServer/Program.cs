@@ -5,7 +5,6 @@ using TemporalServer.Http;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddTemporalServer();
-builder.AddTemporalHttp();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

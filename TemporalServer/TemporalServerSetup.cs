@@ -17,8 +17,8 @@ namespace TemporalServer;
 
 /// <summary>
 /// The server's wiring: PostgreSQL (<c>ConnectionStrings:postgres</c> or <c>temporal-db</c>), the gRPC port
-/// (<c>Temporal:GrpcPort</c>, default 7233, h2c), the HTTP port for health (ASPNETCORE_URLS, else
-/// <c>Temporal:HttpPort</c>, default 8233) and one line per feature.
+/// (<c>Temporal:GrpcPort</c>, default 7233, h2c), the HTTP ports for health, the /api/v1 API and the Web UI
+/// (ASPNETCORE_URLS and <c>Temporal:HttpPort</c>, default 8233) and one line per feature.
 /// </summary>
 public static class TemporalServerSetup
 {
@@ -29,9 +29,11 @@ public static class TemporalServerSetup
         var grpcPort = builder.Configuration.GetValue("Temporal:GrpcPort", 7233);
         var address = IPAddress.Parse(builder.Configuration["Temporal:Address"] ?? "127.0.0.1");
         // Explicit listeners replace ASPNETCORE_URLS, so its ports are bound here too (the AppHost and tests set it);
-        // Aspire lists the gRPC endpoint there as well, and that port gets the HTTP/2-only listener.
+        // Aspire lists the gRPC endpoint there as well, and that port gets the HTTP/2-only listener. Temporal:HttpPort
+        // (the UI's and /api/v1's port, default 8233) is added when configured, or when nothing else is.
         var httpPorts = (builder.Configuration["urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries)
-            .Select(url => new Uri(url.Replace("*", "localhost").Replace("+", "localhost")).Port).Where(port => port != grpcPort).DefaultIfEmpty(builder.Configuration.GetValue("Temporal:HttpPort", 8233)).ToList();
+            .Select(url => new Uri(url.Replace("*", "localhost").Replace("+", "localhost")).Port).Where(port => port != grpcPort).ToHashSet();
+        if (builder.Configuration["Temporal:HttpPort"] is not null || httpPorts.Count == 0) httpPorts.Add(builder.Configuration.GetValue("Temporal:HttpPort", 8233));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             // gRPC without TLS (h2c) needs a listener that speaks HTTP/2 only.
