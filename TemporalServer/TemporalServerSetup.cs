@@ -29,9 +29,11 @@ public static class TemporalServerSetup
         var grpcPort = builder.Configuration.GetValue("Temporal:GrpcPort", 7233);
         var address = IPAddress.Parse(builder.Configuration["Temporal:Address"] ?? "127.0.0.1");
         // Explicit listeners replace ASPNETCORE_URLS, so its ports are bound here too (the AppHost and tests set it);
-        // Aspire lists the gRPC endpoint there as well, and that port gets the HTTP/2-only listener.
+        // Aspire lists the gRPC endpoint there as well, and that port gets the HTTP/2-only listener. Temporal:HttpPort
+        // is bound by AddTemporalHttp (the AppHost points it at its http endpoint), so it is not bound twice.
+        var httpPort = builder.Configuration.GetValue("Temporal:HttpPort", 8233);
         var httpPorts = (builder.Configuration["urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries)
-            .Select(url => new Uri(url.Replace("*", "localhost").Replace("+", "localhost")).Port).Where(port => port != grpcPort).DefaultIfEmpty(builder.Configuration.GetValue("Temporal:HttpPort", 8233)).ToList();
+            .Select(url => new Uri(url.Replace("*", "localhost").Replace("+", "localhost")).Port).Where(port => port != grpcPort && port != httpPort).ToList();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             // gRPC without TLS (h2c) needs a listener that speaks HTTP/2 only.

@@ -38,7 +38,10 @@ public static class LocalTemporalExtensions
                 endpoint.Transport = "http2";
             });
         var grpc = server.GetEndpoint(GrpcEndpoint);
+        // Both ports are the endpoints' target ports: without Temporal__HttpPort the server would also bind 8233 itself,
+        // which DCP's proxy (or another graph) holds.
         server.WithEnvironment("Temporal__GrpcPort", grpc.Property(EndpointProperty.TargetPort))
+            .WithEnvironment("Temporal__HttpPort", server.GetEndpoint("http").Property(EndpointProperty.TargetPort))
             .WithReference(postgres)
             .WaitFor(postgres);
         return new TemporalFrontend
