@@ -38,7 +38,9 @@ public static class LocalTemporalExtensions
                 endpoint.Transport = "http2";
             });
         var grpc = server.GetEndpoint(GrpcEndpoint);
+        // The server binds the endpoints' target ports; DCP's proxies hold the public ones (7233, 8233).
         server.WithEnvironment("Temporal__GrpcPort", grpc.Property(EndpointProperty.TargetPort))
+            .WithEnvironment("Temporal__HttpPort", server.GetEndpoint("http").Property(EndpointProperty.TargetPort))
             .WithReference(postgres)
             .WaitFor(postgres);
         return new TemporalFrontend

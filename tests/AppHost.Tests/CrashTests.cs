@@ -17,7 +17,9 @@ public sealed class CrashTests : IDisposable
             await ExecuteAsync(first.Postgres, "CREATE TABLE crash_marker (note text); INSERT INTO crash_marker VALUES ('kept')");
             var processes = first.GraphProcesses();
             var ports = ListeningPorts(processes.Keys);
-            Assert.True(processes.Count >= 8, "expected the AppHost, DCP, postgres, moto, the broker and three services: " + string.Join("; ", processes.Values));
+            Assert.True(processes.Count >= 9, "expected the AppHost, DCP, postgres, moto, the broker, TemporalServer and three services: " + string.Join("; ", processes.Values));
+            var temporal = processes.Where(p => p.Value.Contains("TemporalServer", StringComparison.Ordinal)).Select(p => p.Key).ToList();
+            Assert.True(ListeningPorts(temporal).Count >= 2, "TemporalServer should listen on its UI and gRPC ports: " + string.Join("; ", processes.Values));
             Assert.Contains(first.Urls["postgres"].Port, ports);
             Assert.Contains(first.Urls["web"].Port, ports);
 

@@ -23,24 +23,24 @@ static class PipelineRuns
         $"--Operators:{Operator}:PasswordHash={OperatorPasswords.Hash(Password, 20_000)}",
     ];
 
-    /// <summary>Starts a backfill of the feed's day through Web's API and waits for it to complete; returns the run as Web describes it.</summary>
+    /// <summary>Starts a backfill of the feed's day through Web's API and waits until Temporal reports it completed; returns the run as Web lists it.</summary>
     public static async Task<JsonElement> BackfillFeedDayAsync(HttpClient web)
     {
-        var id = "test-" + Guid.NewGuid().ToString("N")[..8];
-        using (var start = new HttpRequestMessage(HttpMethod.Post, "/api/workflows")
+        web.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Operator}:{Password}")));
+        string workflowId;
+        using (var started = await web.PostAsJsonAsync("/api/pipeline/backfills", new { firstDay = "2023-01-01", lastDay = "2023-01-01" }))
         {
-            Content = JsonContent.Create(new { workflowType = "TradePipelineWorkflow", workflowId = id, taskQueue = "pipeline", args = new[] { new { mode = "Backfill", firstDay = "2023-01-01", lastDay = "2023-01-01" } } }),
-        })
-        {
-            start.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Operator}:{Password}")));
-            using var started = await web.SendAsync(start);
-            Assert.True(started.StatusCode == HttpStatusCode.Created, $"{started.StatusCode}: {await started.Content.ReadAsStringAsync()}");
+            Assert.True(started.StatusCode == HttpStatusCode.Accepted, $"{started.StatusCode}: {await started.Content.ReadAsStringAsync()}");
+            workflowId = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("workflowId").GetString()!;
         }
-        var run = await EventuallyAsync(() => web.GetFromJsonAsync<JsonElement>($"/api/workflows/{id}"),
-            d => d.GetProperty("run").GetProperty("status").GetString() is "Completed" or "Failed", TimeSpan.FromSeconds(120));
-        Assert.True(run.GetProperty("run").GetProperty("status").GetString() == "Completed", run.ToString());
-        return run;
+        var run = await EventuallyAsync(async () => Run(await web.GetFromJsonAsync<JsonElement>("/api/pipeline/runs"), workflowId),
+            r => r?.GetProperty("status").GetString() is "Completed" or "Failed" or "Terminated" or "TimedOut", TimeSpan.FromSeconds(180));
+        Assert.True(run?.GetProperty("status").GetString() == "Completed", $"backfill {workflowId}: {run}");
+        return run!.Value;
     }
+
+    static JsonElement? Run(JsonElement recent, string workflowId) =>
+        recent.GetProperty("runs").EnumerateArray().Where(r => r.GetProperty("workflowId").GetString() == workflowId).Cast<JsonElement?>().FirstOrDefault();
 
     /// <summary>Runs a count query; 0 while Workers have not created the pipeline schema yet.</summary>
     public static async Task<long> CountAsync(string connectionString, string countQuery)

@@ -7,7 +7,7 @@ namespace AppHost.Tests;
 /// <summary>The real AppHost under Aspire.Hosting.Testing: every resource, the real servers, the real services.</summary>
 public sealed class WholeGraphTests : IAsyncLifetime
 {
-    static readonly string[] Resources = ["postgres", "kafka", "lake", "feeds", "workers", "web"];
+    static readonly string[] Resources = ["postgres", "kafka", "lake", "temporal", "feeds", "workers", "web"];
     readonly string _data = PipelineRuns.NewDataDirectory();
     DistributedApplication? _app;
 
@@ -32,7 +32,7 @@ public sealed class WholeGraphTests : IAsyncLifetime
         var trades = await PipelineRuns.EventuallyAsync(() => PipelineRuns.CountAsync(postgres, "SELECT count(*) FROM pipeline.trades"), n => n > 0, TimeSpan.FromSeconds(90));
         Assert.True(trades > 0, "no fed trade reached pipeline.trades");
 
-        // A pipeline run over the stored trades exports Parquet to the lake bucket.
+        // A backfill started through Web runs on Temporal (our TemporalServer) and exports Parquet to the lake bucket.
         using var web = app.CreateHttpClient("web");
         await PipelineRuns.BackfillFeedDayAsync(web);
         var lake = LakeConnection.Parse((await app.GetConnectionStringAsync("lake", timeout.Token))!);
