@@ -38,7 +38,7 @@ public sealed class ResourcePageTests : IAsyncLifetime
             ["ConnectionStrings__lake"] = _s3.ConnectionString,
             ["ConnectionStrings__temporal"] = deadTemporal,
             ["services__workers__http__0"] = deadWorkers,
-        });
+        }, readinessPath: "/alive"); // not /health: an unreachable Temporal makes Web (rightly) not ready
 
         var status = await Http.GetFromJsonAsync<JsonElement>(new Uri(web.Url, "/api/resources"));
         var health = status.GetProperty("resources").EnumerateArray().ToDictionary(r => r.GetProperty("name").GetString()!, r => r.GetProperty("status").GetString());
