@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Web.Dashboard;
 
 /// <summary>
@@ -10,12 +12,7 @@ public sealed class DashboardLinks(IConfiguration configuration)
 
     public string? Traces => _root is null ? null : new Uri(_root, "/traces").ToString();
 
-    /// <summary>The dashboard's page of the trace a W3C <c>traceparent</c> belongs to.</summary>
-    public string? Trace(string? traceParent) =>
-        _root is not null && TraceIdOf(traceParent) is { } traceId ? new Uri(_root, $"/traces/detail/{traceId}").ToString() : null;
-
-    static string? TraceIdOf(string? traceParent) =>
-        traceParent?.Split('-') is [_, var traceId, _, _] && traceId.Length == 32 && traceId.All(char.IsAsciiHexDigit) && traceId.Any(c => c != '0')
-            ? traceId.ToLowerInvariant()
-            : null;
+    /// <summary>The dashboard's page of a trace (<c>/traces/detail/{traceId}</c>); none for the empty trace ID.</summary>
+    public string? Trace(ActivityTraceId traceId) =>
+        _root is not null && traceId != default ? new Uri(_root, $"/traces/detail/{traceId.ToHexString()}").ToString() : null;
 }

@@ -1,5 +1,6 @@
 using ServiceDefaults.Temporal;
 using Temporalio.Client;
+using Web.Dashboard;
 using Workflows.Trades;
 
 namespace Web.Pipeline;
@@ -18,13 +19,12 @@ public sealed record BackfillStarted(string WorkflowId, string RunId, string Tem
 /// backfills started on an operator's request. Workflow operations themselves happen in the Temporal UI.
 /// </summary>
 /// <remarks>
-/// Links: <c>Temporal:UiUrl</c> (default http://127.0.0.1:8233, the local server's UI) and <c>Dashboard:Url</c>
-/// (default http://localhost:18888, the Aspire dashboard), whose trace page is <c>/traces/detail/{traceId}</c>.
+/// Links: <c>Temporal:UiUrl</c> (default http://127.0.0.1:8233, the local server's UI) and the dashboard's trace
+/// pages through <see cref="DashboardLinks"/>.
 /// </remarks>
-public sealed class PipelineRuns(ITemporalClient client, TemporalSettings temporal, IConfiguration configuration)
+public sealed class PipelineRuns(ITemporalClient client, TemporalSettings temporal, DashboardLinks dashboard, IConfiguration configuration)
 {
     readonly string _ui = (configuration["Temporal:UiUrl"] ?? "http://127.0.0.1:8233").TrimEnd('/');
-    readonly string _dashboard = (configuration["Dashboard:Url"] ?? "http://localhost:18888").TrimEnd('/');
 
     public async Task<RecentRuns> ReadRecentAsync(int count, CancellationToken ct)
     {
@@ -54,7 +54,7 @@ public sealed class PipelineRuns(ITemporalClient client, TemporalSettings tempor
         await foreach (var started in client.GetWorkflowHandle(workflowId, runId).FetchHistoryEventsAsync(new() { Rpc = new RpcOptions { CancellationToken = ct } }))
         {
             var context = TemporalTracing.TraceContext(started.WorkflowExecutionStartedEventAttributes?.Header?.Fields);
-            return context == default ? null : $"{_dashboard}/traces/detail/{context.TraceId.ToHexString()}";
+            return dashboard.Trace(context.TraceId);
         }
         return null;
     }

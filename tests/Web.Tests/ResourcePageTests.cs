@@ -30,22 +30,25 @@ public sealed class ResourcePageTests : IAsyncLifetime
             await seed.ExecuteNonQueryAsync();
         }
         var deadWorkers = $"http://127.0.0.1:{FreePort.Next()}";
+        var deadTemporal = $"127.0.0.1:{FreePort.Next()}";
         await using var web = await ServiceProcess.StartAsync("Web", new Dictionary<string, string>
         {
             ["ConnectionStrings__postgres"] = database,
             ["ConnectionStrings__kafka"] = _kafka.BootstrapServers,
             ["ConnectionStrings__lake"] = _s3.ConnectionString,
+            ["ConnectionStrings__temporal"] = deadTemporal,
             ["services__workers__http__0"] = deadWorkers,
-        });
+        }, readinessPath: "/alive"); // not /health: an unreachable Temporal makes Web (rightly) not ready
 
         var status = await Http.GetFromJsonAsync<JsonElement>(new Uri(web.Url, "/api/resources"));
         var health = status.GetProperty("resources").EnumerateArray().ToDictionary(r => r.GetProperty("name").GetString()!, r => r.GetProperty("status").GetString());
-        Assert.Equal(new Dictionary<string, string?> { ["kafka"] = "Healthy", ["lake"] = "Healthy", ["postgres"] = "Healthy", ["workers"] = "Unhealthy" }, health);
+        Assert.Equal(new Dictionary<string, string?> { ["kafka"] = "Healthy", ["lake"] = "Healthy", ["postgres"] = "Healthy", ["temporal"] = "Unhealthy", ["workers"] = "Unhealthy" }, health);
         Assert.Equal(2, status.GetProperty("heartbeats").GetInt64());
 
         var page = await Http.GetStringAsync(web.Url);
         Assert.Contains("<td class=\"status unhealthy\">Unhealthy</td>", page);
         Assert.Contains($"{deadWorkers}/ unreachable", page);
+        Assert.Contains($"Temporal at {deadTemporal}: ", page);
         Assert.Contains("Heartbeats recorded: <span data-heartbeats>2</span>, last received 2026-03-04 05:06:09 UTC", page);
     }
 
@@ -57,6 +60,7 @@ public sealed class ResourcePageTests : IAsyncLifetime
             ["ConnectionStrings__postgres"] = $"Host=127.0.0.1;Port={FreePort.Next()};Username=postgres;Database=none;Timeout=2",
             ["ConnectionStrings__kafka"] = _kafka.BootstrapServers,
             ["ConnectionStrings__lake"] = _s3.ConnectionString,
+            ["ConnectionStrings__temporal"] = $"127.0.0.1:{FreePort.Next()}",
         }, readinessPath: "/alive");
         using var response = await Http.GetAsync(new Uri(web.Url, "/health"));
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
