@@ -18,6 +18,7 @@ namespace TemporalServer.Timers;
 /// </summary>
 sealed class TimerProcessor(ExecutionStore store, Notifications notifications, ILogger<TimerProcessor> logger) : BackgroundService
 {
+    /// <summary>A new timer notifies, so this only bounds how long a missed notification can delay one.</summary>
     static readonly TimeSpan LongestSleep = TimeSpan.FromSeconds(1);
     static readonly Meter Meter = new("Pipeline.TemporalServer");
     static readonly Histogram<double> Lag = Meter.CreateHistogram<double>("temporal.server.timer.lag", "ms", "how late a timer fired");
@@ -28,14 +29,19 @@ sealed class TimerProcessor(ExecutionStore store, Notifications notifications, I
         RETURNING id, fire_at, run_id, kind, scheduled_event_id, attempt, payload
         """;
 
+    const string NextDue = "SELECT min(fire_at) FROM temporal.timers";
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
             var wake = notifications.NextAsync(Notifications.TimersKey);
+            var sleepUntil = DateTime.UtcNow + LongestSleep;
             try
             {
                 while (await FireNextAsync(stoppingToken)) { }
+                // Wake for the next due timer, not on the next poll: a 400 ms retry backoff must not become a second.
+                if (await NextDueAsync(stoppingToken) is { } next && next < sleepUntil) sleepUntil = next;
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException)
             {
@@ -45,8 +51,15 @@ sealed class TimerProcessor(ExecutionStore store, Notifications notifications, I
             {
                 return;
             }
-            await Notifications.WaitAsync(wake, DateTime.UtcNow + LongestSleep, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            await Notifications.WaitAsync(wake, sleepUntil, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
         }
+    }
+
+    async Task<DateTime?> NextDueAsync(CancellationToken ct)
+    {
+        await using var tx = await store.BeginAsync(ct);
+        await using var next = tx.Command(NextDue);
+        return await next.ExecuteScalarAsync(ct) is DateTime due ? DateTime.SpecifyKind(due, DateTimeKind.Utc) : null;
     }
 
     async Task<bool> FireNextAsync(CancellationToken ct)
