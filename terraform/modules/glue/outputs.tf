@@ -1,0 +1,14 @@
+output "database" {
+  description = "Glue database of the lake."
+  value       = aws_glue_catalog_database.lake.name
+}
+
+output "tables" {
+  description = "Glue tables over the lake."
+  value       = [aws_glue_catalog_table.trades.name]
+}
+
+output "workgroup" {
+  description = "Athena workgroup for analysts."
+  value       = aws_athena_workgroup.analysts.name
+}

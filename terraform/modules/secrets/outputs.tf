@@ -1,0 +1,14 @@
+output "kms_key_arn" {
+  description = "Key encrypting the secrets (task execution roles decrypt with it)."
+  value       = aws_kms_key.secrets.arn
+}
+
+output "temporal_api_key_arn" {
+  description = "Secret holding Temporal:ApiKey; empty when Temporal Cloud is off."
+  value       = var.temporal_api_key_enabled ? aws_secretsmanager_secret.temporal_api_key[0].arn : ""
+}
+
+output "operators_arn" {
+  description = "Secret holding Web's operators."
+  value       = aws_secretsmanager_secret.operators.arn
+}

@@ -1,0 +1,15 @@
+variable "name" {
+  description = "Name prefix of the secrets."
+  type        = string
+}
+
+variable "temporal_api_key_enabled" {
+  description = "Whether a Temporal Cloud API key is stored (known at plan time, unlike the key itself)."
+  type        = bool
+}
+
+variable "temporal_api_key" {
+  description = "Temporal Cloud API key to store; empty when temporal_api_key_enabled is false."
+  type        = string
+  sensitive   = true
+}
