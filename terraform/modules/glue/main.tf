@@ -13,17 +13,17 @@ resource "aws_glue_catalog_table" "trades" {
   table_type    = "EXTERNAL_TABLE"
 
   parameters = {
-    "classification"                    = "parquet"
-    "EXTERNAL"                          = "TRUE"
-    "projection.enabled"                = "true"
-    "projection.deliverydate.type"      = "date"
-    "projection.deliverydate.format"    = "yyyy-MM-dd"
-    "projection.deliverydate.range"     = "${var.first_delivery_date},NOW+2DAYS"
-    "projection.deliverydate.interval"  = "1"
+    "classification"                        = "parquet"
+    "EXTERNAL"                              = "TRUE"
+    "projection.enabled"                    = "true"
+    "projection.deliverydate.type"          = "date"
+    "projection.deliverydate.format"        = "yyyy-MM-dd"
+    "projection.deliverydate.range"         = "${var.first_delivery_date},NOW+2DAYS"
+    "projection.deliverydate.interval"      = "1"
     "projection.deliverydate.interval.unit" = "DAYS"
-    "projection.deliveryarea.type"      = "enum"
-    "projection.deliveryarea.values"    = join(",", var.delivery_areas)
-    "storage.location.template"         = "s3://${var.bucket_name}/trades/deliveryDate=$${deliverydate}/deliveryArea=$${deliveryarea}/"
+    "projection.deliveryarea.type"          = "enum"
+    "projection.deliveryarea.values"        = join(",", var.delivery_areas)
+    "storage.location.template"             = "s3://${var.bucket_name}/trades/deliveryDate=$${deliverydate}/deliveryArea=$${deliveryarea}/"
   }
 
   partition_keys {

@@ -27,9 +27,51 @@ public static partial class TerraformPolicy
             violations.AddRange(PoliciesAreDocuments(name, json));
         }
         // A bucket and its settings are separate resources of one module (one directory).
-        foreach (var module in files.Where(f => f.Json is not null).GroupBy(f => Path.GetDirectoryName(f.Path)))
+        var modules = files.Where(f => f.Json is not null).GroupBy(f => Path.GetDirectoryName(Path.GetFullPath(f.Path))!).ToDictionary(g => g.Key, g => g.ToList());
+        foreach (var module in modules.Values)
             violations.AddRange(BucketsAreProtected([.. module.Select(f => (DisplayPath(f.Path), f.Json!))]));
+        foreach (var (directory, module) in modules)
+            violations.AddRange(ModuleCallsMatch(directory, module, modules));
         return violations;
+    }
+
+    /// <summary>
+    /// What <c>terraform validate</c> would say about local modules (no terraform binary here): a call passes exactly the
+    /// module's variables (all those without a default), and every <c>module.&lt;name&gt;.&lt;output&gt;</c> exists.
+    /// </summary>
+    static IEnumerable<Violation> ModuleCallsMatch(string directory, List<Hcl.ParsedFile> files, Dictionary<string, List<Hcl.ParsedFile>> modules)
+    {
+        var calls = new Dictionary<string, List<Hcl.ParsedFile>>();
+        foreach (var file in files)
+        {
+            foreach (var (name, bodies) in file.Json!["module"] as JsonObject ?? [])
+            {
+                var call = bodies![0]!.AsObject();
+                var source = call["source"]?.ToString() ?? "";
+                if (!source.StartsWith("./", StringComparison.Ordinal) && !source.StartsWith("../", StringComparison.Ordinal)) continue;
+                if (!modules.TryGetValue(Path.GetFullPath(Path.Combine(directory, source)), out var target))
+                {
+                    yield return new(DisplayPath(file.Path), $"module.{name}", $"source {source} has no .tf files");
+                    continue;
+                }
+                calls[name] = target;
+                var variables = target.SelectMany(f => (f.Json!["variable"] as JsonObject ?? []).Select(v => (v.Key, HasDefault: v.Value![0]!.AsObject().ContainsKey("default")))).ToList();
+                string[] metaArguments = ["source", "count", "for_each", "providers", "depends_on", "version"];
+                foreach (var argument in call.Select(a => a.Key).Where(a => !metaArguments.Contains(a) && variables.All(v => v.Key != a)))
+                    yield return new(DisplayPath(file.Path), $"module.{name}", $"passes {argument}, which {source} does not declare");
+                foreach (var missing in variables.Where(v => !v.HasDefault && !call.ContainsKey(v.Key)))
+                    yield return new(DisplayPath(file.Path), $"module.{name}", $"does not pass {missing.Key}, which {source} requires");
+            }
+        }
+        foreach (var file in files)
+            foreach (Match reference in ModuleOutputReference().Matches(file.Json!.ToJsonString()))
+            {
+                var (module, output) = (reference.Groups[1].Value, reference.Groups[2].Value);
+                if (!calls.TryGetValue(module, out var target))
+                    yield return new(DisplayPath(file.Path), $"module.{module}.{output}", "refers to a module this directory does not call");
+                else if (!target.Any(f => (f.Json!["output"] as JsonObject)?.ContainsKey(output) == true))
+                    yield return new(DisplayPath(file.Path), $"module.{module}.{output}", "refers to an output the module does not declare");
+            }
     }
 
     static IEnumerable<Violation> VariablesAreDescribed(string file, JsonObject json)
@@ -130,6 +172,9 @@ public static partial class TerraformPolicy
         var relative = Path.GetRelativePath(Repository.Root, path);
         return relative.StartsWith("..", StringComparison.Ordinal) ? path : relative;
     }
+
+    [GeneratedRegex(@"\bmodule\.([A-Za-z0-9_-]+)(?:\[[^\]]*\])?\.([A-Za-z0-9_-]+)")]
+    private static partial Regex ModuleOutputReference();
 
     [GeneratedRegex(@"^=?\s*\d+\.\d+\.\d+$")]
     private static partial Regex ExactVersion();

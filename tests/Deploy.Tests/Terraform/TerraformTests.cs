@@ -196,6 +196,58 @@ public sealed class TerraformTests : IDisposable
         Assert.Contains(violations, v => v.Subject == "aws_iam_role_policy_attachment.admin" && v.Problem.Contains("AdministratorAccess", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_module_call_with_an_unknown_or_missing_variable_or_output_is_named()
+    {
+        var module = Directory.CreateDirectory(Path.Combine(_scratch, "modules", "lake")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(module, "variables.tf"), """
+            variable "bucket_name" {
+              description = "The bucket."
+              type        = string
+            }
+
+            variable "prefixes" {
+              description = "Optional."
+              type        = list(string)
+              default     = []
+            }
+            """);
+        await File.WriteAllTextAsync(Path.Combine(module, "outputs.tf"), """
+            output "bucket_arn" {
+              description = "The bucket's ARN."
+              value       = "arn:aws:s3:::${var.bucket_name}"
+            }
+            """);
+        var root = Path.Combine(_scratch, "main.tf");
+        await File.WriteAllTextAsync(root, """
+            module "lake" {
+              source      = "./modules/lake"
+              bucket      = "typo"
+            }
+
+            output "arn" {
+              description = "Used."
+              value       = module.lake.bucket_arn_typo
+            }
+
+            output "other" {
+              description = "Not called."
+              value       = module.rds[0].endpoint
+            }
+            """);
+
+        var violations = TerraformPolicy.Check(await Hcl.ParseAsync([root, .. Hcl.FilesUnder(module)]));
+
+        Assert.Equal(
+            [
+                "module.lake: passes bucket, which ./modules/lake does not declare",
+                "module.lake: does not pass bucket_name, which ./modules/lake requires",
+                "module.lake.bucket_arn_typo: refers to an output the module does not declare",
+                "module.rds.endpoint: refers to a module this directory does not call",
+            ],
+            violations.Select(v => $"{v.Subject}: {v.Problem}"));
+    }
+
     async Task<IReadOnlyList<Violation>> CheckAsync(string fileName, string hcl)
     {
         var path = Path.Combine(_scratch, fileName);
