@@ -42,7 +42,7 @@ module "iam" {
   athena_results_prefix  = local.athena_results_prefix
   athena_workgroup       = local.athena_workgroup
   glue_database          = local.glue_database
-  glue_tables            = ["trades"]
+  glue_tables            = var.enable_glue ? module.glue[0].tables : []
   analyst_principal_arns = var.analyst_principal_arns
   msk_cluster_arn        = var.enable_msk ? module.msk[0].cluster_arn : ""
   kafka_topics           = local.kafka_topics

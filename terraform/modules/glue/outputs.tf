@@ -5,7 +5,7 @@ output "database" {
 
 output "tables" {
   description = "Glue tables over the lake."
-  value       = [aws_glue_catalog_table.trades.name]
+  value       = [for t in aws_glue_catalog_table.export : t.name]
 }
 
 output "workgroup" {
