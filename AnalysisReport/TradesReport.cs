@@ -99,7 +99,7 @@ static class TradesReport
             rows.Add(string.Create(Invariant, $"| {area} | {total:N0} | {peak.Hour:00}:00 ({peak.Volume:N0}) | {hourly / total:P0} |"));
         }
         Charts.HourTicks(plot);
-        plot.ShowLegend();
+        plot.ShowLegend(Alignment.UpperLeft); // the evening peak fills the right
         return $"""
             ### Volume by delivery hour
 
