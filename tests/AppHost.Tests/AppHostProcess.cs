@@ -11,7 +11,7 @@ namespace AppHost.Tests;
 /// The built AppHost run as a child process, as <c>./run.sh</c> runs it (dashboard included) but on free ports, so a
 /// test can SIGKILL it or read the dashboard. The startup report's lines give every resource's URL.
 /// </summary>
-sealed partial class AppHostProcess : IAsyncDisposable
+public sealed partial class AppHostProcess : IAsyncDisposable
 {
     readonly Process _process;
     readonly StringBuilder _output = new();
