@@ -79,8 +79,8 @@ public sealed partial class ReadmeTests(RunningGraph graph)
         await File.WriteAllTextAsync(psqlrc, "\\set ON_ERROR_STOP on\n");
         var psi = new ProcessStartInfo("bash") { WorkingDirectory = workingDirectory, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[] { "-euo", "pipefail", "-c", code }) psi.ArgumentList.Add(argument);
-        // dotnet test's MSBuild variables would steer the blocks' own dotnet build and dotnet run.
-        foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase)).ToList()) psi.Environment.Remove(key);
+        // The blocks' dotnet build and dotnet run leave no MSBuild node running after the test.
+        psi.Environment["MSBUILDDISABLENODEREUSE"] = "1";
         // A login shell has pyenv's shims (aws) on its PATH; the test host may not.
         psi.Environment["PATH"] = $"{psi.Environment["PATH"]}:{Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".pyenv/shims")}";
         psi.Environment["PSQLRC"] = psqlrc;
