@@ -29,11 +29,11 @@ public sealed class MotoS3Server(int port) : IAsyncDisposable
 
     /// <summary>
     /// Environment for moto_server that keeps the health checks' access-log lines out of its console
-    /// (<c>moto/sitecustomize.py</c> beside this assembly, on PYTHONPATH).
+    /// (<c>Moto/sitecustomize.py</c> beside this assembly, on PYTHONPATH).
     /// </summary>
     public static KeyValuePair<string, string> QuietEnvironment()
     {
-        var hook = Path.Combine(AppContext.BaseDirectory, "moto");
+        var hook = Path.Combine(AppContext.BaseDirectory, "Moto");
         var inherited = Environment.GetEnvironmentVariable("PYTHONPATH");
         return new("PYTHONPATH", string.IsNullOrEmpty(inherited) ? hook : $"{hook}:{inherited}");
     }
