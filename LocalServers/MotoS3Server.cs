@@ -27,11 +27,24 @@ public sealed class MotoS3Server(int port) : IAsyncDisposable
             ?? throw new MissingPrerequisiteException("moto_server not found: moto with its server extras is preinstalled in pyenv's Python 3.11 on these machines (`pip install 'moto[server]'` elsewhere)");
     }
 
+    /// <summary>
+    /// Environment for moto_server that keeps the health checks' access-log lines out of its console
+    /// (<c>Moto/sitecustomize.py</c> beside this assembly, on PYTHONPATH).
+    /// </summary>
+    public static KeyValuePair<string, string> QuietEnvironment()
+    {
+        var hook = Path.Combine(AppContext.BaseDirectory, "Moto");
+        var inherited = Environment.GetEnvironmentVariable("PYTHONPATH");
+        return new("PYTHONPATH", string.IsNullOrEmpty(inherited) ? hook : $"{hook}:{inherited}");
+    }
+
     /// <summary>Starts the server, waits until it answers, and creates the buckets.</summary>
     public async Task StartAsync(IEnumerable<string> buckets, Action<string>? output = null, CancellationToken ct = default)
     {
         var psi = new ProcessStartInfo(Executable()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { "-H", "127.0.0.1", "-p", Port.ToString() }) psi.ArgumentList.Add(a);
+        var (key, value) = QuietEnvironment();
+        psi.Environment[key] = value;
         _process = Process.Start(ProcessRunner.InOwnSession(psi)) ?? throw new InvalidOperationException("could not start moto_server");
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) output?.Invoke(e.Data); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output?.Invoke(e.Data); };

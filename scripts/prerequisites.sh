@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 apt_packages=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_packages+=(postgresql)
 command -v chromium >/dev/null || apt_packages+=(chromium)
+# The README's commands (run by tests/AppHost.Tests' ReadmeTests): psql, and the AWS CLI (pyenv's on these machines).
+command -v psql >/dev/null || apt_packages+=(postgresql-client)
+command -v aws >/dev/null || [ -x "$HOME/.pyenv/shims/aws" ] || apt_packages+=(awscli)
 
 if [ ${#apt_packages[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else

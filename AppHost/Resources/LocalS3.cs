@@ -36,10 +36,12 @@ public static class LocalS3Extensions
         var resource = new LocalS3Resource(name, MotoS3Server.Executable(), builder.AppHostDirectory);
         var healthCheck = $"{name}-ready";
         builder.Services.AddHealthChecks().Add(new(healthCheck, _ => new BucketReadyCheck(resource), null, null));
+        var quiet = MotoS3Server.QuietEnvironment();
 
         return builder.AddResource(resource)
             .WithHttpEndpoint(port: port, name: LocalS3Resource.EndpointName)
             .WithArgs(context => context.Args.AddAll("-H", "127.0.0.1", "-p", resource.Endpoint.Property(EndpointProperty.TargetPort)))
+            .WithEnvironment(quiet.Key, quiet.Value)
             .WithHealthCheck(healthCheck);
     }
 

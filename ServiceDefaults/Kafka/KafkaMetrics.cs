@@ -56,9 +56,30 @@ sealed class KafkaClientTelemetry(KafkaMetrics metrics, ILogger logger, string? 
     readonly record struct Totals(long SentMessages, long SentBytes, long ConsumedMessages, long ConsumedBytes, long TransmitErrors, long ReceiveErrors, long Timeouts);
 
     Totals _previous;
+    bool _offsetResetExplained;
 
-    public void Log(LogMessage message) =>
-        logger.Log((LogLevel)message.LevelAs(LogLevelType.MicrosoftExtensionsLogging), "{Client} {Facility}: {Message}", message.Name, message.Facility, message.Message);
+    public void Log(LogMessage message)
+    {
+        var level = (LogLevel)message.LevelAs(LogLevelType.MicrosoftExtensionsLogging);
+        // A consumer resuming at offsets the broker no longer has gets one reset warning per partition (17 after every
+        // restart of the in-memory local broker). What the reset means for the data is the consumer's to say (gap or
+        // recreated topic); here one line explains them and the rest go to Debug.
+        if (message.Facility == "OFFSET" && message.Message.Contains("Offset out of range", StringComparison.Ordinal))
+        {
+            if (_offsetResetExplained)
+            {
+                level = LogLevel.Debug;
+            }
+            else
+            {
+                _offsetResetExplained = true;
+                logger.LogWarning("{Client}: stored offsets are beyond what the broker holds (the local broker keeps nothing across restarts; elsewhere, retention deleted them): "
+                    + "such partitions restart from auto.offset.reset, further resets are logged at Debug. First: {Message}", message.Name, message.Message);
+                return;
+            }
+        }
+        logger.Log(level, "{Client} {Facility}: {Message}", message.Name, message.Facility, message.Message);
+    }
 
     public void Error(Error error)
     {

@@ -27,6 +27,9 @@ public sealed class TransactionalKafkaConsumer(
 
     public sealed record Options(string Topic, int MaxBatch = 5000, int MaxWaitMs = 200);
 
+    /// <summary>Topics whose recreation this process has reported (a restart of the local broker recreates every partition).</summary>
+    readonly HashSet<string> _recreatedTopics = [];
+
     /// <summary>The consumer group whose positions this consumer stores and resumes.</summary>
     public string Group => consumers.GroupId;
 
@@ -120,7 +123,8 @@ public sealed class TransactionalKafkaConsumer(
             if (expected.TryGetValue(partition, out var next) && offset != next)
             {
                 if (offset > next) gaps.Add(new OffsetGap(topic, partition, next, offset - 1));
-                else logger.LogWarning("{Topic}[{Partition}] restarted at offset {Offset} below the stored {Next}: the topic was recreated", topic, partition, offset, next);
+                else if (_recreatedTopics.Add(topic)) // once per topic, not once per partition
+                    logger.LogWarning("{Topic}[{Partition}] restarted at offset {Offset} below the stored {Next}: the topic was recreated; its other partitions start again too", topic, partition, offset, next);
             }
             expected[partition] = offset + 1;
         }

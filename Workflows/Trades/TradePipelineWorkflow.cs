@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Temporalio.Common;
 using Temporalio.Workflows;
 
@@ -48,7 +49,7 @@ public sealed class TradePipelineWorkflow
         if (window.Partitions.Count == 0)
         {
             _stage = "done";
-            return new TradePipelineReport(window.WindowId, 0, 0, 0, 0, 0);
+            return Completed(new TradePipelineReport(window.WindowId, 0, 0, 0, 0, 0));
         }
 
         _stage = "aggregate";
@@ -59,7 +60,15 @@ public sealed class TradePipelineWorkflow
         var export = await Workflow.ExecuteActivityAsync((ITradeActivities a) => a.ExportAsync(window), ExportStep);
 
         _stage = "done";
-        return new TradePipelineReport(window.WindowId, window.Partitions.Count, aggregate.Products, aggregate.Trades, anomalies.Anomalies, export.Files);
+        return Completed(new TradePipelineReport(window.WindowId, window.Partitions.Count, aggregate.Products, aggregate.Trades, anomalies.Anomalies, export.Files));
+    }
+
+    /// <summary>One console line per window, so a terminal shows the pipeline working (Workflow.Logger is silent on replay).</summary>
+    TradePipelineReport Completed(TradePipelineReport report)
+    {
+        Workflow.Logger.LogInformation("pipeline window {WindowId}: {Partitions} partitions, {Trades} trades, {Products} products, {Anomalies} anomalies, {Files} files",
+            report.WindowId, report.Partitions, report.Trades, report.Products, report.Anomalies, report.ExportedFiles);
+        return report;
     }
 
     [WorkflowQuery]

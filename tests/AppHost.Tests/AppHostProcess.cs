@@ -11,7 +11,7 @@ namespace AppHost.Tests;
 /// The built AppHost run as a child process, as <c>./run.sh</c> runs it (dashboard included) but on free ports, so a
 /// test can SIGKILL it or read the dashboard. The startup report's lines give every resource's URL.
 /// </summary>
-sealed partial class AppHostProcess : IAsyncDisposable
+public sealed partial class AppHostProcess : IAsyncDisposable
 {
     readonly Process _process;
     readonly StringBuilder _output = new();
@@ -44,7 +44,10 @@ sealed partial class AppHostProcess : IAsyncDisposable
     public Uri DashboardUrl { get; private set; } = null!;
     public string Output { get { lock (_output) return _output.ToString(); } }
     public string Errors { get { lock (_errors) return _errors.ToString(); } }
+    /// <summary>Each resource's first endpoint, as the startup report lists it.</summary>
     public Dictionary<string, Uri> Urls { get; } = [];
+    /// <summary>Every endpoint of each resource in the report's order (temporal: the HTTP API and UI, then gRPC).</summary>
+    public Dictionary<string, Uri[]> Endpoints { get; } = [];
 
     /// <summary>Connection string of the local PostgreSQL's <c>pipeline</c> database, from its endpoint.</summary>
     public string Postgres => $"Host={Urls["postgres"].Host};Port={Urls["postgres"].Port};Username=postgres;Database=pipeline";
@@ -63,7 +66,12 @@ sealed partial class AppHostProcess : IAsyncDisposable
                 await Task.Delay(250);
             }
             await Task.Delay(500); // the report's remaining lines
-            foreach (Match line in ResourceUrl().Matches(host.Output)) host.Urls[line.Groups[1].Value] = new Uri(line.Groups[2].Value);
+            foreach (Match line in ResourceUrls().Matches(host.Output))
+            {
+                var urls = line.Groups[2].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(url => new Uri(url)).ToArray();
+                host.Endpoints[line.Groups[1].Value] = urls;
+                host.Urls[line.Groups[1].Value] = urls[0];
+            }
             host.DashboardUrl = new Uri(DashboardLine().Match(host.Output).Groups[1].Value);
             return host;
         }
@@ -140,8 +148,8 @@ sealed partial class AppHostProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    [GeneratedRegex(@"^\s+([a-z][a-z-]*): ([a-z]+://\S+)\s*$", RegexOptions.Multiline)]
-    private static partial Regex ResourceUrl();
+    [GeneratedRegex(@"^\s+([a-z][a-z-]*): ([a-z]+://\S+(?: [a-z]+://\S+)*)\s*$", RegexOptions.Multiline)]
+    private static partial Regex ResourceUrls();
 
     [GeneratedRegex(@"- Dashboard:\s+(http\S+)")]
     private static partial Regex DashboardLine();

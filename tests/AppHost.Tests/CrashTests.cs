@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using LocalServers;
 using Npgsql;
 
@@ -35,6 +37,30 @@ public sealed class CrashTests : IDisposable
         await using var read = new NpgsqlCommand("SELECT note FROM crash_marker", connection);
         Assert.Equal("kept", await read.ExecuteScalarAsync());
         Assert.True(await PipelineRuns.CountAsync(second.Postgres, "SELECT count(*) FROM pipeline.trades") > 0, "the first run's trades are gone");
+
+        // The restarted broker is empty while the stored positions point past its end: one line per consumer explains the
+        // offset resets and one per topic says it was recreated, not one each per partition (17 before).
+        using var dashboard = new HttpClient { BaseAddress = second.DashboardUrl, Timeout = TimeSpan.FromSeconds(30) };
+        var warnings = await PipelineRuns.EventuallyAsync(() => WarningsAsync(dashboard, "workers"),
+            w => w.Any(m => m.Contains("the topic was recreated", StringComparison.Ordinal)), TimeSpan.FromSeconds(60));
+        var resets = warnings.Where(m => m.Contains("Offset out of range", StringComparison.Ordinal)).ToList();
+        var clients = resets.Select(m => m.Split(' ')[0].TrimEnd(':')).Distinct().Count(); // librdkafka's client name comes first
+        Assert.True(resets.Count >= 1 && resets.Count == clients, $"{resets.Count} offset-reset warnings from {clients} clients:\n{string.Join("\n", warnings)}");
+        var recreated = warnings.Where(m => m.Contains("the topic was recreated", StringComparison.Ordinal)).ToList();
+        Assert.Equal(recreated.Count, recreated.Select(m => m.Split('[')[0]).Distinct().Count());
+    }
+
+    /// <summary>A service's warnings and worse, from the dashboard's structured logs (<c>/api/telemetry/logs</c>, OTLP JSON).</summary>
+    static async Task<List<string>> WarningsAsync(HttpClient dashboard, string service)
+    {
+        using var response = await dashboard.GetAsync($"/api/telemetry/logs?resource={service}&severity=Warning&limit=1000");
+        if (!response.IsSuccessStatusCode) return [];
+        var data = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data");
+        return data.GetProperty("resourceLogs").EnumerateArray()
+            .SelectMany(r => r.GetProperty("scopeLogs").EnumerateArray())
+            .SelectMany(s => s.GetProperty("logRecords").EnumerateArray())
+            .Select(l => l.GetProperty("body").GetProperty("stringValue").GetString() ?? "")
+            .ToList();
     }
 
     static async Task ExecuteAsync(string connectionString, string sql)

@@ -11,7 +11,7 @@ namespace AppHost.Tests;
 /// <summary>What the tests do to a running graph: configure an operator, start a pipeline run through Web, count rows.</summary>
 static class PipelineRuns
 {
-    public const string Operator = "ops";
+    public const string Operator = "alice"; // the operator the README uses
     public static readonly string Password = "op-" + Guid.NewGuid().ToString("N");
 
     /// <summary>AppHost arguments: a private data directory, the feed on any free port at low intensity, one operator.</summary>

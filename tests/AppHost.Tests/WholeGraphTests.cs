@@ -1,11 +1,14 @@
+using System.Text.RegularExpressions;
 using Amazon.S3.Model;
 using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
 using ServiceDefaults.Lake;
 
 namespace AppHost.Tests;
 
 /// <summary>The real AppHost under Aspire.Hosting.Testing: every resource, the real servers, the real services.</summary>
-public sealed class WholeGraphTests : IAsyncLifetime
+public sealed partial class WholeGraphTests : IAsyncLifetime
 {
     static readonly string[] Resources = ["postgres", "kafka", "lake", "temporal", "feeds", "workers", "web"];
     readonly string _data = PipelineRuns.NewDataDirectory();
@@ -34,13 +37,38 @@ public sealed class WholeGraphTests : IAsyncLifetime
 
         // A backfill started through Web runs on Temporal (our TemporalServer) and exports Parquet to the lake bucket.
         using var web = app.CreateHttpClient("web");
-        await PipelineRuns.BackfillFeedDayAsync(web);
+        var run = await PipelineRuns.BackfillFeedDayAsync(web);
         var lake = LakeConnection.Parse((await app.GetConnectionStringAsync("lake", timeout.Token))!);
         Assert.Equal("energy-lake", lake.Bucket);
         using var s3 = lake.CreateClient();
         var objects = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = lake.Bucket }, timeout.Token);
         Assert.Contains(objects.S3Objects ?? [], o => o.Key.EndsWith(".parquet", StringComparison.Ordinal) && o.Size > 0);
+
+        // The consoles the dashboard shows: Workers say what each window did; the S3 server's is not its health probes.
+        var window = run.GetProperty("workflowId").GetString();
+        var workers = await ConsoleAsync(app, "workers", timeout.Token);
+        Assert.Contains(workers, line => WindowLine().Match(line) is { Success: true } m && m.Groups[1].Value == window && m.Groups[2].Value == "1");
+        var s3Console = await ConsoleAsync(app, "lake", timeout.Token);
+        Assert.Contains(s3Console, line => line.Contains("\"PUT /energy-lake/", StringComparison.Ordinal)); // the export's uploads are there
+        Assert.DoesNotContain(s3Console, line => HealthProbe().IsMatch(line));
     }
+
+    /// <summary>The console lines of a resource so far, as the dashboard's console view has them.</summary>
+    static async Task<List<string>> ConsoleAsync(DistributedApplication app, string name, CancellationToken ct)
+    {
+        var resource = app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == name);
+        var lines = new List<string>();
+        await foreach (var batch in app.Services.GetRequiredService<ResourceLoggerService>().GetAllAsync(resource).WithCancellation(ct))
+            lines.AddRange(batch.Select(l => l.Content));
+        return lines;
+    }
+
+    [GeneratedRegex(@"pipeline window (\S+): (\d+) partitions, \d+ trades, \d+ products, \d+ anomalies, \d+ files")]
+    private static partial Regex WindowLine();
+
+    /// <summary>moto's access-log line of a successful health probe: the AppHost's HEAD of the bucket, the services' one-key listing.</summary>
+    [GeneratedRegex(@"""(HEAD /energy-lake|GET /energy-lake/\?list-type=2&max-keys=1) HTTP/1\.1"" 2\d\d")]
+    private static partial Regex HealthProbe();
 
     public async Task DisposeAsync()
     {
