@@ -127,7 +127,7 @@ sealed class ScheduleActions(IServiceProvider services, TimeProvider time)
             Namespace = row.Namespace, WorkflowId = workflowId, WorkflowType = action.WorkflowType, TaskQueue = action.TaskQueue,
             Input = action.Input, WorkflowExecutionTimeout = action.WorkflowExecutionTimeout, WorkflowRunTimeout = action.WorkflowRunTimeout,
             WorkflowTaskTimeout = action.WorkflowTaskTimeout, WorkflowIdReusePolicy = action.WorkflowIdReusePolicy, RetryPolicy = action.RetryPolicy,
-            CronSchedule = action.CronSchedule, Memo = action.Memo, Header = action.Header, UserMetadata = action.UserMetadata,
+            CronSchedule = action.CronSchedule, Memo = action.Memo, Header = action.Header, UserMetadata = action.UserMetadata, Priority = action.Priority,
             Identity = Identity, RequestId = RequestId(row, nominal),
             SearchAttributes = action.SearchAttributes?.Clone() ?? new SearchAttributes(),
         };

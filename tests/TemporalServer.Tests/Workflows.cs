@@ -195,3 +195,50 @@ public sealed class TotalWorkflow
         return Task.CompletedTask;
     }
 }
+
+/// <summary>Runs an activity, then waits for the expected number of signals (and an optional timer), for reset tests.</summary>
+[Workflow]
+public sealed class ResettableWorkflow
+{
+    readonly List<string> _signals = [];
+
+    [WorkflowRun]
+    public async Task<string> RunAsync(int expectedSignals, TimeSpan sleep)
+    {
+        var shout = await Workflow.ExecuteActivityAsync((CountingActivities a) => a.Shout("a"), new() { StartToCloseTimeout = TimeSpan.FromSeconds(10) });
+        if (sleep > TimeSpan.Zero) await Workflow.DelayAsync(sleep);
+        await Workflow.WaitConditionAsync(() => _signals.Count >= expectedSignals);
+        return $"{shout}:{string.Join(",", _signals)}";
+    }
+
+    [WorkflowSignal]
+    public Task AddAsync(string value)
+    {
+        _signals.Add(value);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Counts its invocations, so tests can tell whether an activity ran again.</summary>
+public sealed class CountingActivities
+{
+    int _calls;
+
+    public int Calls => _calls;
+
+    [Activity]
+    public string Shout(string text)
+    {
+        Interlocked.Increment(ref _calls);
+        return text.ToUpperInvariant();
+    }
+}
+
+/// <summary>Each cron run returns one more than the last run's result.</summary>
+[Workflow]
+public sealed class CronCounterWorkflow
+{
+    [WorkflowRun]
+    public Task<int> RunAsync() =>
+        Task.FromResult((Workflow.HasLastCompletionResult ? Workflow.GetLastCompletionResult<int>() : 0) + 1);
+}
