@@ -62,6 +62,7 @@ public static class TemporalServerSetup
         builder.Services.AddSingleton<IRpcFeature, WorkflowOperations>();
         builder.Services.AddSingleton<IRpcFeature, WorkflowUpdates>();
         builder.Services.AddSingleton<IRpcFeature, WorkflowResets>();
+        builder.Services.AddSingleton<IRpcFeature, ActivityOperations>();
         builder.Services.AddTemporalVisibility();
         builder.Services.AddTemporalSchedules();
         builder.Services.AddSingleton<IRpcFeature, WorkflowTasks>();

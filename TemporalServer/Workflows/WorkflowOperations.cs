@@ -163,7 +163,8 @@ sealed class WorkflowOperations(ExecutionStore store, NamespaceRegistry namespac
             {
                 ActivityId = a.Scheduled.ActivityId,
                 ActivityType = a.Scheduled.ActivityType,
-                State = a.CancelRequested ? PendingActivityState.CancelRequested : a.Running ? PendingActivityState.Started : PendingActivityState.Scheduled,
+                State = a.CancelRequested ? PendingActivityState.CancelRequested : a.Running ? PendingActivityState.Started
+                    : a.Paused ? PendingActivityState.Paused : PendingActivityState.Scheduled,
                 HeartbeatDetails = a.HeartbeatDetails,
                 Attempt = a.Attempt,
                 MaximumAttempts = a.Scheduled.RetryPolicy.MaximumAttempts,
@@ -172,6 +173,8 @@ sealed class WorkflowOperations(ExecutionStore store, NamespaceRegistry namespac
                 LastWorkerIdentity = a.Identity ?? a.LastWorkerIdentity ?? "",
                 LastHeartbeatTime = a.LastHeartbeatTime is { } hb ? Timestamp.FromDateTime(hb) : null,
                 LastStartedTime = a.StartedTime is { } st ? Timestamp.FromDateTime(st) : null,
+                Paused = a.Paused,
+                PauseInfo = a.PauseInfo,
                 ActivityOptions = new() { TaskQueue = a.Scheduled.TaskQueue, ScheduleToCloseTimeout = a.Scheduled.ScheduleToCloseTimeout, ScheduleToStartTimeout = a.Scheduled.ScheduleToStartTimeout, StartToCloseTimeout = a.Scheduled.StartToCloseTimeout, HeartbeatTimeout = a.Scheduled.HeartbeatTimeout, RetryPolicy = a.Scheduled.RetryPolicy },
             };
             if (a.Scheduled.ScheduleToCloseTimeout is { } s2c && s2c.ToTimeSpan() > TimeSpan.Zero)

@@ -2,6 +2,7 @@ using Temporalio.Api.Enums.V1;
 using Temporalio.Api.History.V1;
 using Temporalio.Api.WorkflowService.V1;
 using Temporalio.Client;
+using Temporalio.Converters;
 using Temporalio.Exceptions;
 using Temporalio.Worker;
 
@@ -38,7 +39,7 @@ public sealed class ResetAndCronTests(TemporalEnvironment env)
         var reset = await ResetAsync(handle, baseRunId, firstTaskCompleted, requestId);
         Assert.Equal(reset.RunId, (await ResetAsync(handle, baseRunId, firstTaskCompleted, requestId)).RunId);
         Assert.NotEqual(baseRunId, reset.RunId);
-        var resetRun = env.Client.GetWorkflowHandle<ResettableWorkflow>(handle.Id, reset.RunId);
+        var resetRun = env.Client.GetWorkflowHandle<ResettableWorkflow, string>(handle.Id, reset.RunId);
         await WorkflowLifecycleTests.WaitForEventAsync(resetRun, EventType.ActivityTaskCompleted);
         await resetRun.SignalAsync(wf => wf.AddAsync("s2"));
 
@@ -46,12 +47,12 @@ public sealed class ResetAndCronTests(TemporalEnvironment env)
         Assert.Equal(2, activities.Calls);
         var baseRun = await env.Client.GetWorkflowHandle(handle.Id, baseRunId).DescribeAsync();
         Assert.Equal(WorkflowExecutionStatus.Terminated, baseRun.Status);
-        var events = (await resetRun.FetchHistoryAsync()).Events;
+        var events = (await resetRun.FetchHistoryAsync()).Events.ToList();
         Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => e.EventId));
         var failed = events[(int)firstTaskCompleted - 1].WorkflowTaskFailedEventAttributes;
         Assert.Equal(WorkflowTaskFailedCause.ResetWorkflow, failed.Cause);
         Assert.Equal((baseRunId, reset.RunId), (failed.BaseRunId, failed.NewRunId));
-        Assert.Equal("s1", Signals(events).First());
+        Assert.Equal(["s1", "s2"], Signals(events));
     }
 
     [Fact]
@@ -67,10 +68,10 @@ public sealed class ResetAndCronTests(TemporalEnvironment env)
 
         var reset = await ResetAsync(handle, handle.ResultRunId!, timerScheduledBy, Guid.NewGuid().ToString());
 
-        var resetRun = env.Client.GetWorkflowHandle<ResettableWorkflow>(handle.Id, reset.RunId);
+        var resetRun = env.Client.GetWorkflowHandle<ResettableWorkflow, string>(handle.Id, reset.RunId);
         Assert.Equal("A:", await resetRun.GetResultAsync());
         Assert.Equal(1, activities.Calls);
-        var events = (await resetRun.FetchHistoryAsync()).Events;
+        var events = (await resetRun.FetchHistoryAsync()).Events.ToList();
         Assert.Single(events, e => e.EventType == EventType.ActivityTaskCompleted);
         Assert.Single(events, e => e.EventType == EventType.TimerFired);
         Assert.Equal(WorkflowExecutionStatus.Completed, (await handle.DescribeAsync()).Status);
@@ -101,15 +102,16 @@ public sealed class ResetAndCronTests(TemporalEnvironment env)
         var runs = await WaitForCompletedRunsAsync(handle.Id, 3);
         await handle.TerminateAsync("enough");
 
-        var results = new List<int>();
-        foreach (var run in runs) results.Add(await env.Client.GetWorkflowHandle(handle.Id, run.RunId).GetResultAsync<int>(followRuns: false));
+        var histories = new List<List<HistoryEvent>>();
+        foreach (var run in runs) histories.Add((await env.Client.GetWorkflowHandle(handle.Id, run.RunId).FetchHistoryAsync()).Events.ToList());
+        var results = histories.Select(h => DataConverter.Default.PayloadConverter.ToValue<int>(h[^1].WorkflowExecutionCompletedEventAttributes.Result.Payloads_[0]));
         Assert.Equal([1, 2, 3], results);
         Assert.True(runs[0].ExecutionTime - runs[0].StartTime >= TimeSpan.FromMilliseconds(900), "the first run waits for the first cron time");
         Assert.True(runs[0].ExecutionTime >= started.AddMilliseconds(900));
-        var first = (await env.Client.GetWorkflowHandle(handle.Id, runs[0].RunId).FetchHistoryAsync()).Events;
+        var first = histories[0];
         Assert.Equal("@every 1s", first[0].WorkflowExecutionStartedEventAttributes.CronSchedule);
         Assert.Equal(runs[1].RunId, first[^1].WorkflowExecutionCompletedEventAttributes.NewExecutionRunId);
-        var second = (await env.Client.GetWorkflowHandle(handle.Id, runs[1].RunId).FetchHistoryAsync()).Events;
+        var second = histories[1];
         Assert.Equal(ContinueAsNewInitiator.CronSchedule, second[0].WorkflowExecutionStartedEventAttributes.Initiator);
         Assert.Equal(runs[0].RunId, second[0].WorkflowExecutionStartedEventAttributes.ContinuedExecutionRunId);
         Assert.Equal(WorkflowExecutionStatus.Terminated, (await handle.DescribeAsync()).Status);

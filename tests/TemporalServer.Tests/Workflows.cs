@@ -1,3 +1,4 @@
+using Temporalio.Converters;
 using Temporalio.Activities;
 using Temporalio.Common;
 using Temporalio.Exceptions;
@@ -240,5 +241,5 @@ public sealed class CronCounterWorkflow
 {
     [WorkflowRun]
     public Task<int> RunAsync() =>
-        Task.FromResult((Workflow.HasLastCompletionResult ? Workflow.GetLastCompletionResult<int>() : 0) + 1);
+        Task.FromResult((Workflow.Info.LastResult?.SingleOrDefault() is { } last ? Workflow.PayloadConverter.ToValue<int>(last) : 0) + 1);
 }
