@@ -208,11 +208,12 @@ sealed partial class WorkflowRun
             activity.ResetRequested = false;
             activity.Attempt = 0;
         }
-        if (retry.MaximumAttempts > 0 && activity.Attempt >= retry.MaximumAttempts) return RetryState.MaximumAttemptsReached;
+        // A paused activity's failed attempt is held for UnpauseActivity whatever the attempt count.
+        if (retry.MaximumAttempts > 0 && activity.Attempt >= retry.MaximumAttempts && !activity.Paused) return RetryState.MaximumAttemptsReached;
         var backoff = failure.ApplicationFailureInfo?.NextRetryDelay is { } explicitDelay && explicitDelay.ToTimeSpan() > TimeSpan.Zero
             ? explicitDelay.ToTimeSpan()
             : Backoff(retry, activity.Attempt);
-        if (Positive(activity.Scheduled.ScheduleToCloseTimeout) is { } toClose && Now + backoff >= activity.FirstScheduledTime + toClose)
+        if (Positive(activity.Scheduled.ScheduleToCloseTimeout) is { } toClose && Now + backoff >= activity.FirstScheduledTime + toClose && !activity.Paused)
             return RetryState.Timeout;
         activity.Attempt++;
         activity.Running = false;
