@@ -243,3 +243,37 @@ public sealed class CronCounterWorkflow
     public Task<int> RunAsync() =>
         Task.FromResult((Workflow.Info.LastResult?.SingleOrDefault() is { } last ? Workflow.PayloadConverter.ToValue<int>(last) : 0) + 1);
 }
+
+/// <summary>Runs <see cref="PausableActivities"/> with one attempt allowed: only a pause can give it a second.</summary>
+[Workflow]
+public sealed class PausableWorkflow
+{
+    [WorkflowRun]
+    public Task<string> RunAsync() =>
+        Workflow.ExecuteActivityAsync((PausableActivities a) => a.RunAsync(), new ActivityOptions
+        {
+            StartToCloseTimeout = TimeSpan.FromSeconds(30),
+            HeartbeatTimeout = TimeSpan.FromSeconds(2),
+            RetryPolicy = new RetryPolicy { MaximumAttempts = 1 },
+        });
+}
+
+/// <summary>The first attempt heartbeats until it is cancelled (a pause) and fails; later attempts report what they saw.</summary>
+public sealed class PausableActivities
+{
+    public TaskCompletionSource FirstAttemptRunning { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    [Activity]
+    public async Task<string> RunAsync()
+    {
+        var context = ActivityExecutionContext.Current;
+        if (context.Info.Attempt > 1)
+            return $"attempt {context.Info.Attempt} after details {await context.Info.HeartbeatDetailAtAsync<string>(0)}";
+        FirstAttemptRunning.TrySetResult();
+        while (true)
+        {
+            context.Heartbeat("progress");
+            await Task.Delay(200, context.CancellationToken);
+        }
+    }
+}
