@@ -143,7 +143,7 @@ sealed class ScheduleTimes
             {
                 var end = i;
                 while (end + 1 < sorted.Count && sorted[end + 1] == sorted[end] + 1) end++;
-                yield return new Temporalio.Api.Schedule.V1.Range { Start = sorted[i], End = end > i ? sorted[end] : 0 };
+                yield return new Temporalio.Api.Schedule.V1.Range { Start = sorted[i], End = sorted[end], Step = 1 };
                 i = end + 1;
             }
         }

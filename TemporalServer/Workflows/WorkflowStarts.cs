@@ -18,9 +18,13 @@ sealed class WorkflowStarts(ExecutionStore store, NamespaceRegistry namespaces) 
     {
         handlers.Add<StartWorkflowExecutionRequest, StartWorkflowExecutionResponse>("StartWorkflowExecution", async (r, call) =>
         {
+            var attributes = Attributes(r.WorkflowType, r.TaskQueue, r.Input, r.WorkflowExecutionTimeout, r.WorkflowRunTimeout, r.WorkflowTaskTimeout, r.Identity,
+                r.RetryPolicy, r.CronSchedule, r.Memo, r.SearchAttributes, r.Header, r.Priority);
+            // Set by schedules: the last completed action's result and the latest action's failure.
+            attributes.LastCompletionResult = r.LastCompletionResult;
+            attributes.ContinuedFailure = r.ContinuedFailure;
             var (runId, started) = await StartAsync(new StartRequest(r.Namespace, r.WorkflowId, r.RequestId, r.WorkflowIdReusePolicy, r.WorkflowIdConflictPolicy,
-                Attributes(r.WorkflowType, r.TaskQueue, r.Input, r.WorkflowExecutionTimeout, r.WorkflowRunTimeout, r.WorkflowTaskTimeout, r.Identity,
-                    r.RetryPolicy, r.CronSchedule, r.Memo, r.SearchAttributes, r.Header, r.Priority), r.WorkflowStartDelay, r.UserMetadata), signal: null, call.CancellationToken);
+                attributes, r.WorkflowStartDelay, r.UserMetadata), signal: null, call.CancellationToken);
             return new StartWorkflowExecutionResponse { RunId = runId, Started = started, Status = WorkflowExecutionStatus.Running };
         });
         handlers.Add<SignalWithStartWorkflowExecutionRequest, SignalWithStartWorkflowExecutionResponse>("SignalWithStartWorkflowExecution", async (r, call) =>
