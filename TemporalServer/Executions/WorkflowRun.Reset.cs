@@ -81,6 +81,8 @@ sealed partial class WorkflowRun
     void Rebuild(HistoryEvent e, Dictionary<long, DateTime> timerDue, HashSet<long> otherWorkflows)
     {
         var id = e.EventId;
+        if (ClosedActivity(e) is { } closed) State.Activities.Remove(closed);
+        if (ResolvedExternal(e) is { } resolved) otherWorkflows.Remove(resolved);
         switch (e.AttributesCase)
         {
             case HistoryEvent.AttributesOneofCase.WorkflowTaskScheduledEventAttributes:
@@ -108,18 +110,6 @@ sealed partial class WorkflowRun
                     cancelled.CancelRequestedEventId = id;
                 }
                 break;
-            case HistoryEvent.AttributesOneofCase.ActivityTaskCompletedEventAttributes:
-                State.Activities.Remove(e.ActivityTaskCompletedEventAttributes.ScheduledEventId);
-                break;
-            case HistoryEvent.AttributesOneofCase.ActivityTaskFailedEventAttributes:
-                State.Activities.Remove(e.ActivityTaskFailedEventAttributes.ScheduledEventId);
-                break;
-            case HistoryEvent.AttributesOneofCase.ActivityTaskTimedOutEventAttributes:
-                State.Activities.Remove(e.ActivityTaskTimedOutEventAttributes.ScheduledEventId);
-                break;
-            case HistoryEvent.AttributesOneofCase.ActivityTaskCanceledEventAttributes:
-                State.Activities.Remove(e.ActivityTaskCanceledEventAttributes.ScheduledEventId);
-                break;
             case HistoryEvent.AttributesOneofCase.TimerStartedEventAttributes:
                 State.Timers[e.TimerStartedEventAttributes.TimerId] = id;
                 timerDue[id] = e.EventTime.ToDateTime() + e.TimerStartedEventAttributes.StartToFireTimeout.ToTimeSpan();
@@ -145,18 +135,6 @@ sealed partial class WorkflowRun
             case HistoryEvent.AttributesOneofCase.RequestCancelExternalWorkflowExecutionInitiatedEventAttributes:
                 otherWorkflows.Add(id);
                 break;
-            case HistoryEvent.AttributesOneofCase.ExternalWorkflowExecutionSignaledEventAttributes:
-                otherWorkflows.Remove(e.ExternalWorkflowExecutionSignaledEventAttributes.InitiatedEventId);
-                break;
-            case HistoryEvent.AttributesOneofCase.SignalExternalWorkflowExecutionFailedEventAttributes:
-                otherWorkflows.Remove(e.SignalExternalWorkflowExecutionFailedEventAttributes.InitiatedEventId);
-                break;
-            case HistoryEvent.AttributesOneofCase.ExternalWorkflowExecutionCancelRequestedEventAttributes:
-                otherWorkflows.Remove(e.ExternalWorkflowExecutionCancelRequestedEventAttributes.InitiatedEventId);
-                break;
-            case HistoryEvent.AttributesOneofCase.RequestCancelExternalWorkflowExecutionFailedEventAttributes:
-                otherWorkflows.Remove(e.RequestCancelExternalWorkflowExecutionFailedEventAttributes.InitiatedEventId);
-                break;
             case HistoryEvent.AttributesOneofCase.WorkflowExecutionCancelRequestedEventAttributes:
                 State.CancelRequested = true;
                 break;
@@ -169,4 +147,24 @@ sealed partial class WorkflowRun
         }
         Append(e);
     }
+
+    /// <summary>The scheduled event id of the activity an event closes, if it closes one.</summary>
+    static long? ClosedActivity(HistoryEvent e) => e.AttributesCase switch
+    {
+        HistoryEvent.AttributesOneofCase.ActivityTaskCompletedEventAttributes => e.ActivityTaskCompletedEventAttributes.ScheduledEventId,
+        HistoryEvent.AttributesOneofCase.ActivityTaskFailedEventAttributes => e.ActivityTaskFailedEventAttributes.ScheduledEventId,
+        HistoryEvent.AttributesOneofCase.ActivityTaskTimedOutEventAttributes => e.ActivityTaskTimedOutEventAttributes.ScheduledEventId,
+        HistoryEvent.AttributesOneofCase.ActivityTaskCanceledEventAttributes => e.ActivityTaskCanceledEventAttributes.ScheduledEventId,
+        _ => null,
+    };
+
+    /// <summary>The initiated event id of a signal or cancel of another workflow that an event resolves, if any.</summary>
+    static long? ResolvedExternal(HistoryEvent e) => e.AttributesCase switch
+    {
+        HistoryEvent.AttributesOneofCase.ExternalWorkflowExecutionSignaledEventAttributes => e.ExternalWorkflowExecutionSignaledEventAttributes.InitiatedEventId,
+        HistoryEvent.AttributesOneofCase.SignalExternalWorkflowExecutionFailedEventAttributes => e.SignalExternalWorkflowExecutionFailedEventAttributes.InitiatedEventId,
+        HistoryEvent.AttributesOneofCase.ExternalWorkflowExecutionCancelRequestedEventAttributes => e.ExternalWorkflowExecutionCancelRequestedEventAttributes.InitiatedEventId,
+        HistoryEvent.AttributesOneofCase.RequestCancelExternalWorkflowExecutionFailedEventAttributes => e.RequestCancelExternalWorkflowExecutionFailedEventAttributes.InitiatedEventId,
+        _ => null,
+    };
 }
