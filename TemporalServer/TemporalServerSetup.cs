@@ -44,7 +44,8 @@ public static class TemporalServerSetup
             kestrel.Limits.Http2.MaxStreamsPerConnection = 10_000;
         });
         builder.Services.AddGrpc(options => options.MaxReceiveMessageSize = 64 * 1024 * 1024);
-        builder.Services.AddGrpcHealthChecks();
+        // The SDK's CheckHealthAsync asks for the WorkflowService by name; it is as healthy as the process's checks.
+        builder.Services.AddGrpcHealthChecks(options => options.Services.Map("temporal.api.workflowservice.v1.WorkflowService", _ => true));
 
         builder.Services.AddHostedService<TemporalSchema>();
         builder.Services.AddSingleton<Notifications>();
@@ -60,6 +61,8 @@ public static class TemporalServerSetup
         builder.Services.AddSingleton<IRpcFeature, WorkflowStarts>();
         builder.Services.AddSingleton<IRpcFeature, WorkflowOperations>();
         builder.Services.AddSingleton<IRpcFeature, WorkflowUpdates>();
+        builder.Services.AddSingleton<IRpcFeature, WorkflowResets>();
+        builder.Services.AddSingleton<IRpcFeature, ActivityOperations>();
         builder.Services.AddTemporalVisibility();
         builder.Services.AddTemporalSchedules();
         builder.Services.AddSingleton<IRpcFeature, WorkflowTasks>();

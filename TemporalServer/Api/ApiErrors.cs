@@ -23,6 +23,8 @@ static class ApiErrors
     public static RpcException WorkflowClosed() =>
         WithDetails(StatusCode.NotFound, "workflow execution already completed", new NotFoundFailure());
 
+    public static RpcException NotFound(string message) => WithDetails(StatusCode.NotFound, message, new NotFoundFailure());
+
     public static RpcException TaskNotFound(string what) => WithDetails(StatusCode.NotFound, $"{what} not found", new NotFoundFailure());
 
     public static RpcException AlreadyStarted(string workflowId, string runId, string requestId) =>

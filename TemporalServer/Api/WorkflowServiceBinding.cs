@@ -6,14 +6,16 @@ using Google.Protobuf.Reflection;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
 using Npgsql;
+using OperatorServiceReflection = Temporalio.Api.OperatorService.V1.ServiceReflection;
 using WorkflowServiceReflection = Temporalio.Api.WorkflowService.V1.ServiceReflection;
 
 namespace TemporalServer.Api;
 
 /// <summary>
-/// Every RPC of <c>temporal.api.workflowservice.v1.WorkflowService</c>, bound from the service descriptor inside
-/// Temporalio.dll (no generated code). Features register handlers by method name; the rest answer UNIMPLEMENTED
-/// naming the method. One dispatch point: spans, metrics and error mapping for every call.
+/// Every RPC of <c>temporal.api.workflowservice.v1.WorkflowService</c> and <c>temporal.api.operatorservice.v1.OperatorService</c>,
+/// bound from the service descriptors inside Temporalio.dll (no generated code). Features register handlers by method
+/// name (the two services share no method name); the rest answer UNIMPLEMENTED naming the method. One dispatch point:
+/// spans, metrics and error mapping for every call.
 /// </summary>
 sealed class WorkflowServiceBinding(IEnumerable<IRpcFeature> features, ILogger<WorkflowServiceBinding> logger)
 {
@@ -83,15 +85,20 @@ sealed class RpcHandlers
         ByMethod.Add(method, async (request, context) => await handler((TRequest)request, context));
 }
 
-/// <summary>Registers each method of the descriptor with Temporalio.dll's message parsers.</summary>
+/// <summary>Registers each method of both descriptors with Temporalio.dll's message parsers.</summary>
 sealed class WorkflowServiceMethodProvider : IServiceMethodProvider<WorkflowServiceBinding>
 {
     public void OnServiceMethodDiscovery(ServiceMethodProviderContext<WorkflowServiceBinding> context)
     {
-        var service = WorkflowServiceReflection.Descriptor.Services.Single(s => s.Name == "WorkflowService");
+        var services = new[]
+        {
+            WorkflowServiceReflection.Descriptor.Services.Single(s => s.Name == "WorkflowService"),
+            OperatorServiceReflection.Descriptor.Services.Single(s => s.Name == "OperatorService"),
+        };
         var add = typeof(WorkflowServiceMethodProvider).GetMethod(nameof(AddUnary), BindingFlags.NonPublic | BindingFlags.Static)!;
-        foreach (var method in service.Methods)
-            add.MakeGenericMethod(method.InputType.ClrType, method.OutputType.ClrType).Invoke(null, [context, service, method]);
+        foreach (var service in services)
+            foreach (var method in service.Methods)
+                add.MakeGenericMethod(method.InputType.ClrType, method.OutputType.ClrType).Invoke(null, [context, service, method]);
     }
 
     static void AddUnary<TRequest, TResponse>(ServiceMethodProviderContext<WorkflowServiceBinding> context, ServiceDescriptor service, MethodDescriptor descriptor)

@@ -37,6 +37,14 @@ sealed class ExecutionStore(NpgsqlDataSource dataSource)
     public async Task<WorkflowRun?> LockAsync(StoreTransaction tx, string ns, WorkflowExecution execution, CancellationToken ct)
     {
         var state = await ReadStateAsync(tx, ns, execution, forUpdate: true, ct);
+        if (state is { IsRunning: false } && string.IsNullOrEmpty(execution.RunId)
+            && await ReadStateAsync(tx, ns, execution, forUpdate: false, ct) is { } latest && latest.RunId != state.RunId)
+        {
+            // The latest run closed while this statement waited for its lock, and the run that replaced it (continue-as-new,
+            // retry, cron, reset) was inserted after the statement's snapshot: take that one. Runs of one workflow are
+            // only ever locked older first, so this second lock cannot deadlock.
+            state = await ReadStateAsync(tx, ns, latest.Execution, forUpdate: true, ct);
+        }
         return state is null ? null : new WorkflowRun(state, isNew: false);
     }
 

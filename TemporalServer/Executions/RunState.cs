@@ -4,6 +4,7 @@ using Temporalio.Api.Enums.V1;
 using Temporalio.Api.Failure.V1;
 using Temporalio.Api.History.V1;
 using Temporalio.Api.Sdk.V1;
+using Temporalio.Api.Workflow.V1;
 using TemporalServer.Storage;
 
 namespace TemporalServer.Executions;
@@ -76,6 +77,11 @@ sealed class PendingActivity
     public Payloads? HeartbeatDetails { get; set; }
     public Failure? LastFailure { get; set; }
     public string? LastWorkerIdentity { get; set; }
+    /// <summary>Paused by an operator: no new attempt is dispatched until it is unpaused.</summary>
+    public bool Paused { get; set; }
+    public PendingActivityInfo.Types.PauseInfo? PauseInfo { get; set; }
+    /// <summary>Reset by an operator while an attempt ran: the worker is told, and the next attempt is attempt 1.</summary>
+    public bool ResetRequested { get; set; }
 }
 
 sealed class PendingChild

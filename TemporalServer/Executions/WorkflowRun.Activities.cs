@@ -120,6 +120,12 @@ sealed partial class WorkflowRun
 
     public void CancelActivity(PendingActivity activity, Payloads? details, string identity)
     {
+        // A worker cancels an attempt on its own only because the activity was paused: the attempt failed, held for unpausing.
+        if (activity.Paused && !activity.CancelRequested && activity.Running)
+        {
+            RetryOrGiveUp(activity, new Failure { Message = "activity paused", CanceledFailureInfo = new() { Details = details } });
+            return;
+        }
         var e = Event(EventType.ActivityTaskCanceled);
         e.ActivityTaskCanceledEventAttributes = new()
         {
@@ -197,18 +203,25 @@ sealed partial class WorkflowRun
         var type = failure.ApplicationFailureInfo?.Type;
         if (failure.ApplicationFailureInfo?.NonRetryable == true || (type is not null && retry.NonRetryableErrorTypes.Contains(type)))
             return RetryState.NonRetryableFailure;
-        if (retry.MaximumAttempts > 0 && activity.Attempt >= retry.MaximumAttempts) return RetryState.MaximumAttemptsReached;
+        if (activity.ResetRequested)
+        {
+            activity.ResetRequested = false;
+            activity.Attempt = 0;
+        }
+        // A paused activity's failed attempt is held for UnpauseActivity whatever the attempt count.
+        if (retry.MaximumAttempts > 0 && activity.Attempt >= retry.MaximumAttempts && !activity.Paused) return RetryState.MaximumAttemptsReached;
         var backoff = failure.ApplicationFailureInfo?.NextRetryDelay is { } explicitDelay && explicitDelay.ToTimeSpan() > TimeSpan.Zero
             ? explicitDelay.ToTimeSpan()
             : Backoff(retry, activity.Attempt);
-        if (Positive(activity.Scheduled.ScheduleToCloseTimeout) is { } toClose && Now + backoff >= activity.FirstScheduledTime + toClose)
+        if (Positive(activity.Scheduled.ScheduleToCloseTimeout) is { } toClose && Now + backoff >= activity.FirstScheduledTime + toClose && !activity.Paused)
             return RetryState.Timeout;
         activity.Attempt++;
         activity.Running = false;
         activity.LastFailure = failure;
         activity.LastWorkerIdentity = activity.Identity;
         activity.AttemptScheduledTime = Now + backoff;
-        Timer(backoff, TimerKind.ActivityRetry, activity.ScheduledEventId, activity.Attempt);
+        // A paused activity's next attempt waits for UnpauseActivity instead of a backoff.
+        if (!activity.Paused) Timer(backoff, TimerKind.ActivityRetry, activity.ScheduledEventId, activity.Attempt);
         return RetryState.InProgress;
     }
 
@@ -224,5 +237,52 @@ sealed partial class WorkflowRun
     {
         Task(activity.Scheduled.TaskQueue.Name, TaskKind.Activity, activity.ScheduledEventId, activity.Attempt);
         if (Positive(activity.Scheduled.ScheduleToStartTimeout) is { } toStart) Timer(toStart, TimerKind.ActivityScheduleToStart, activity.ScheduledEventId, activity.Attempt);
+    }
+
+    // ---------------------------------------------------------------- operator actions: pause, unpause, reset
+
+    /// <summary>PauseActivity: no further attempt starts; a running attempt is told through its heartbeat responses.</summary>
+    public void PauseActivity(PendingActivity activity, string reason, string identity)
+    {
+        if (activity.Paused) return;
+        activity.Paused = true;
+        activity.PauseInfo = new() { PauseTime = Timestamp.FromDateTime(Now), Manual = new() { Identity = identity, Reason = reason } };
+        Notifications.Add(Storage.Notifications.RunKey(State.RunId));
+    }
+
+    /// <summary>UnpauseActivity: a held attempt is dispatched now; optionally from attempt 1 and without heartbeat details.</summary>
+    public void UnpauseActivity(PendingActivity activity, bool resetAttempts, bool resetHeartbeat)
+    {
+        if (!activity.Paused) return;
+        activity.Paused = false;
+        activity.PauseInfo = null;
+        if (resetHeartbeat) activity.HeartbeatDetails = null;
+        // A running attempt goes on (its worker may not have seen the pause yet).
+        if (activity.Running) return;
+        if (resetAttempts) activity.Attempt = 1;
+        activity.AttemptScheduledTime = Now;
+        DispatchActivityRetry(activity);
+    }
+
+    /// <summary>
+    /// ResetActivity: attempts count from 1 again (a running attempt is told, and the next one is attempt 1); a
+    /// waiting activity is dispatched at once; unpaused unless <paramref name="keepPaused"/>.
+    /// </summary>
+    public void ResetActivity(PendingActivity activity, bool resetHeartbeat, bool keepPaused)
+    {
+        if (resetHeartbeat) activity.HeartbeatDetails = null;
+        if (!keepPaused)
+        {
+            activity.Paused = false;
+            activity.PauseInfo = null;
+        }
+        if (activity.Running)
+        {
+            activity.ResetRequested = true;
+            return;
+        }
+        activity.Attempt = 1;
+        activity.AttemptScheduledTime = Now;
+        if (!activity.Paused) DispatchActivityRetry(activity);
     }
 }

@@ -11,19 +11,22 @@ namespace TemporalServer.Executions;
 sealed partial class WorkflowRun
 {
     /// <summary>
-    /// The run's last event. A failed or timed-out run with a retry policy continues as a new run after a backoff;
-    /// otherwise its parent hears of it, and its children are terminated or cancelled as their parent-close policy says.
+    /// The run's last event. A failed or timed-out run with a retry policy continues as a new run after a backoff; else
+    /// a cron workflow that completed, failed or timed out continues as its next run at the next cron time; otherwise
+    /// its parent hears of it, and its children are terminated or cancelled as their parent-close policy says.
+    /// A run <paramref name="replaced"/> by another (reset) does neither: the workflow goes on in the new run.
     /// </summary>
-    void Close(HistoryEvent e, WorkflowExecutionStatus status)
+    void Close(HistoryEvent e, WorkflowExecutionStatus status, bool replaced = false)
     {
         var retry = status is WorkflowExecutionStatus.Failed or WorkflowExecutionStatus.TimedOut ? RetryRun(e) : null;
+        retry ??= status is WorkflowExecutionStatus.Completed or WorkflowExecutionStatus.Failed or WorkflowExecutionStatus.TimedOut ? CronRun(e) : null;
         Append(e);
         State.Status = status;
         State.CloseTime = Now;
         State.Buffered.Clear();
         State.WorkflowTask = new WorkflowTaskState();
         FailOpenUpdates();
-        if (retry is not null || status == WorkflowExecutionStatus.ContinuedAsNew) return;
+        if (retry is not null || replaced || status == WorkflowExecutionStatus.ContinuedAsNew) return;
         TellParent(e);
         foreach (var child in State.Children.Values.Where(c => c.RunId is not null))
         {
@@ -69,6 +72,30 @@ sealed partial class WorkflowRun
         next.Memo = State.Memo.Clone();
         var run = Start(State.Namespace, State.WorkflowId, Guid.NewGuid().ToString(), next, null, backoff);
         SetRetryState(closing, state, run.State.RunId);
+        NewRuns.Add(run);
+        return run;
+    }
+
+    /// <summary>The next run of a cron workflow: the same start, due at the next cron time, carrying the last result or failure.</summary>
+    WorkflowRun? CronRun(HistoryEvent closing)
+    {
+        var cron = State.Started.CronSchedule;
+        if (string.IsNullOrEmpty(cron)) return null;
+        if (WorkflowCron.TryBackoff(cron, State.ExecutionTime, Now) is not { } backoff) return null;
+        if (State.Started.WorkflowExecutionExpirationTime is { } expiration && Now + backoff >= expiration.ToDateTime()) return null;
+        var next = State.Started.Clone();
+        next.Attempt = 1;
+        next.Initiator = ContinueAsNewInitiator.CronSchedule;
+        next.ContinuedExecutionRunId = State.RunId;
+        next.ContinuedFailure = closing.WorkflowExecutionFailedEventAttributes?.Failure;
+        next.LastCompletionResult = closing.WorkflowExecutionCompletedEventAttributes?.Result ?? State.Started.LastCompletionResult;
+        next.FirstWorkflowTaskBackoff = null;
+        next.SearchAttributes = State.SearchAttributes.Clone();
+        next.Memo = State.Memo.Clone();
+        var run = Start(State.Namespace, State.WorkflowId, Guid.NewGuid().ToString(), next, null, backoff);
+        if (closing.WorkflowExecutionCompletedEventAttributes is { } completed) completed.NewExecutionRunId = run.State.RunId;
+        if (closing.WorkflowExecutionFailedEventAttributes is { } failed) failed.NewExecutionRunId = run.State.RunId;
+        if (closing.WorkflowExecutionTimedOutEventAttributes is { } timedOut) timedOut.NewExecutionRunId = run.State.RunId;
         NewRuns.Add(run);
         return run;
     }

@@ -222,6 +222,7 @@ sealed partial class WorkflowRun
             Header = a.Header,
             Memo = a.Memo,
             SearchAttributes = a.SearchAttributes,
+            Priority = a.Priority,
         };
         Append(e);
         State.Children[e.EventId] = new PendingChild
@@ -255,9 +256,10 @@ sealed partial class WorkflowRun
             ParentWorkflowExecution = State.Execution,
             ParentInitiatedEventId = initiatedId,
             RootWorkflowExecution = State.Started.RootWorkflowExecution ?? State.Execution,
+            Priority = a.Priority,
             Identity = "",
         };
-        var child = Start(a.Namespace, a.WorkflowId, childRunId, started, requestId: null, TimeSpan.Zero, userMetadata: State.Children[initiatedId].UserMetadata);
+        var child = Start(a.Namespace, a.WorkflowId, childRunId, started, requestId: null, WorkflowCron.FirstBackoff(a.CronSchedule), userMetadata: State.Children[initiatedId].UserMetadata);
         State.Children[initiatedId].RunId = childRunId;
         var e = Event(EventType.ChildWorkflowExecutionStarted);
         e.ChildWorkflowExecutionStartedEventAttributes = new()

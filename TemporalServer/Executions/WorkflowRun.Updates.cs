@@ -94,7 +94,15 @@ sealed partial class WorkflowRun
         foreach (var update in State.Updates.Values.Where(u => u.Stage != UpdateWorkflowExecutionLifecycleStage.Completed))
         {
             update.Stage = UpdateWorkflowExecutionLifecycleStage.Completed;
-            update.Outcome = new Outcome { Failure = new Failure { Message = "Workflow Update failed because the Workflow completed before the Update completed.", ApplicationFailureInfo = new() } };
+            // Temporal's failure for an update the workflow closed under (clients match on its type).
+            update.Outcome = new Outcome
+            {
+                Failure = new Failure
+                {
+                    Message = "Workflow Update failed because the Workflow completed before the Update completed.",
+                    ApplicationFailureInfo = new() { Type = "AcceptedUpdateCompletedWorkflow", NonRetryable = true },
+                },
+            };
         }
     }
 }

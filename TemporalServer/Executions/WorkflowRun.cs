@@ -242,13 +242,14 @@ sealed partial class WorkflowRun(RunState state, bool isNew)
         AddExternal(e);
     }
 
-    public void Terminate(string reason, Payloads? details, string identity)
+    /// <summary>WorkflowExecutionTerminated; <paramref name="replaced"/> when a reset run takes over the workflow.</summary>
+    public void Terminate(string reason, Payloads? details, string identity, bool replaced = false)
     {
         // A task in flight is abandoned (its completion gets NotFound); what it had buffered still goes in first.
         foreach (var buffered in State.Buffered) Append(buffered);
         State.Buffered.Clear();
         var e = Event(EventType.WorkflowExecutionTerminated);
         e.WorkflowExecutionTerminatedEventAttributes = new() { Reason = reason ?? "", Details = details, Identity = identity ?? "" };
-        Close(e, WorkflowExecutionStatus.Terminated);
+        Close(e, WorkflowExecutionStatus.Terminated, replaced);
     }
 }

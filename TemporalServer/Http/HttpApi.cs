@@ -6,13 +6,12 @@ using Microsoft.AspNetCore.Http.Features;
 using Temporalio.Api.Common.V1;
 using Temporalio.Api.WorkflowService.V1;
 using TemporalServer.Api;
-using TemporalServer.Visibility;
 
 namespace TemporalServer.Http;
 
 /// <summary>
-/// Temporal's HTTP API under /api/v1 (the grpc-gateway JSON mapping of WorkflowService and
-/// OperatorService.ListSearchAttributes), plus the two routes only Temporal's ui-server has: <c>settings</c> and
+/// Temporal's HTTP API under /api/v1 (the grpc-gateway JSON mapping of WorkflowService and OperatorService),
+/// plus the two routes only Temporal's ui-server has: <c>settings</c> and
 /// a run's <c>history.json</c>. Each request becomes its gRPC request message and runs through the same
 /// dispatch as a gRPC call, in process.
 /// </summary>
@@ -44,9 +43,7 @@ static class HttpApi
             var (route, variables) = FindRoute(http.Request.Method, segments);
             var body = route.Body == "*" ? await new StreamReader(http.Request.Body, Encoding.UTF8).ReadToEndAsync(http.RequestAborted) : null;
             var request = HttpRequestBinder.Bind(route, variables, http.Request.Query.Select(q => KeyValuePair.Create(q.Key, q.Value.Select(v => v ?? "").ToArray())), body);
-            var response = route.Method.Service.Name == "OperatorService"
-                ? Operator(route.Method.Name, request)
-                : await workflowService.DispatchAsync(route.Method.Name, request, new InProcessCallContext($"/{route.Method.Service.FullName}/{route.Method.Name}", http));
+            var response = await workflowService.DispatchAsync(route.Method.Name, request, new InProcessCallContext($"/{route.Method.Service.FullName}/{route.Method.Name}", http));
             http.Response.ContentType = "application/json";
             await http.Response.WriteAsync(ProtoJson.Formatter.Format(response), http.RequestAborted);
         }
@@ -74,13 +71,6 @@ static class HttpApi
             ? new RpcException(new Status(StatusCode.Unimplemented, $"method {verb} is not allowed on {path}"))
             : new RpcException(new Status(StatusCode.NotFound, $"no HTTP API route matches {verb} {path}"));
     }
-
-    /// <summary>OperatorService's only HTTP route the UI uses; the rest of that service is not served.</summary>
-    static IMessage Operator(string method, IMessage request) => method switch
-    {
-        "ListSearchAttributes" => SearchAttributeListing.Describe(),
-        _ => throw new RpcException(new Status(StatusCode.Unimplemented, $"OperatorService.{method} is not implemented by this server")),
-    };
 
     /// <summary>The path split on '/' before decoding, so a workflow id containing an encoded slash stays one segment.</summary>
     static string[] RawSegments(HttpContext http)

@@ -31,8 +31,8 @@ sealed class ActivityTasks(ExecutionStore store, TaskQueue queue, NamespaceRegis
         });
         handlers.Add<RecordActivityTaskHeartbeatRequest, RecordActivityTaskHeartbeatResponse>("RecordActivityTaskHeartbeat", async (r, call) =>
         {
-            var cancel = await ByTokenAsync(r.Namespace, r.TaskToken, (run, a) => run.RecordHeartbeat(a, r.Details), call);
-            return new RecordActivityTaskHeartbeatResponse { CancelRequested = cancel };
+            var asked = await ByTokenAsync(r.Namespace, r.TaskToken, (run, a) => run.RecordHeartbeat(a, r.Details), call);
+            return new RecordActivityTaskHeartbeatResponse { CancelRequested = asked.CancelRequested, ActivityPaused = asked.Paused, ActivityReset = asked.Reset };
         });
         handlers.Add<RespondActivityTaskCompletedByIdRequest, RespondActivityTaskCompletedByIdResponse>("RespondActivityTaskCompletedById", async (r, call) =>
         {
@@ -51,8 +51,8 @@ sealed class ActivityTasks(ExecutionStore store, TaskQueue queue, NamespaceRegis
         });
         handlers.Add<RecordActivityTaskHeartbeatByIdRequest, RecordActivityTaskHeartbeatByIdResponse>("RecordActivityTaskHeartbeatById", async (r, call) =>
         {
-            var cancel = await ByIdAsync(r.Namespace, r.WorkflowId, r.RunId, r.ActivityId, (run, a) => run.RecordHeartbeat(a, r.Details), call);
-            return new RecordActivityTaskHeartbeatByIdResponse { CancelRequested = cancel };
+            var asked = await ByIdAsync(r.Namespace, r.WorkflowId, r.RunId, r.ActivityId, (run, a) => run.RecordHeartbeat(a, r.Details), call);
+            return new RecordActivityTaskHeartbeatByIdResponse { CancelRequested = asked.CancelRequested, ActivityPaused = asked.Paused, ActivityReset = asked.Reset };
         });
     }
 
@@ -63,7 +63,8 @@ sealed class ActivityTasks(ExecutionStore store, TaskQueue queue, NamespaceRegis
         {
             var run = await store.LockAsync(tx, task.RunId, call.CancellationToken);
             var activity = run?.FindActivity(task.ScheduledEventId, task.Attempt);
-            if (run is null || activity is null || activity.Running) return null;
+            // A paused activity's task is dropped: UnpauseActivity dispatches a new one.
+            if (run is null || activity is null || activity.Running || activity.Paused) return null;
             run.StartActivity(activity, r.Identity);
             await store.SaveAsync(tx, run, call.CancellationToken);
             var s = run.State;
@@ -92,8 +93,14 @@ sealed class ActivityTasks(ExecutionStore store, TaskQueue queue, NamespaceRegis
         }, new PollActivityTaskQueueResponse());
     }
 
+    /// <summary>What a heartbeat response tells the worker about its attempt (as it was before the report).</summary>
+    readonly record struct OperatorAsks(bool CancelRequested, bool Paused, bool Reset)
+    {
+        public static OperatorAsks Of(PendingActivity activity) => new(activity.CancelRequested, activity.Paused, activity.ResetRequested);
+    }
+
     /// <summary>Applies a worker's report to the attempt the token names; NotFound when that attempt is over (timed out, retried, run closed).</summary>
-    async Task<bool> ByTokenAsync(string ns, Google.Protobuf.ByteString token, Action<WorkflowRun, PendingActivity> change, ServerCallContext call)
+    async Task<OperatorAsks> ByTokenAsync(string ns, Google.Protobuf.ByteString token, Action<WorkflowRun, PendingActivity> change, ServerCallContext call)
     {
         namespaces.Require(ns);
         var (runId, scheduled, attempt) = TaskToken.Parse(token, 'a');
@@ -101,14 +108,14 @@ sealed class ActivityTasks(ExecutionStore store, TaskQueue queue, NamespaceRegis
         var run = await store.LockAsync(tx, runId, call.CancellationToken);
         var activity = run?.FindActivity(scheduled, attempt);
         if (run is null || activity is null || !activity.Running) throw ApiErrors.TaskNotFound("Activity task");
-        var cancelRequested = activity.CancelRequested;
+        var asks = OperatorAsks.Of(activity);
         change(run, activity);
         await store.SaveAsync(tx, run, call.CancellationToken);
         await tx.CommitAsync(call.CancellationToken);
-        return cancelRequested;
+        return asks;
     }
 
-    async Task<bool> ByIdAsync(string ns, string workflowId, string runId, string activityId, Action<WorkflowRun, PendingActivity> change, ServerCallContext call)
+    async Task<OperatorAsks> ByIdAsync(string ns, string workflowId, string runId, string activityId, Action<WorkflowRun, PendingActivity> change, ServerCallContext call)
     {
         namespaces.Require(ns);
         if (string.IsNullOrEmpty(activityId)) throw ApiErrors.InvalidArgument("ActivityId is not set on request.");
@@ -116,9 +123,9 @@ sealed class ActivityTasks(ExecutionStore store, TaskQueue queue, NamespaceRegis
         return await store.UpdateAsync(ns, execution, (run, _) =>
         {
             var activity = run.FindActivity(activityId) ?? throw ApiErrors.TaskNotFound($"Activity {activityId}");
-            var cancelRequested = activity.CancelRequested;
+            var asks = OperatorAsks.Of(activity);
             change(run, activity);
-            return Task.FromResult(cancelRequested);
+            return Task.FromResult(asks);
         }, call.CancellationToken);
     }
 }

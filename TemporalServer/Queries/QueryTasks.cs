@@ -48,6 +48,7 @@ sealed class QueryTasks(ExecutionStore store, NamespaceRegistry namespaces, Noti
         if (string.IsNullOrEmpty(r.Query?.QueryType)) throw ApiErrors.InvalidArgument("QueryType is not set on request.");
         var ct = call.CancellationToken;
         var state = await store.ReadStateAsync(r.Namespace, r.Execution, ct) ?? throw ApiErrors.WorkflowNotFound(r.Execution);
+        state = await AfterPendingWorkflowTaskAsync(state, call);
         if (r.QueryRejectCondition == QueryRejectCondition.NotOpen && !state.IsRunning
             || r.QueryRejectCondition == QueryRejectCondition.NotCompletedCleanly && state.Status is not (WorkflowExecutionStatus.Running or WorkflowExecutionStatus.Completed))
             return new QueryWorkflowResponse { QueryRejected = new QueryRejected { Status = state.Status } };
@@ -81,6 +82,27 @@ sealed class QueryTasks(ExecutionStore store, NamespaceRegistry namespaces, Noti
         {
             await ForgetAsync(id);
         }
+    }
+
+    /// <summary>
+    /// As in Temporal, a query waits for the workflow task pending when it arrived, so that it sees every event
+    /// accepted before it (a signal sent just before a query is handled first). A task failing again and again
+    /// (attempt 2 on) does not hold queries back; nor does waiting past the query's deadline.
+    /// </summary>
+    async Task<RunState> AfterPendingWorkflowTaskAsync(RunState state, ServerCallContext call)
+    {
+        var pending = state.WorkflowTask.ScheduledEventId;
+        var until = Notifications.LongPollDeadline(call, LongestQuery);
+        while (state.IsRunning && pending != 0 && state.WorkflowTask.ScheduledEventId == pending && state.WorkflowTask.Attempt == 1)
+        {
+            var changed = notifications.NextAsync(Notifications.RunKey(state.RunId));
+            var latest = await store.ReadStateAsync(state.Namespace, state.Execution, call.CancellationToken);
+            if (latest is null) break;
+            state = latest;
+            if (!state.IsRunning || state.WorkflowTask.ScheduledEventId != pending) break;
+            if (!await Notifications.WaitAsync(changed, until, call.CancellationToken)) break;
+        }
+        return state;
     }
 
     async Task<RespondQueryTaskCompletedRequest?> ResultAsync(Guid id, CancellationToken ct)

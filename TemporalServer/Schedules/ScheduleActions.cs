@@ -127,10 +127,11 @@ sealed class ScheduleActions(IServiceProvider services, TimeProvider time)
             Namespace = row.Namespace, WorkflowId = workflowId, WorkflowType = action.WorkflowType, TaskQueue = action.TaskQueue,
             Input = action.Input, WorkflowExecutionTimeout = action.WorkflowExecutionTimeout, WorkflowRunTimeout = action.WorkflowRunTimeout,
             WorkflowTaskTimeout = action.WorkflowTaskTimeout, WorkflowIdReusePolicy = action.WorkflowIdReusePolicy, RetryPolicy = action.RetryPolicy,
-            CronSchedule = action.CronSchedule, Memo = action.Memo, Header = action.Header, UserMetadata = action.UserMetadata,
+            CronSchedule = action.CronSchedule, Memo = action.Memo, Header = action.Header, UserMetadata = action.UserMetadata, Priority = action.Priority,
             Identity = Identity, RequestId = RequestId(row, nominal),
             SearchAttributes = action.SearchAttributes?.Clone() ?? new SearchAttributes(),
         };
+        (request.LastCompletionResult, request.ContinuedFailure) = await LastOutcomeAsync(row, ct);
         request.SearchAttributes.IndexedFields[Visibility.SearchAttributes.ScheduledById] = Visibility.SearchAttributes.Payload(row.ScheduleId, IndexedValueType.Keyword);
         request.SearchAttributes.IndexedFields[Visibility.SearchAttributes.ScheduledStartTime] =
             Visibility.SearchAttributes.Payload(nominal.ToString("yyyy-MM-ddTHH:mm:ssZ"), IndexedValueType.Datetime);
@@ -158,6 +159,37 @@ sealed class ScheduleActions(IServiceProvider services, TimeProvider time)
         });
         while (row.Info.RecentActions.Count > RecentActionsKept) row.Info.RecentActions.RemoveAt(0);
         if (row.Schedule.State.LimitedActions) row.Schedule.State.RemainingActions--;
+    }
+
+    /// <summary>
+    /// As Temporal's scheduler: each action's workflow sees the result of the schedule's last completed workflow
+    /// (<c>Workflow.Info.LastResult</c>) and, when the latest one failed, its failure.
+    /// </summary>
+    async Task<(Payloads? LastResult, Temporalio.Api.Failure.V1.Failure? LastFailure)> LastOutcomeAsync(ScheduleRow row, CancellationToken ct)
+    {
+        await using var command = services.GetRequiredService<NpgsqlDataSource>().CreateCommand("""
+            SELECT e.status, h.event FROM temporal.executions e
+            JOIN temporal.history_events h ON h.run_id = e.run_id AND h.event_id = e.history_length
+            WHERE e.namespace = $1 AND e.search_attributes ->> $2 = $3 AND e.status IN ($4, $5)
+            ORDER BY e.close_time DESC LIMIT 2
+            """);
+        command.Parameters.Add(new() { Value = row.Namespace });
+        command.Parameters.Add(new() { Value = Visibility.SearchAttributes.ScheduledById });
+        command.Parameters.Add(new() { Value = row.ScheduleId });
+        command.Parameters.Add(new() { Value = (int)WorkflowExecutionStatus.Completed });
+        command.Parameters.Add(new() { Value = (int)WorkflowExecutionStatus.Failed });
+        Payloads? result = null;
+        Temporalio.Api.Failure.V1.Failure? failure = null;
+        var first = true;
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var closing = Temporalio.Api.History.V1.HistoryEvent.Parser.ParseFrom(reader.GetFieldValue<byte[]>(1));
+            if (first && closing.WorkflowExecutionFailedEventAttributes is { } failed) failure = failed.Failure;
+            result ??= closing.WorkflowExecutionCompletedEventAttributes?.Result;
+            first = false;
+        }
+        return (result, failure);
     }
 
     static WorkflowExecutionAlreadyStartedFailure? AlreadyStarted(RpcException e) =>

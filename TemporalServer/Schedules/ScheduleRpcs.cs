@@ -155,9 +155,9 @@ sealed class ScheduleRpcs(ScheduleStore store, ScheduleActions actions, Namespac
         }
     }
 
+    /// <summary>The next spec times, also while paused (as Temporal shows them).</summary>
     IEnumerable<Timestamp> Future(ScheduleRow row, int count)
     {
-        if (row.Schedule.State.Paused) return [];
         var from = row.ProcessedUntil > actions.Now ? row.ProcessedUntil : actions.Now;
         return new ScheduleTimes(row.Schedule.Spec).Between(from, DateTime.MaxValue, count).Select(Timestamp.FromDateTime);
     }
@@ -173,6 +173,7 @@ sealed class ScheduleRpcs(ScheduleStore store, ScheduleActions actions, Namespac
             throw ApiErrors.InvalidArgument($"schedule.policies.overlap_policy {schedule.Policies.OverlapPolicy} is not supported by this server (Skip, BufferOne, BufferAll and AllowAll are)");
         try
         {
+            ScheduleTimes.CronStringsToCalendars(schedule.Spec);
             return new ScheduleTimes(schedule.Spec);
         }
         catch (ScheduleSpecException e)

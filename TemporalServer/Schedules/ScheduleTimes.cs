@@ -28,8 +28,16 @@ sealed class ScheduleTimes
         }
         if (spec.Calendar.Count > 0)
             throw new ScheduleSpecException("calendar specs in string form are not supported; use structured calendars or cron strings");
-        if (spec.Interval.Count == 0 && _calendars.Count == 0)
-            throw new ScheduleSpecException("the schedule spec matches no times: give an interval, a calendar or a cron string");
+    }
+
+    /// <summary>
+    /// Temporal keeps a cron string as the structured calendar it means (describe shows the calendar): so does this
+    /// server. A spec with neither times nor calendars is valid: its schedule acts only when triggered or backfilled.
+    /// </summary>
+    public static void CronStringsToCalendars(ScheduleSpec spec)
+    {
+        foreach (var cron in spec.CronString) spec.StructuredCalendar.Add(Calendar.FromCron(cron).ToStructured());
+        spec.CronString.Clear();
     }
 
     /// <summary>The first matching time strictly after <paramref name="after"/> (UTC), or null when there is none.</summary>
@@ -92,14 +100,52 @@ sealed class ScheduleTimes
             }).Distinct().Order();
         }
 
-        /// <summary>"minute hour day-of-month month day-of-week", each <c>*</c>, <c>n</c>, <c>a-b</c>, lists and <c>/step</c>.</summary>
+        static readonly string[] MonthNames = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+        static readonly string[] DayNames = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+
+        /// <summary>
+        /// "minute hour day-of-month month day-of-week", each <c>*</c>, <c>n</c>, <c>a-b</c>, lists and <c>/step</c>;
+        /// months and days of the week also by name (JAN, MON).
+        /// </summary>
         public static Calendar FromCron(string cron)
         {
             var fields = cron.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (fields.Length != 5) throw new ScheduleSpecException($"cron string '{cron}' must have 5 fields (minute hour day-of-month month day-of-week)");
-            var dayOfWeek = CronField(fields[4], 0, 7, cron).Select(d => d % 7).ToHashSet();
+            var dayOfWeek = CronField(Numbered(fields[4], DayNames, 0), 0, 7, cron).Select(d => d % 7).ToHashSet();
             return new Calendar([0], CronField(fields[0], 0, 59, cron).ToArray(), CronField(fields[1], 0, 23, cron).ToArray(),
-                CronField(fields[2], 1, 31, cron).ToHashSet(), CronField(fields[3], 1, 12, cron).ToHashSet(), dayOfWeek, null);
+                CronField(fields[2], 1, 31, cron).ToHashSet(), CronField(Numbered(fields[3], MonthNames, 1), 1, 12, cron).ToHashSet(), dayOfWeek, null);
+        }
+
+        static string Numbered(string field, string[] names, int first)
+        {
+            for (var i = 0; i < names.Length; i++) field = field.Replace(names[i], (first + i).ToString(CultureInfo.InvariantCulture), StringComparison.OrdinalIgnoreCase);
+            return field;
+        }
+
+        /// <summary>The calendar as Temporal's structured form: each field's values as ranges of consecutive values.</summary>
+        public StructuredCalendarSpec ToStructured()
+        {
+            var spec = new StructuredCalendarSpec();
+            spec.Second.AddRange(Ranges(Seconds));
+            spec.Minute.AddRange(Ranges(Minutes));
+            spec.Hour.AddRange(Ranges(Hours));
+            spec.DayOfMonth.AddRange(Ranges(DaysOfMonth));
+            spec.Month.AddRange(Ranges(Months));
+            spec.DayOfWeek.AddRange(Ranges(DaysOfWeek));
+            if (Years is not null) spec.Year.AddRange(Ranges(Years));
+            return spec;
+        }
+
+        static IEnumerable<Temporalio.Api.Schedule.V1.Range> Ranges(IEnumerable<int> values)
+        {
+            var sorted = values.Order().ToList();
+            for (var i = 0; i < sorted.Count;)
+            {
+                var end = i;
+                while (end + 1 < sorted.Count && sorted[end + 1] == sorted[end] + 1) end++;
+                yield return new Temporalio.Api.Schedule.V1.Range { Start = sorted[i], End = sorted[end], Step = 1 };
+                i = end + 1;
+            }
         }
 
         static IEnumerable<int> CronField(string field, int min, int max, string cron)

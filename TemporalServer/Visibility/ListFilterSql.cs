@@ -15,21 +15,26 @@ sealed class ListFilterSql
 {
     readonly List<NpgsqlParameter> _parameters;
     readonly int _firstParameter;
+    readonly SearchAttributeSet _attributes;
 
-    ListFilterSql(int firstParameter)
+    ListFilterSql(int firstParameter, SearchAttributeSet attributes)
     {
         _parameters = [];
         _firstParameter = firstParameter;
+        _attributes = attributes;
     }
 
-    /// <summary>The condition (or <c>TRUE</c>), its parameters numbered from <paramref name="firstParameter"/>, and the ORDER BY list.</summary>
-    public static (string Where, IReadOnlyList<NpgsqlParameter> Parameters, string OrderBy) Translate(ListFilter filter, int firstParameter = 1)
+    /// <summary>
+    /// The condition (or <c>TRUE</c>), its parameters numbered from <paramref name="firstParameter"/>, and the ORDER BY
+    /// list; attribute names are looked up in <paramref name="attributes"/> (by default: nothing registered).
+    /// </summary>
+    public static (string Where, IReadOnlyList<NpgsqlParameter> Parameters, string OrderBy) Translate(ListFilter filter, int firstParameter = 1, SearchAttributeSet? attributes = null)
     {
-        var sql = new ListFilterSql(firstParameter);
+        var sql = new ListFilterSql(firstParameter, attributes ?? SearchAttributeSet.Defaults);
         var where = filter.Where is null ? "TRUE" : sql.Condition(filter.Where);
         var orderBy = filter.OrderBy.Count == 0
             ? "start_time DESC, run_id"
-            : string.Join(", ", filter.OrderBy.Select(o => $"{sql.Expression(SearchAttributes.Find(o.Attribute))} {(o.Descending ? "DESC" : "ASC")} NULLS LAST")) + ", run_id";
+            : string.Join(", ", filter.OrderBy.Select(o => $"{sql.Expression(sql._attributes.Find(o.Attribute))} {(o.Descending ? "DESC" : "ASC")} NULLS LAST")) + ", run_id";
         return (where, sql._parameters, orderBy);
     }
 
@@ -41,13 +46,13 @@ sealed class ListFilterSql
         Between b => BetweenCondition(b),
         InList i => In(i),
         StartsWith s => StartsWithCondition(s),
-        IsNull n => $"{Expression(SearchAttributes.Find(n.Attribute))} IS {(n.Negated ? "NOT " : "")}NULL",
+        IsNull n => $"{Expression(_attributes.Find(n.Attribute))} IS {(n.Negated ? "NOT " : "")}NULL",
         _ => throw new ListFilterException($"unsupported condition {condition}"),
     };
 
     string Compare(Comparison c)
     {
-        var attribute = SearchAttributes.Find(c.Attribute);
+        var attribute = _attributes.Find(c.Attribute);
         if (attribute.Type == IndexedValueType.KeywordList)
         {
             var contains = $"{Expression(attribute)} @> to_jsonb({Parameter(c.Value.Text, NpgsqlDbType.Text)})";
@@ -63,13 +68,13 @@ sealed class ListFilterSql
 
     string BetweenCondition(Between b)
     {
-        var attribute = SearchAttributes.Find(b.Attribute);
+        var attribute = _attributes.Find(b.Attribute);
         return $"{Expression(attribute)} {(b.Negated ? "NOT " : "")}BETWEEN {Value(attribute, b.Low)} AND {Value(attribute, b.High)}";
     }
 
     string In(InList i)
     {
-        var attribute = SearchAttributes.Find(i.Attribute);
+        var attribute = _attributes.Find(i.Attribute);
         if (attribute.Type == IndexedValueType.KeywordList)
         {
             var any = string.Join(" OR ", i.Values.Select(v => $"{Expression(attribute)} @> to_jsonb({Parameter(v.Text, NpgsqlDbType.Text)})"));
@@ -80,7 +85,7 @@ sealed class ListFilterSql
 
     string StartsWithCondition(StartsWith s)
     {
-        var attribute = SearchAttributes.Find(s.Attribute);
+        var attribute = _attributes.Find(s.Attribute);
         if (attribute.Type is not (IndexedValueType.Keyword or IndexedValueType.Text) || attribute.Name == SearchAttributes.ExecutionStatus)
             throw new ListFilterException($"STARTS_WITH is only supported on Keyword and Text attributes, not on {attribute.Name} ({attribute.Type})");
         var test = $"starts_with({Expression(attribute)}, {Parameter(Text(s.Prefix, attribute), NpgsqlDbType.Text)})";

@@ -57,16 +57,10 @@ static class SearchAttributes
         new("CustomKeywordListField", IndexedValueType.KeywordList, null, IsSystem: false),
     ];
 
-    static readonly Dictionary<string, SearchAttribute> ByName =
-        System.Concat(Custom).ToDictionary(a => a.Name, StringComparer.OrdinalIgnoreCase);
-
     public static IEnumerable<SearchAttribute> SystemAttributes => System;
 
-    public static IEnumerable<SearchAttribute> CustomAttributes => Custom;
-
-    public static SearchAttribute Find(string name) =>
-        ByName.TryGetValue(name, out var attribute) ? attribute
-            : throw new ListFilterException($"invalid search attribute: {name} is not a registered search attribute");
+    /// <summary>The custom attributes every namespace has without registering them.</summary>
+    public static IEnumerable<SearchAttribute> DefaultCustomAttributes => Custom;
 
     /// <summary>A search attribute value as Temporal encodes it: json/plain with the attribute type in the metadata.</summary>
     public static Payload Payload(string value, IndexedValueType type) => new()
@@ -74,4 +68,25 @@ static class SearchAttributes
         Metadata = { ["encoding"] = ByteString.CopyFromUtf8("json/plain"), ["type"] = ByteString.CopyFromUtf8(type.ToString()) },
         Data = ByteString.CopyFromUtf8(JsonSerializer.Serialize(value)),
     };
+}
+
+/// <summary>The search attributes of one namespace: system, default custom and registered ones, by name.</summary>
+sealed class SearchAttributeSet
+{
+    readonly Dictionary<string, SearchAttribute> _byName;
+
+    public SearchAttributeSet(IEnumerable<SearchAttribute> registered) =>
+        _byName = SearchAttributes.SystemAttributes.Concat(SearchAttributes.DefaultCustomAttributes).Concat(registered)
+            .ToDictionary(a => a.Name, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>A namespace with nothing registered.</summary>
+    public static SearchAttributeSet Defaults { get; } = new([]);
+
+    public IEnumerable<SearchAttribute> All => _byName.Values;
+
+    public bool Contains(string name) => _byName.ContainsKey(name);
+
+    public SearchAttribute Find(string name) =>
+        _byName.TryGetValue(name, out var attribute) ? attribute
+            : throw new ListFilterException($"invalid search attribute: {name} is not a registered search attribute");
 }

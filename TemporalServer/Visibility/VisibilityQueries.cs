@@ -17,7 +17,7 @@ namespace TemporalServer.Visibility;
 /// ListWorkflowExecutions and CountWorkflowExecutions: the list filter translated to SQL over
 /// temporal.executions, in the namespace of the request. A query Temporal would reject is INVALID_ARGUMENT.
 /// </summary>
-sealed class VisibilityQueries(NpgsqlDataSource dataSource, NamespaceRegistry namespaces) : IRpcFeature
+sealed class VisibilityQueries(NpgsqlDataSource dataSource, NamespaceRegistry namespaces, SearchAttributeRegistry searchAttributes) : IRpcFeature
 {
     const int DefaultPageSize = 1000;
 
@@ -30,9 +30,10 @@ sealed class VisibilityQueries(NpgsqlDataSource dataSource, NamespaceRegistry na
     public async Task<ListWorkflowExecutionsResponse> ListAsync(ListWorkflowExecutionsRequest request, CancellationToken ct)
     {
         namespaces.Require(request.Namespace);
-        var filter = Parse(request.Query);
+        var attributes = await searchAttributes.ForNamespaceAsync(request.Namespace, ct);
+        var filter = Parse(request.Query, attributes);
         if (filter.GroupBy is not null) throw ApiErrors.InvalidArgument("GROUP BY is only supported by CountWorkflowExecutions");
-        var (where, parameters, orderBy) = ListFilterSql.Translate(filter, firstParameter: 2);
+        var (where, parameters, orderBy) = ListFilterSql.Translate(filter, firstParameter: 2, attributes);
         var pageSize = request.PageSize > 0 ? request.PageSize : DefaultPageSize;
         var offset = PageOffset(request.NextPageToken);
 
@@ -62,8 +63,9 @@ sealed class VisibilityQueries(NpgsqlDataSource dataSource, NamespaceRegistry na
     public async Task<CountWorkflowExecutionsResponse> CountAsync(CountWorkflowExecutionsRequest request, CancellationToken ct)
     {
         namespaces.Require(request.Namespace);
-        var filter = Parse(request.Query);
-        var (where, parameters, _) = ListFilterSql.Translate(filter, firstParameter: 2);
+        var attributes = await searchAttributes.ForNamespaceAsync(request.Namespace, ct);
+        var filter = Parse(request.Query, attributes);
+        var (where, parameters, _) = ListFilterSql.Translate(filter, firstParameter: 2, attributes);
         var grouped = filter.GroupBy is not null;
         await using var command = dataSource.CreateCommand(grouped
             ? $"SELECT status, count(*) FROM temporal.executions WHERE namespace = $1 AND ({where}) GROUP BY status ORDER BY status"
@@ -88,12 +90,12 @@ sealed class VisibilityQueries(NpgsqlDataSource dataSource, NamespaceRegistry na
         return response;
     }
 
-    static ListFilter Parse(string query)
+    static ListFilter Parse(string query, SearchAttributeSet attributes)
     {
         try
         {
             var filter = ListFilterParser.Parse(query);
-            ListFilterSql.Translate(filter);
+            ListFilterSql.Translate(filter, attributes: attributes);
             return filter;
         }
         catch (ListFilterException e)

@@ -29,7 +29,8 @@ sealed class WorkflowOperations(ExecutionStore store, NamespaceRegistry namespac
         });
         handlers.Add<RequestCancelWorkflowExecutionRequest, RequestCancelWorkflowExecutionResponse>("RequestCancelWorkflowExecution", async (r, call) =>
         {
-            await UpdateRunningAsync(r.Namespace, r.WorkflowExecution, run => run.RequestCancel(r.Reason, r.Identity), call, r.FirstExecutionRunId);
+            // Cancelling a run that already closed succeeds and changes nothing, as in Temporal.
+            await UpdateRunningAsync(r.Namespace, r.WorkflowExecution, run => run.RequestCancel(r.Reason, r.Identity), call, r.FirstExecutionRunId, closedIsNoop: true);
             return new RequestCancelWorkflowExecutionResponse();
         });
         handlers.Add<TerminateWorkflowExecutionRequest, TerminateWorkflowExecutionResponse>("TerminateWorkflowExecution", async (r, call) =>
@@ -63,11 +64,12 @@ sealed class WorkflowOperations(ExecutionStore store, NamespaceRegistry namespac
 
     static int PageSize(int requested) => requested is > 0 and <= 1000 ? requested : 1000;
 
-    async Task UpdateRunningAsync(string ns, WorkflowExecution execution, Action<WorkflowRun> change, ServerCallContext call, string firstExecutionRunId = "")
+    async Task UpdateRunningAsync(string ns, WorkflowExecution execution, Action<WorkflowRun> change, ServerCallContext call, string firstExecutionRunId = "", bool closedIsNoop = false)
     {
         namespaces.Require(ns);
         await store.UpdateAsync(ns, Required(execution), (run, _) =>
         {
+            if (!run.State.IsRunning && closedIsNoop) return Task.FromResult(false);
             if (!run.State.IsRunning) throw ApiErrors.WorkflowClosed();
             if (!string.IsNullOrEmpty(firstExecutionRunId) && run.State.Started.FirstExecutionRunId != firstExecutionRunId) throw ApiErrors.WorkflowNotFound(execution);
             change(run);
@@ -161,7 +163,8 @@ sealed class WorkflowOperations(ExecutionStore store, NamespaceRegistry namespac
             {
                 ActivityId = a.Scheduled.ActivityId,
                 ActivityType = a.Scheduled.ActivityType,
-                State = a.CancelRequested ? PendingActivityState.CancelRequested : a.Running ? PendingActivityState.Started : PendingActivityState.Scheduled,
+                State = a.CancelRequested ? PendingActivityState.CancelRequested : a.Running ? PendingActivityState.Started
+                    : a.Paused ? PendingActivityState.Paused : PendingActivityState.Scheduled,
                 HeartbeatDetails = a.HeartbeatDetails,
                 Attempt = a.Attempt,
                 MaximumAttempts = a.Scheduled.RetryPolicy.MaximumAttempts,
@@ -170,6 +173,8 @@ sealed class WorkflowOperations(ExecutionStore store, NamespaceRegistry namespac
                 LastWorkerIdentity = a.Identity ?? a.LastWorkerIdentity ?? "",
                 LastHeartbeatTime = a.LastHeartbeatTime is { } hb ? Timestamp.FromDateTime(hb) : null,
                 LastStartedTime = a.StartedTime is { } st ? Timestamp.FromDateTime(st) : null,
+                Paused = a.Paused,
+                PauseInfo = a.PauseInfo,
                 ActivityOptions = new() { TaskQueue = a.Scheduled.TaskQueue, ScheduleToCloseTimeout = a.Scheduled.ScheduleToCloseTimeout, ScheduleToStartTimeout = a.Scheduled.ScheduleToStartTimeout, StartToCloseTimeout = a.Scheduled.StartToCloseTimeout, HeartbeatTimeout = a.Scheduled.HeartbeatTimeout, RetryPolicy = a.Scheduled.RetryPolicy },
             };
             if (a.Scheduled.ScheduleToCloseTimeout is { } s2c && s2c.ToTimeSpan() > TimeSpan.Zero)

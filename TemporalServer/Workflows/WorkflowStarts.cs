@@ -7,19 +7,24 @@ using Temporalio.Api.WorkflowService.V1;
 using TemporalServer.Api;
 using TemporalServer.Executions;
 using TemporalServer.Namespaces;
+using TemporalServer.Schedules;
 
 namespace TemporalServer.Workflows;
 
-/// <summary>StartWorkflowExecution and SignalWithStartWorkflowExecution: id reuse and conflict policies, request-id idempotency.</summary>
+/// <summary>StartWorkflowExecution and SignalWithStartWorkflowExecution: id reuse and conflict policies, request-id idempotency, cron schedules.</summary>
 sealed class WorkflowStarts(ExecutionStore store, NamespaceRegistry namespaces) : IRpcFeature
 {
     public void Register(RpcHandlers handlers)
     {
         handlers.Add<StartWorkflowExecutionRequest, StartWorkflowExecutionResponse>("StartWorkflowExecution", async (r, call) =>
         {
+            var attributes = Attributes(r.WorkflowType, r.TaskQueue, r.Input, r.WorkflowExecutionTimeout, r.WorkflowRunTimeout, r.WorkflowTaskTimeout, r.Identity,
+                r.RetryPolicy, r.CronSchedule, r.Memo, r.SearchAttributes, r.Header, r.Priority);
+            // Set by schedules: the last completed action's result and the latest action's failure.
+            attributes.LastCompletionResult = r.LastCompletionResult;
+            attributes.ContinuedFailure = r.ContinuedFailure;
             var (runId, started) = await StartAsync(new StartRequest(r.Namespace, r.WorkflowId, r.RequestId, r.WorkflowIdReusePolicy, r.WorkflowIdConflictPolicy,
-                Attributes(r.WorkflowType, r.TaskQueue, r.Input, r.WorkflowExecutionTimeout, r.WorkflowRunTimeout, r.WorkflowTaskTimeout, r.Identity,
-                    r.RetryPolicy, r.CronSchedule, r.Memo, r.SearchAttributes, r.Header), r.WorkflowStartDelay, r.UserMetadata), signal: null, call.CancellationToken);
+                attributes, r.WorkflowStartDelay, r.UserMetadata), signal: null, call.CancellationToken);
             return new StartWorkflowExecutionResponse { RunId = runId, Started = started, Status = WorkflowExecutionStatus.Running };
         });
         handlers.Add<SignalWithStartWorkflowExecutionRequest, SignalWithStartWorkflowExecutionResponse>("SignalWithStartWorkflowExecution", async (r, call) =>
@@ -29,7 +34,7 @@ sealed class WorkflowStarts(ExecutionStore store, NamespaceRegistry namespaces) 
             signal.WorkflowExecutionSignaledEventAttributes = new() { SignalName = r.SignalName, Input = r.SignalInput, Header = r.Header, Identity = r.Identity };
             var (runId, started) = await StartAsync(new StartRequest(r.Namespace, r.WorkflowId, r.RequestId, r.WorkflowIdReusePolicy, r.WorkflowIdConflictPolicy,
                 Attributes(r.WorkflowType, r.TaskQueue, r.Input, r.WorkflowExecutionTimeout, r.WorkflowRunTimeout, r.WorkflowTaskTimeout, r.Identity,
-                    r.RetryPolicy, r.CronSchedule, r.Memo, r.SearchAttributes, r.Header), r.WorkflowStartDelay, r.UserMetadata), signal, call.CancellationToken);
+                    r.RetryPolicy, r.CronSchedule, r.Memo, r.SearchAttributes, r.Header, r.Priority), r.WorkflowStartDelay, r.UserMetadata), signal, call.CancellationToken);
             return new SignalWithStartWorkflowExecutionResponse { RunId = runId, Started = started };
         });
     }
@@ -40,7 +45,7 @@ sealed class WorkflowStarts(ExecutionStore store, NamespaceRegistry namespaces) 
 
     static WorkflowExecutionStartedEventAttributes Attributes(WorkflowType? type, Temporalio.Api.TaskQueue.V1.TaskQueue? taskQueue, Payloads? input,
         Duration? executionTimeout, Duration? runTimeout, Duration? taskTimeout, string identity, RetryPolicy? retry, string cron, Memo? memo,
-        SearchAttributes? searchAttributes, Header? header)
+        SearchAttributes? searchAttributes, Header? header, Priority? priority)
     {
         if (string.IsNullOrEmpty(type?.Name)) throw ApiErrors.InvalidArgument("WorkflowType is not set on request.");
         if (string.IsNullOrEmpty(taskQueue?.Name)) throw ApiErrors.InvalidArgument("TaskQueue is not set on request.");
@@ -58,8 +63,20 @@ sealed class WorkflowStarts(ExecutionStore store, NamespaceRegistry namespaces) 
             Memo = memo,
             SearchAttributes = searchAttributes,
             Header = header,
+            Priority = priority,
             Attempt = 1,
         };
+        if (!string.IsNullOrEmpty(cron))
+        {
+            try
+            {
+                WorkflowCron.Validate(cron);
+            }
+            catch (ScheduleSpecException e)
+            {
+                throw ApiErrors.InvalidArgument($"Invalid CronSchedule: {e.Message}");
+            }
+        }
         if (executionTimeout is { } timeout && timeout.ToTimeSpan() > TimeSpan.Zero)
             started.WorkflowExecutionExpirationTime = Timestamp.FromDateTime(DateTime.UtcNow + timeout.ToTimeSpan());
         return started;
@@ -113,6 +130,12 @@ sealed class WorkflowStarts(ExecutionStore store, NamespaceRegistry namespaces) 
             }
         }
         var delay = r.StartDelay is { } d && d.ToTimeSpan() > TimeSpan.Zero ? d.ToTimeSpan() : TimeSpan.Zero;
+        if (!string.IsNullOrEmpty(r.Started.CronSchedule))
+        {
+            if (delay > TimeSpan.Zero) throw ApiErrors.InvalidArgument("CronSchedule and WorkflowStartDelay may not be used together.");
+            // The first run of a cron workflow waits for the first cron time, like every later one.
+            delay = WorkflowCron.FirstBackoff(r.Started.CronSchedule);
+        }
         var run = WorkflowRun.Start(r.Namespace, r.WorkflowId, Guid.NewGuid().ToString(), r.Started, r.RequestId, delay, signal is null ? null : [signal], r.UserMetadata);
         await store.SaveAsync(tx, run, ct);
         await tx.CommitAsync(ct);

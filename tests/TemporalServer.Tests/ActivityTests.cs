@@ -110,4 +110,36 @@ public sealed class ActivityTests(TemporalEnvironment env)
         var timeout = Assert.IsType<TimeoutFailureException>(activity.InnerException);
         Assert.Equal(expected, timeout.TimeoutType);
     }
+
+    [Fact]
+    public async Task A_paused_activity_holds_its_interrupted_attempt_until_unpaused_and_then_runs_again()
+    {
+        var activities = new PausableActivities();
+        await using var worker = new RunningWorker(env.Client, new TemporalWorkerOptions(_queue).AddWorkflow<PausableWorkflow>().AddAllActivities(activities));
+        var handle = await env.Client.StartWorkflowAsync((PausableWorkflow wf) => wf.RunAsync(), new(Guid.NewGuid().ToString(), _queue));
+        await activities.FirstAttemptRunning.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        await env.Client.WorkflowService.PauseActivityAsync(new()
+        {
+            Namespace = "default",
+            Execution = new() { WorkflowId = handle.Id },
+            Type = "Run",
+            Reason = "maintenance",
+        });
+        Temporalio.Api.Workflow.V1.PendingActivityInfo? held = null;
+        for (var i = 0; i < 100 && held is not { State: PendingActivityState.Paused }; i++)
+        {
+            await Task.Delay(100);
+            var described = await env.Client.WorkflowService.DescribeWorkflowExecutionAsync(new() { Namespace = "default", Execution = new() { WorkflowId = handle.Id } });
+            held = described.PendingActivities.Single();
+        }
+        Assert.Equal(PendingActivityState.Paused, held!.State);
+        Assert.True(held.Paused);
+        Assert.Equal("maintenance", held.PauseInfo.Manual.Reason);
+        await Task.Delay(TimeSpan.FromSeconds(3)); // past the heartbeat timeout: a held attempt does not time out
+
+        await env.Client.WorkflowService.UnpauseActivityAsync(new() { Namespace = "default", Execution = new() { WorkflowId = handle.Id }, Type = "Run" });
+
+        Assert.Equal("attempt 2 after details progress", await handle.GetResultAsync<string>());
+    }
 }

@@ -1,3 +1,4 @@
+using Temporalio.Converters;
 using Temporalio.Activities;
 using Temporalio.Common;
 using Temporalio.Exceptions;
@@ -193,5 +194,86 @@ public sealed class TotalWorkflow
     {
         _done = true;
         return Task.CompletedTask;
+    }
+}
+
+/// <summary>Runs an activity, then waits for the expected number of signals (and an optional timer), for reset tests.</summary>
+[Workflow]
+public sealed class ResettableWorkflow
+{
+    readonly List<string> _signals = [];
+
+    [WorkflowRun]
+    public async Task<string> RunAsync(int expectedSignals, TimeSpan sleep)
+    {
+        var shout = await Workflow.ExecuteActivityAsync((CountingActivities a) => a.Shout("a"), new() { StartToCloseTimeout = TimeSpan.FromSeconds(10) });
+        if (sleep > TimeSpan.Zero) await Workflow.DelayAsync(sleep);
+        await Workflow.WaitConditionAsync(() => _signals.Count >= expectedSignals);
+        return $"{shout}:{string.Join(",", _signals)}";
+    }
+
+    [WorkflowSignal]
+    public Task AddAsync(string value)
+    {
+        _signals.Add(value);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Counts its invocations, so tests can tell whether an activity ran again.</summary>
+public sealed class CountingActivities
+{
+    int _calls;
+
+    public int Calls => _calls;
+
+    [Activity]
+    public string Shout(string text)
+    {
+        Interlocked.Increment(ref _calls);
+        return text.ToUpperInvariant();
+    }
+}
+
+/// <summary>Each cron run returns one more than the last run's result.</summary>
+[Workflow]
+public sealed class CronCounterWorkflow
+{
+    [WorkflowRun]
+    public Task<int> RunAsync() =>
+        Task.FromResult((Workflow.Info.LastResult?.SingleOrDefault() is { } last ? Workflow.PayloadConverter.ToValue<int>(last) : 0) + 1);
+}
+
+/// <summary>Runs <see cref="PausableActivities"/> with one attempt allowed: only a pause can give it a second.</summary>
+[Workflow]
+public sealed class PausableWorkflow
+{
+    [WorkflowRun]
+    public Task<string> RunAsync() =>
+        Workflow.ExecuteActivityAsync((PausableActivities a) => a.RunAsync(), new ActivityOptions
+        {
+            StartToCloseTimeout = TimeSpan.FromSeconds(30),
+            HeartbeatTimeout = TimeSpan.FromSeconds(2),
+            RetryPolicy = new RetryPolicy { MaximumAttempts = 1 },
+        });
+}
+
+/// <summary>The first attempt heartbeats until it is cancelled (a pause) and fails; later attempts report what they saw.</summary>
+public sealed class PausableActivities
+{
+    public TaskCompletionSource FirstAttemptRunning { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    [Activity]
+    public async Task<string> RunAsync()
+    {
+        var context = ActivityExecutionContext.Current;
+        if (context.Info.Attempt > 1)
+            return $"attempt {context.Info.Attempt} after details {await context.Info.HeartbeatDetailAtAsync<string>(0)}";
+        FirstAttemptRunning.TrySetResult();
+        while (true)
+        {
+            context.Heartbeat("progress");
+            await Task.Delay(200, context.CancellationToken);
+        }
     }
 }

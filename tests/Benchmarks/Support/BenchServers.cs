@@ -40,11 +40,11 @@ public sealed class BenchServers : IAsyncDisposable
     /// </summary>
     public async Task<ServiceProcess> StartServiceAsync(string service, string database, IReadOnlyDictionary<string, string>? settings = null)
     {
-        _temporal ??= await TemporalServerFixture.StartAsync(await CreateDatabaseAsync("temporal"));
+        await TemporalAsync();
         var environment = new Dictionary<string, string>
         {
             ["ConnectionStrings__postgres"] = database,
-            ["ConnectionStrings__temporal"] = _temporal.Target,
+            ["ConnectionStrings__temporal"] = _temporal!.Target,
             ["Logging__LogLevel__Default"] = "Warning",
         };
         if (Kafka is not null) environment["ConnectionStrings__kafka"] = Kafka.BootstrapServers;
@@ -52,6 +52,10 @@ public sealed class BenchServers : IAsyncDisposable
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) environment[key] = value;
         return await ServiceProcess.StartAsync(service, environment);
     }
+
+    /// <summary>The run's TemporalServer process on its own database of the throw-away PostgreSQL, started on first use.</summary>
+    public async Task<TemporalServerFixture> TemporalAsync() =>
+        _temporal ??= await TemporalServerFixture.StartAsync(await CreateDatabaseAsync("temporal"));
 
     public async ValueTask DisposeAsync()
     {

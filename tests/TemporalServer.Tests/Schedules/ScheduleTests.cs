@@ -136,6 +136,29 @@ public sealed class ScheduleTests(TemporalEnvironment env)
     }
 
     [Fact]
+    public async Task A_cron_string_with_a_day_name_is_kept_as_the_calendar_it_means_and_times_follow_it_while_paused()
+    {
+        var schedule = await CreateAsync(env.Client, TimeSpan.Zero, new ScheduleSpec { CronExpressions = ["0 12 * * MON"] }, ScheduleOverlapPolicy.Skip,
+            new ScheduleState { Paused = true });
+        try
+        {
+            var description = await schedule.DescribeAsync();
+
+            Assert.Empty(description.Schedule.Spec.CronExpressions);
+            var calendar = Assert.Single(description.Schedule.Spec.Calendars);
+            Assert.Equal([12], calendar.Hour.Select(r => r.Start));
+            Assert.Equal([(1, 1)], calendar.DayOfWeek.Select(r => (r.Start, Math.Max(r.Start, r.End))));
+            Assert.Equal([(1, 31)], calendar.DayOfMonth.Select(r => (r.Start, r.End)));
+            Assert.Equal(10, description.Info.NextActionTimes.Count);
+            Assert.All(description.Info.NextActionTimes, t => Assert.Equal((DayOfWeek.Monday, 12, 0), (t.DayOfWeek, t.Hour, t.Minute)));
+        }
+        finally
+        {
+            await DeleteAsync(env.Client, schedule);
+        }
+    }
+
+    [Fact]
     public async Task Two_servers_on_one_database_take_each_action_once()
     {
         var database = await env.Postgres.CreateDatabaseAsync("schedules");

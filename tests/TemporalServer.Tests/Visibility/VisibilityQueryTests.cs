@@ -48,6 +48,35 @@ public sealed class VisibilityQueryTests(TemporalEnvironment env)
     }
 
     [Fact]
+    public async Task A_search_attribute_registered_through_the_operator_service_is_listed_set_and_filterable_until_removed()
+    {
+        var name = "PipelineTestKeyword" + Guid.NewGuid().ToString("N")[..8];
+        var registered = SearchAttributeKey.CreateKeyword(name);
+        await env.Client.OperatorService.AddSearchAttributesAsync(new() { Namespace = "default", SearchAttributes = { [name] = IndexedValueType.Keyword } });
+        // Registering the same attribute again with the same type changes nothing; with another type it is refused.
+        await env.Client.OperatorService.AddSearchAttributesAsync(new() { Namespace = "default", SearchAttributes = { [name] = IndexedValueType.Keyword } });
+        var conflict = await Assert.ThrowsAsync<RpcException>(() =>
+            env.Client.OperatorService.AddSearchAttributesAsync(new() { Namespace = "default", SearchAttributes = { [name] = IndexedValueType.Int } }));
+        Assert.Equal(RpcException.StatusCode.InvalidArgument, conflict.Code);
+
+        var listed = await env.Client.OperatorService.ListSearchAttributesAsync(new() { Namespace = "default" });
+        Assert.Equal(IndexedValueType.Keyword, listed.CustomAttributes[name]);
+        var queue = "q-" + Guid.NewGuid().ToString("N");
+        await using var worker = new RunningWorker(env.Client, new TemporalWorkerOptions(queue).AddWorkflow<SleepingWorkflow>());
+        var tagged = await env.Client.StartWorkflowAsync((SleepingWorkflow wf) => wf.RunAsync(TimeSpan.FromMilliseconds(1)), new("tagged-" + Guid.NewGuid().ToString("N"), queue)
+        {
+            TypedSearchAttributes = new SearchAttributeCollection.Builder().Set(registered, "blue").ToSearchAttributeCollection(),
+        });
+        await env.Client.ExecuteWorkflowAsync((SleepingWorkflow wf) => wf.RunAsync(TimeSpan.FromMilliseconds(1)), new("untagged-" + Guid.NewGuid().ToString("N"), queue));
+        await tagged.GetResultAsync();
+        Assert.Equal(Ids(tagged), await ListAsync($"TaskQueue = '{queue}' AND {name} = 'blue'"));
+
+        await env.Client.OperatorService.RemoveSearchAttributesAsync(new() { Namespace = "default", SearchAttributes = { name } });
+        var removed = await Assert.ThrowsAsync<RpcException>(() => ListAsync($"{name} = 'blue'"));
+        Assert.Contains($"{name} is not a registered search attribute", removed.Message);
+    }
+
+    [Fact]
     public async Task An_invalid_filter_is_an_invalid_argument_naming_the_problem()
     {
         var error = await Assert.ThrowsAsync<RpcException>(() => ListAsync("CustomKeywordField = 'x' AND Nonsense > 3"));
