@@ -41,6 +41,15 @@ public sealed class QueryValidation
         return fallback;
     }
 
+    /// <summary>Free text of at most <paramref name="maxLength"/> characters.</summary>
+    public string? Text(string parameter, string? value, int maxLength)
+    {
+        if (string.IsNullOrWhiteSpace(value)) return null;
+        if (value.Length <= maxLength) return value;
+        Fail(parameter, $"'{Shorten(value)}' is longer than {maxLength} characters.");
+        return null;
+    }
+
     /// <summary>A short identifier-like text (area, product, method): letters, digits, '_', '-', '.', at most 64 characters.</summary>
     public string? Code(string parameter, string? value)
     {

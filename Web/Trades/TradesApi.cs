@@ -93,8 +93,8 @@ public static class TradesApi
         {
             var v = new QueryValidation();
             var page = v.Page(offset, limit);
-            if (origin is { Length: > 300 }) v.Fail(nameof(origin), "is longer than 300 characters.");
-            return v.IsValid ? Results.Ok(await reports.QuarantineAsync(string.IsNullOrWhiteSpace(origin) ? null : origin, page, ct)) : v.Problem();
+            var o = v.Text(nameof(origin), origin, 300);
+            return v.IsValid ? Results.Ok(await reports.QuarantineAsync(o, page, ct)) : v.Problem();
         })
         .WithSummary("Quarantined records: reason, where they came from and the payload as received (first 2 KB)")
         .WithDescription("origin (exact); offset (from 0), limit (1-1000, default 50); newest first.")
