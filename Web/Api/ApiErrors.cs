@@ -13,8 +13,9 @@ public static class ApiErrors
 {
     public const string BasicChallenge = "Basic realm=\"energy-pipeline\", charset=\"UTF-8\"";
 
-    public static bool IsApi(HttpContext context) =>
-        context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/openapi");
+    public static bool IsApi(HttpContext context) => IsApi(context.Request.Path);
+
+    public static bool IsApi(PathString path) => path.StartsWithSegments("/api") || path.StartsWithSegments("/openapi");
 
     /// <summary>
     /// Empty error responses get a body: ProblemDetails under /api, the status page (<c>/status/{code}</c>, which says what
@@ -22,14 +23,18 @@ public static class ApiErrors
     /// </summary>
     public static WebApplication UseErrorResponses(this WebApplication app)
     {
+        // Outer: re-executing needs the application's own builder (its route builder re-routes the request); an API error
+        // already has its problem body from the inner middleware, so only pages reach the status page.
+        app.UseStatusCodePagesWithReExecute("/status/{0}", createScopeForStatusCodePages: true);
         app.UseWhen(IsApi, api => api.UseStatusCodePages(context => WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode)));
-        app.UseWhen(c => !IsApi(c), pages => pages.UseStatusCodePagesWithReExecute("/status/{0}", createScopeForStatusCodePages: true));
         return app;
     }
 
     /// <summary>Writes the problem for <paramref name="status"/> with a detail that says what to do about it.</summary>
     public static async Task WriteAsync(HttpContext context, int status, string? detail = null)
     {
+        // A policy with several schemes challenges each of them: the first one answers.
+        if (context.Response.HasStarted) return;
         context.Response.StatusCode = status;
         if (status == StatusCodes.Status401Unauthorized) context.Response.Headers.WWWAuthenticate = BasicChallenge;
         var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();

@@ -11,7 +11,8 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
     {
-        if (!ApiErrors.IsApi(context)) return false;
+        // The middleware has already pointed the request at /error: the feature keeps the path that failed.
+        if (!ApiErrors.IsApi(context.Features.Get<IExceptionHandlerPathFeature>()?.Path ?? context.Request.Path)) return false;
         if (exception is BadHttpRequestException bad)
         {
             logger.LogInformation("rejected {Method} {Path}: {Reason}", context.Request.Method, context.Request.Path, bad.Message);

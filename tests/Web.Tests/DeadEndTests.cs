@@ -72,12 +72,14 @@ public sealed class DeadEndTests(WebAppFixture app)
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
 
         await using var context = await app.NewContextAsync();
-        var page = await Pages.OpenAsync(context, path);
+        var page = await context.NewPageAsync();
+        Assert.Equal(404, (await page.GotoAsync(path))!.Status);
         Assert.Equal("Energy Pipeline · product not found", await page.TitleAsync());
-        Assert.Contains("No trade of XBID_Hour_Power in FR for delivery 2023-01-05 10:00 UTC – 2023-01-05 11:00 UTC has been ingested.",
+        Assert.Equal("No trade of XBID_Hour_Power in FR for delivery 2023-01-05 10:00 UTC – 2023-01-05 11:00 UTC has been ingested.",
             await page.Locator("[data-not-found]").InnerTextAsync());
         Assert.Equal(0, await page.Locator("[data-chart]").CountAsync()); // no empty axes
-        await page.Locator("[data-similar]").ClickAsync();
+        Assert.Equal(1, await page.GetByRole(AriaRole.Link, new() { Name = "← All products" }).CountAsync());
+        await page.GetByRole(AriaRole.Link, new() { Name = "Every delivery of XBID_Hour_Power in FR" }).ClickAsync();
         await page.WaitForURLAsync("**/trades?area=FR&product=XBID_Hour_Power");
         await page.Locator(".page[data-ready=true]").WaitForAsync();
         Assert.Equal(3, await page.Locator("table.data tbody tr").CountAsync());
@@ -90,7 +92,8 @@ public sealed class DeadEndTests(WebAppFixture app)
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
 
         await using var context = await app.NewContextAsync();
-        var page = await Pages.OpenAsync(context, "/trades/product?product=XBID_Hour_Power");
+        var page = await context.NewPageAsync();
+        Assert.Equal(404, (await page.GotoAsync("/trades/product?product=XBID_Hour_Power"))!.Status);
         Assert.Equal("Energy Pipeline · product not found", await page.TitleAsync());
         Assert.Contains("area, deliveryStart, deliveryEnd are missing", await page.Locator("[data-not-found]").InnerTextAsync());
         Assert.DoesNotContain(", delivery —", await page.Locator("main").InnerTextAsync());
