@@ -33,7 +33,10 @@ public sealed class ApiContractTests(WebAppFixture app)
     /// <summary>Values that select the seeded product, for operations that need one to answer at all.</summary>
     static readonly Dictionary<string, string> SeededProduct = new()
     {
-        ["product"] = SeedData.HourProduct, ["area"] = "FR", ["deliveryStart"] = "2023-01-01T10:00:00Z", ["deliveryEnd"] = "2023-01-01T11:00:00Z",
+        ["product"] = SeedData.HourProduct,
+        ["area"] = "FR",
+        ["deliveryStart"] = "2023-01-01T10:00:00Z",
+        ["deliveryEnd"] = "2023-01-01T11:00:00Z",
     };
 
     async Task<JsonElement> OperationsAsync() => await app.Http.GetFromJsonAsync<JsonElement>("/openapi/v1.json");

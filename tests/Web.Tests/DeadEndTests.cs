@@ -19,6 +19,7 @@ public sealed class DeadEndTests(WebAppFixture app)
         Assert.Contains("'2023-13-45' is not a date", await page.Locator("[data-invalid=deliveryDate]").InnerTextAsync());
         Assert.Equal("true", await page.GetByLabel("Delivery day").GetAttributeAsync("aria-invalid"));
         Assert.Equal(0, await page.Locator("table.data tbody tr").CountAsync()); // not the unfiltered statistics
+        await TestSupport.HeadlessChromium.ScreenshotAsync(page, "trades-invalid-filter");
 
         await page.GetByLabel("Delivery day").FillAsync("2023-01-02");
         await page.GetByRole(AriaRole.Button, new() { Name = "Apply filters" }).ClickAsync();
