@@ -12,6 +12,9 @@ public sealed class QueryValidation
 
     public bool IsValid => _errors.Count == 0;
 
+    /// <summary>Each offending parameter with what is wrong with it (the pages show these next to their filters).</summary>
+    public IReadOnlyDictionary<string, string[]> Errors => _errors;
+
     public void Fail(string parameter, string message) => _errors[parameter] = [message];
 
     public DateOnly? Date(string parameter, string? value)
@@ -38,6 +41,15 @@ public sealed class QueryValidation
         return fallback;
     }
 
+    /// <summary>Free text of at most <paramref name="maxLength"/> characters.</summary>
+    public string? Text(string parameter, string? value, int maxLength)
+    {
+        if (string.IsNullOrWhiteSpace(value)) return null;
+        if (value.Length <= maxLength) return value;
+        Fail(parameter, $"'{Shorten(value)}' is longer than {maxLength} characters.");
+        return null;
+    }
+
     /// <summary>A short identifier-like text (area, product, method): letters, digits, '_', '-', '.', at most 64 characters.</summary>
     public string? Code(string parameter, string? value)
     {
@@ -46,6 +58,22 @@ public sealed class QueryValidation
         Fail(parameter, $"'{Shorten(value)}' is not a valid code; use letters, digits, '_', '-' or '.', at most 64 characters.");
         return null;
     }
+
+    /// <summary>One of <paramref name="allowed"/> (compared ignoring case), returned as spelled there; anything else is named as invalid.</summary>
+    public string? OneOf(string parameter, string? value, IReadOnlyCollection<string> allowed)
+    {
+        if (string.IsNullOrWhiteSpace(value)) return null;
+        if (allowed.FirstOrDefault(a => string.Equals(a, value, StringComparison.OrdinalIgnoreCase)) is { } known) return known;
+        Fail(parameter, $"'{Shorten(value)}' is not one of: {string.Join(", ", allowed)}.");
+        return null;
+    }
+
+    /// <summary>
+    /// The paging of every list endpoint: <c>offset</c> (rows to skip, from 0) and <c>limit</c> (rows to return, 1 to
+    /// <paramref name="maxLimit"/>, default <paramref name="defaultLimit"/>). The answer is a <see cref="Paged{T}"/>.
+    /// </summary>
+    public PageRequest Page(string? offset, string? limit, int defaultLimit = PageRequest.DefaultLimit, int maxLimit = PageRequest.MaxLimit) =>
+        new(Int(nameof(offset), offset, 0, 0, int.MaxValue), Int(nameof(limit), limit, defaultLimit, 1, maxLimit));
 
     public TEnum? Enum<TEnum>(string parameter, string? value) where TEnum : struct, Enum
     {
@@ -71,5 +99,21 @@ public sealed class QueryValidation
     static string Shorten(string value) => value.Length <= 40 ? value : value[..40] + "…";
 }
 
-/// <summary>One page of rows with the total count of rows matching the filters.</summary>
-public sealed record Paged<T>(IReadOnlyList<T> Items, long Total, int PageNumber, int PageSize);
+/// <summary>Which rows of a list to return: skip <paramref name="Offset"/>, take at most <paramref name="Limit"/>.</summary>
+public readonly record struct PageRequest(int Offset, int Limit)
+{
+    public const int DefaultLimit = 50;
+    public const int MaxLimit = 1000;
+
+    /// <summary>Page <paramref name="number"/> (from 1) of <paramref name="size"/> rows, as the pages' pagers count.</summary>
+    public static PageRequest Number(int number, int size) => new((number - 1) * size, size);
+}
+
+/// <summary>
+/// The one shape of every list the API returns: the rows asked for, the count of all rows matching the filters, and the
+/// offset and limit that selected them (<c>{"items":[…],"total":123,"offset":0,"limit":50}</c>).
+/// </summary>
+public sealed record Paged<T>(IReadOnlyList<T> Items, long Total, int Offset, int Limit)
+{
+    public Paged(IReadOnlyList<T> items, long total, PageRequest page) : this(items, total, page.Offset, page.Limit) { }
+}

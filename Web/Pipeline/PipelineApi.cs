@@ -17,8 +17,16 @@ public static class PipelineApi
         pipeline.MapGet("/status", (PipelineOverviewReader reader, CancellationToken ct) => reader.ReadAsync(ct))
             .WithSummary("Pipeline status: trades received, quarantined, results, data loss");
 
-        pipeline.MapGet("/runs", (PipelineRuns runs, CancellationToken ct) => runs.ReadRecentAsync(20, ct))
-            .WithSummary("The 20 most recent workflow runs (from Temporal) with links into the Temporal UI and their trace, and the count of failed runs");
+        pipeline.MapGet("/runs", async (PipelineRuns runs, string? status, string? offset, string? limit, CancellationToken ct) =>
+        {
+            var v = new QueryValidation();
+            var s = v.OneOf(nameof(status), status, PipelineRuns.Statuses);
+            var page = v.Page(offset, limit, 20, 100);
+            return v.IsValid ? Results.Ok(await runs.ListAsync(s, page, ct)) : v.Problem();
+        })
+        .WithSummary("Workflow runs (from Temporal), most recent first, with links into the Temporal UI and their trace")
+        .WithDescription($"status ({string.Join(", ", PipelineRuns.Statuses)}); offset (from 0), limit (1-100, default 20). total counts every run with that status: status=Failed gives the failed runs.")
+        .Produces<Paged<PipelineRun>>().ProducesValidationProblem();
 
         pipeline.MapPost("/backfills", async (PipelineRuns runs, BackfillRequest body, CancellationToken ct) =>
         {

@@ -1,5 +1,7 @@
 using ServiceDefaults.Temporal;
 using Temporalio.Client;
+using Temporalio.Api.Enums.V1;
+using Web.Api;
 using Web.Dashboard;
 using Workflows.Trades;
 
@@ -8,8 +10,6 @@ namespace Web.Pipeline;
 /// <summary>A workflow run as the home page lists it, with where to look at it: the Temporal UI and, when it was started under a trace, that trace in the dashboard.</summary>
 public sealed record PipelineRun(string WorkflowId, string RunId, string WorkflowType, string Status, DateTimeOffset StartedAt, DateTimeOffset? ClosedAt,
     string TemporalUiUrl, string? TraceUrl);
-
-public sealed record RecentRuns(IReadOnlyList<PipelineRun> Runs, long Failed);
 
 /// <summary>A backfill started through Temporal: its workflow and where to watch it.</summary>
 public sealed record BackfillStarted(string WorkflowId, string RunId, string TemporalUiUrl);
@@ -26,16 +26,27 @@ public sealed class PipelineRuns(ITemporalClient client, TemporalSettings tempor
 {
     readonly string _ui = (configuration["Temporal:UiUrl"] ?? "http://127.0.0.1:8233").TrimEnd('/');
 
-    public async Task<RecentRuns> ReadRecentAsync(int count, CancellationToken ct)
+    /// <summary>The statuses a run can have, as Temporal's visibility names them (the <c>status</c> filter's values).</summary>
+    public static readonly IReadOnlyList<string> Statuses =
+        [.. Enum.GetValues<WorkflowExecutionStatus>().Where(s => s != WorkflowExecutionStatus.Unspecified).Select(s => s.ToString())];
+
+    /// <summary>Runs, most recent first, optionally only those with <paramref name="status"/> (one of <see cref="Statuses"/>).</summary>
+    public async Task<Paged<PipelineRun>> ListAsync(string? status, PageRequest page, CancellationToken ct)
     {
-        var rpc = new RpcOptions { CancellationToken = ct };
         var runs = new List<PipelineRun>();
-        await foreach (var run in client.ListWorkflowsAsync("", new WorkflowListOptions { Limit = count, Rpc = rpc }))
+        // Visibility pages by token, not offset: the runs before the offset are listed and skipped.
+        var options = new WorkflowListOptions { Limit = page.Offset + page.Limit, Rpc = new RpcOptions { CancellationToken = ct } };
+        await foreach (var run in client.ListWorkflowsAsync(Query(status), options).Skip(page.Offset))
             runs.Add(new PipelineRun(run.Id, run.RunId, run.WorkflowType, run.Status.ToString(), run.StartTime, run.CloseTime,
                 UiUrl(run.Id, run.RunId), await TraceUrlAsync(run.Id, run.RunId, ct)));
-        var failed = await client.CountWorkflowsAsync("ExecutionStatus = 'Failed'", new WorkflowCountOptions { Rpc = rpc });
-        return new RecentRuns(runs, failed.Count);
+        return new Paged<PipelineRun>(runs, await CountAsync(status, ct), page);
     }
+
+    public async Task<long> CountAsync(string? status, CancellationToken ct) =>
+        (await client.CountWorkflowsAsync(Query(status), new WorkflowCountOptions { Rpc = new RpcOptions { CancellationToken = ct } })).Count;
+
+    // status is one of Statuses (the endpoint validates it), never free text in the query.
+    static string Query(string? status) => status is null ? "" : $"ExecutionStatus = '{Statuses.Single(s => s == status)}'";
 
     /// <summary>Starts the trade pipeline over delivery days <paramref name="first"/>..<paramref name="last"/>; the ID names the range, so the same range cannot run twice at once.</summary>
     public async Task<BackfillStarted> StartBackfillAsync(DateOnly first, DateOnly last, CancellationToken ct)

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using Web.Api;
 
 namespace Web.Security;
 
@@ -27,10 +28,14 @@ public sealed class BasicAuthenticationHandler(IOptionsMonitor<AuthenticationSch
             : AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
     }
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    /// <summary>401 with <c>WWW-Authenticate: Basic</c> and a ProblemDetails saying whether credentials were missing or wrong.</summary>
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        Response.StatusCode = 401;
-        Response.Headers.WWWAuthenticate = "Basic realm=\"energy-pipeline\", charset=\"UTF-8\"";
-        return Task.CompletedTask;
+        var result = await HandleAuthenticateOnceSafeAsync();
+        await ApiErrors.WriteAsync(Context, StatusCodes.Status401Unauthorized, result.Failure is { } failure
+            ? $"The credentials were not accepted ({failure.Message}); send an operator's Authorization: Basic base64(name:password)."
+            : null);
     }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) => ApiErrors.WriteAsync(Context, StatusCodes.Status403Forbidden);
 }

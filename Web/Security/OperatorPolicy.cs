@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Web.Api;
 
 namespace Web.Security;
 
@@ -54,8 +55,8 @@ public static class OperatorPolicy
 
     static Task ApiStatusOrRedirect(RedirectContext<CookieAuthenticationOptions> context, int status)
     {
-        if (context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/openapi")) context.Response.StatusCode = status;
-        else context.Response.Redirect(context.RedirectUri);
+        if (ApiErrors.IsApi(context.HttpContext)) return ApiErrors.WriteAsync(context.HttpContext, status);
+        context.Response.Redirect(context.RedirectUri);
         return Task.CompletedTask;
     }
 

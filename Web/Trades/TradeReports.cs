@@ -1,4 +1,5 @@
 using Npgsql;
+using Trades.Analytics;
 using Web.Api;
 
 namespace Web.Trades;
@@ -34,6 +35,9 @@ public sealed record FinancialProductKey(string Product, DateTimeOffset Delivery
 /// <summary>Reads the trade pipeline's results (schema <c>pipeline</c>, written by Workers) for the API and the pages.</summary>
 public sealed class TradeReports(NpgsqlDataSource dataSource)
 {
+    /// <summary>The detection methods' names as stored in <c>price_anomalies.method</c>, for the method filter.</summary>
+    public static readonly IReadOnlyList<string> AnomalyMethods = [.. Enum.GetValues<AnomalyMethod>().Select(AnalysisOptions.Name)];
+
     public static readonly IReadOnlyDictionary<string, string> ProductSortKeys = new Dictionary<string, string>
     {
         ["deliveryStart"] = "delivery_start",
@@ -58,15 +62,15 @@ public sealed class TradeReports(NpgsqlDataSource dataSource)
         """;
 
     /// <param name="sortColumn">A column from <see cref="ProductSortKeys"/>'s values (never user text).</param>
-    public async Task<Paged<ProductStatsRow>> ProductStatsAsync(TradeFilter filter, string sortColumn, bool descending, int page, int pageSize, CancellationToken ct)
+    public async Task<Paged<ProductStatsRow>> ProductStatsAsync(TradeFilter filter, string sortColumn, bool descending, PageRequest page, CancellationToken ct)
     {
         if (!ProductSortKeys.Values.Contains(sortColumn)) throw new ArgumentException($"unknown sort column {sortColumn}", nameof(sortColumn));
         var total = await CountAsync($"SELECT count(*) FROM pipeline.product_stats WHERE {Filter}", ct, filter.DeliveryDate, filter.Area, filter.Product);
         // Past the middle the page is read from the other end, so the index scan skips the fewer rows (the last page is as
         // cheap as the first), and turned back.
-        var offset = (long)(page - 1) * pageSize;
+        long offset = page.Offset;
         var fromEnd = offset > total / 2;
-        var (skip, take) = fromEnd ? (Math.Max(0, total - offset - pageSize), Math.Clamp(total - offset, 0, pageSize)) : (offset, pageSize);
+        var (skip, take) = fromEnd ? (Math.Max(0, total - offset - page.Limit), Math.Clamp(total - offset, 0, page.Limit)) : (offset, page.Limit);
         await using var command = Command($"""
             SELECT {ProductColumns} FROM pipeline.product_stats
             WHERE {Filter}
@@ -77,7 +81,7 @@ public sealed class TradeReports(NpgsqlDataSource dataSource)
         await using (var r = await command.ExecuteReaderAsync(ct))
             while (await r.ReadAsync(ct)) rows.Add(ReadStats(r));
         if (fromEnd) rows.Reverse();
-        return new Paged<ProductStatsRow>(rows, total, page, pageSize);
+        return new Paged<ProductStatsRow>(rows, total, page);
     }
 
     static readonly string[] ProductKeyColumns = ["product", "delivery_start", "delivery_end", "delivery_area"];
@@ -102,63 +106,39 @@ public sealed class TradeReports(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// The <paramref name="n"/> products with the largest total volume, ties broken by product, delivery start, end
-    /// and area (the order the workflow's ranking uses), computed over the stored statistics so any filter works.
+    /// Products ranked by total volume, ties broken by product, delivery start, end and area (the order the workflow's
+    /// ranking uses), computed over the stored statistics so any filter works; rank 1 is the largest.
     /// </summary>
-    public async Task<IReadOnlyList<TopProductRow>> TopProductsAsync(TradeFilter filter, int n, CancellationToken ct)
-    {
-        await using var command = Command($"""
-            SELECT product, delivery_start, delivery_end, delivery_area, total_volume, trade_count, vwap FROM pipeline.product_stats
-            WHERE {Filter}
-            ORDER BY total_volume DESC, product, delivery_start, delivery_end, delivery_area
-            LIMIT $4
-            """, filter.DeliveryDate, filter.Area, filter.Product, n);
-        var rows = new List<TopProductRow>();
-        await using var r = await command.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
-            rows.Add(new(rows.Count + 1, r.GetString(0), Utc(r, 1), Utc(r, 2), r.GetString(3), r.GetDouble(4), r.GetInt32(5), r.GetDouble(6)));
-        return rows;
-    }
+    public Task<Paged<TopProductRow>> TopProductsAsync(TradeFilter filter, PageRequest page, CancellationToken ct) => PageAsync(
+        "product, delivery_start, delivery_end, delivery_area, total_volume, trade_count, vwap",
+        $"FROM pipeline.product_stats WHERE {Filter}",
+        "total_volume DESC, product, delivery_start, delivery_end, delivery_area",
+        [filter.DeliveryDate, filter.Area, filter.Product], page,
+        (r, i) => new TopProductRow(page.Offset + i + 1, r.GetString(0), Utc(r, 1), Utc(r, 2), r.GetString(3), r.GetDouble(4), r.GetInt32(5), r.GetDouble(6)), ct);
 
-    public async Task<Paged<PriceAnomalyRow>> AnomaliesAsync(TradeFilter filter, string? method, FinancialProductKey? product, int page, int pageSize, CancellationToken ct)
-    {
-        await using var command = Command($"""
-            SELECT trade_id, method, product, delivery_start, delivery_end, delivery_area, execution_time, price, volume, score, threshold, reference,
-                   confidence, count(*) OVER ()
-            FROM pipeline.price_anomalies
-            WHERE {Filter} AND ($4::text IS NULL OR method = $4)
-              AND ($5::timestamptz IS NULL OR (delivery_start = $5 AND delivery_end = $6))
-            ORDER BY abs(score) DESC, execution_time, trade_id, method
-            LIMIT $7 OFFSET $8
-            """, filter.DeliveryDate, filter.Area, product?.Product ?? filter.Product, method, product?.DeliveryStart, product?.DeliveryEnd, pageSize, (long)(page - 1) * pageSize);
-        var rows = new List<PriceAnomalyRow>();
-        long total = 0;
-        await using var r = await command.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
-        {
-            rows.Add(new(r.GetInt64(0), r.GetString(1), r.GetString(2), Utc(r, 3), Utc(r, 4), r.GetString(5), Utc(r, 6),
-                r.GetDouble(7), r.GetDouble(8), r.GetDouble(9), r.GetDouble(10), r.GetDouble(11), r.IsDBNull(12) ? null : r.GetDouble(12)));
-            total = r.GetInt64(13);
-        }
-        return new Paged<PriceAnomalyRow>(rows, total, page, pageSize);
-    }
+    public Task<Paged<PriceAnomalyRow>> AnomaliesAsync(TradeFilter filter, string? method, FinancialProductKey? product, PageRequest page, CancellationToken ct) => PageAsync(
+        "trade_id, method, product, delivery_start, delivery_end, delivery_area, execution_time, price, volume, score, threshold, reference, confidence",
+        $"""
+        FROM pipeline.price_anomalies
+        WHERE {Filter} AND ($4::text IS NULL OR method = $4)
+          AND ($5::timestamptz IS NULL OR (delivery_start = $5 AND delivery_end = $6))
+        """,
+        "abs(score) DESC, execution_time, trade_id, method",
+        [filter.DeliveryDate, filter.Area, product?.Product ?? filter.Product, method, product?.DeliveryStart, product?.DeliveryEnd], page,
+        (r, _) => new PriceAnomalyRow(r.GetInt64(0), r.GetString(1), r.GetString(2), Utc(r, 3), Utc(r, 4), r.GetString(5), Utc(r, 6),
+            r.GetDouble(7), r.GetDouble(8), r.GetDouble(9), r.GetDouble(10), r.GetDouble(11), r.IsDBNull(12) ? null : r.GetDouble(12)), ct);
 
     /// <summary>One point per trade (its SELL leg when both legs exist, as the statistics count it), in execution order.</summary>
-    public async Task<IReadOnlyList<TradePoint>> TradesOfProductAsync(FinancialProductKey key, int limit, CancellationToken ct)
-    {
-        await using var command = Command("""
-            SELECT trade_id, execution_time, price::float8, volume::float8 FROM (
-                SELECT DISTINCT ON (trade_id) trade_id, execution_time, price, volume FROM pipeline.trades
-                WHERE product = $1 AND delivery_start = $2 AND delivery_end = $3 AND delivery_area = $4
-                ORDER BY trade_id, side DESC) t
-            ORDER BY execution_time, trade_id
-            LIMIT $5
-            """, key.Product, key.DeliveryStart, key.DeliveryEnd, key.Area, limit);
-        var points = new List<TradePoint>();
-        await using var r = await command.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) points.Add(new(r.GetInt64(0), Utc(r, 1), r.GetDouble(2), r.GetDouble(3)));
-        return points;
-    }
+    public Task<Paged<TradePoint>> TradesOfProductAsync(FinancialProductKey key, PageRequest page, CancellationToken ct) => PageAsync(
+        "trade_id, execution_time, price::float8, volume::float8",
+        """
+        FROM (SELECT DISTINCT ON (trade_id) trade_id, execution_time, price, volume FROM pipeline.trades
+              WHERE product = $1 AND delivery_start = $2 AND delivery_end = $3 AND delivery_area = $4
+              ORDER BY trade_id, side DESC) t
+        """,
+        "execution_time, trade_id",
+        [key.Product, key.DeliveryStart, key.DeliveryEnd, key.Area], page,
+        (r, _) => new TradePoint(r.GetInt64(0), Utc(r, 1), r.GetDouble(2), r.GetDouble(3)), ct);
 
     /// <summary>
     /// The same points as <see cref="TradesOfProductAsync"/> as columns (no property names or ISO timestamps per point:
@@ -193,27 +173,14 @@ public sealed class TradeReports(NpgsqlDataSource dataSource)
         return new PriceSeries([.. time], [.. price], [.. volume], [.. anomalies], complete);
     }
 
-    public async Task<Paged<QuarantineRow>> QuarantineAsync(string? origin, int page, int pageSize, CancellationToken ct)
-    {
-        await using var command = Command("""
-            SELECT id, origin, reason, location, occurrences, first_seen_at, last_seen_at, substring(payload from 1 for 2048), count(*) OVER ()
-            FROM pipeline.trade_quarantine
-            WHERE ($1::text IS NULL OR origin = $1)
-            ORDER BY last_seen_at DESC, id DESC
-            LIMIT $2 OFFSET $3
-            """, origin, pageSize, (long)(page - 1) * pageSize);
-        var rows = new List<QuarantineRow>();
-        long total = 0;
-        await using var r = await command.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
-        {
-            // Payloads are shown as received; invalid UTF-8 becomes U+FFFD rather than failing the page.
-            rows.Add(new(r.GetInt64(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetInt32(4), Utc(r, 5), Utc(r, 6),
-                System.Text.Encoding.UTF8.GetString(r.GetFieldValue<byte[]>(7))));
-            total = r.GetInt64(8);
-        }
-        return new Paged<QuarantineRow>(rows, total, page, pageSize);
-    }
+    // Payloads are shown as received; invalid UTF-8 becomes U+FFFD rather than failing the page.
+    public Task<Paged<QuarantineRow>> QuarantineAsync(string? origin, PageRequest page, CancellationToken ct) => PageAsync(
+        "id, origin, reason, location, occurrences, first_seen_at, last_seen_at, substring(payload from 1 for 2048)",
+        "FROM pipeline.trade_quarantine WHERE ($1::text IS NULL OR origin = $1)",
+        "last_seen_at DESC, id DESC",
+        [origin], page,
+        (r, _) => new QuarantineRow(r.GetInt64(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetInt32(4), Utc(r, 5), Utc(r, 6),
+            System.Text.Encoding.UTF8.GetString(r.GetFieldValue<byte[]>(7))), ct);
 
     /// <summary>Distinct delivery areas and products with statistics, for the filter drop-downs.</summary>
     public async Task<(IReadOnlyList<string> Areas, IReadOnlyList<string> Products)> FilterChoicesAsync(CancellationToken ct)
@@ -235,6 +202,30 @@ public sealed class TradeReports(NpgsqlDataSource dataSource)
         await using var r = await command.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct)) (r.GetString(0) == "a" ? areas : products).Add(r.GetString(1));
         return (areas, products);
+    }
+
+    /// <summary>
+    /// One page of <c>SELECT <paramref name="columns"/> <paramref name="from"/> ORDER BY <paramref name="orderBy"/></c>
+    /// with the count of all matching rows, carried by each row (<c>count(*) OVER ()</c>), or counted apart when the
+    /// page lies past the last row. <paramref name="args"/> are $1…$n; the limit and offset follow them.
+    /// </summary>
+    async Task<Paged<T>> PageAsync<T>(string columns, string from, string orderBy, object?[] args, PageRequest page, Func<NpgsqlDataReader, int, T> read, CancellationToken ct)
+    {
+        await using var command = Command($"""
+            SELECT {columns}, count(*) OVER () {from}
+            ORDER BY {orderBy}
+            LIMIT ${args.Length + 1} OFFSET ${args.Length + 2}
+            """, [.. args, page.Limit, (long)page.Offset]);
+        var rows = new List<T>();
+        long total = 0;
+        await using (var r = await command.ExecuteReaderAsync(ct))
+            while (await r.ReadAsync(ct))
+            {
+                rows.Add(read(r, rows.Count));
+                total = r.GetInt64(r.FieldCount - 1);
+            }
+        if (rows.Count == 0 && page.Offset > 0) total = await CountAsync($"SELECT count(*) {from}", ct, args);
+        return new Paged<T>(rows, total, page);
     }
 
     NpgsqlCommand Command(string sql, params object?[] args)

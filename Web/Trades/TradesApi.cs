@@ -17,16 +17,16 @@ public static class TradesApi
     {
         var trades = api.MapGroup("/trades").WithTags("Trades");
 
-        trades.MapGet("/products", async (TradeReports reports, string? deliveryDate, string? area, string? product, string? sort, string? page, string? pageSize, CancellationToken ct) =>
+        trades.MapGet("/products", async (TradeReports reports, string? deliveryDate, string? area, string? product, string? sort, string? offset, string? limit, CancellationToken ct) =>
         {
             var v = new QueryValidation();
             var filter = TradeFilter.From(v, deliveryDate, area, product);
             var (column, descending) = v.Sort(nameof(sort), sort, TradeReports.ProductSortKeys, "-totalVolume");
-            var (p, size) = (v.Int(nameof(page), page, 1, 1, 1_000_000), v.Int(nameof(pageSize), pageSize, 50, 1, 1000));
-            return v.IsValid ? Results.Ok(await reports.ProductStatsAsync(filter, column, descending, p, size, ct)) : v.Problem();
+            var page = v.Page(offset, limit);
+            return v.IsValid ? Results.Ok(await reports.ProductStatsAsync(filter, column, descending, page, ct)) : v.Problem();
         })
         .WithSummary("Statistics per financial product")
-        .WithDescription("Filters: deliveryDate (yyyy-MM-dd, market day), area, product. sort: deliveryStart, product, area, tradeCount, avgPrice, vwap, totalVolume, minPrice, maxPrice, stddevPrice; '-' prefix for descending (default -totalVolume). page (from 1), pageSize (1-1000, default 50). Prices in EUR/MWh, volumes in MWh.")
+        .WithDescription("Filters: deliveryDate (yyyy-MM-dd, market day), area, product. sort: deliveryStart, product, area, tradeCount, avgPrice, vwap, totalVolume, minPrice, maxPrice, stddevPrice; '-' prefix for descending (default -totalVolume). offset (from 0), limit (1-1000, default 50). Prices in EUR/MWh, volumes in MWh.")
         .Produces<Paged<ProductStatsRow>>().ProducesValidationProblem();
 
         trades.MapGet("/products/export.csv", async (TradeReports reports, string? deliveryDate, string? area, string? product, string? sort, CancellationToken ct) =>
@@ -35,21 +35,22 @@ public static class TradesApi
             var filter = TradeFilter.From(v, deliveryDate, area, product);
             var (column, descending) = v.Sort(nameof(sort), sort, TradeReports.ProductSortKeys, "-totalVolume");
             if (!v.IsValid) return v.Problem();
-            var page = await reports.ProductStatsAsync(filter, column, descending, 1, 100_000, ct);
+            var page = await reports.ProductStatsAsync(filter, column, descending, new PageRequest(0, 100_000), ct);
             return Results.File(Encoding.UTF8.GetBytes(ProductStatsCsv.Write(page.Items)), "text/csv", "product_stats.csv");
         })
         .WithSummary("Statistics per financial product as CSV (same filters and sort, up to 100,000 rows)")
         .Produces(200, contentType: "text/csv").ProducesValidationProblem();
 
-        trades.MapGet("/products/trades", async (TradeReports reports, string? product, string? deliveryStart, string? deliveryEnd, string? area, string? limit, CancellationToken ct) =>
+        trades.MapGet("/products/trades", async (TradeReports reports, string? product, string? deliveryStart, string? deliveryEnd, string? area, string? offset, string? limit, CancellationToken ct) =>
         {
             var v = new QueryValidation();
             var key = ProductKey(v, product, deliveryStart, deliveryEnd, area);
-            var n = v.Int(nameof(limit), limit, 100_000, 1, 1_000_000);
-            return v.IsValid ? Results.Ok(await reports.TradesOfProductAsync(key!, n, ct)) : v.Problem();
+            var page = v.Page(offset, limit, 100_000, 1_000_000);
+            return v.IsValid ? Results.Ok(await reports.TradesOfProductAsync(key!, page, ct)) : v.Problem();
         })
         .WithSummary("Trades of one financial product (one point per TradeId) in execution order")
-        .Produces<IReadOnlyList<TradePoint>>().ProducesValidationProblem();
+        .WithDescription("product, area, deliveryStart, deliveryEnd (ISO 8601) select the product; offset (from 0), limit (1-1,000,000, default 100,000).")
+        .Produces<Paged<TradePoint>>().ProducesValidationProblem();
 
         trades.MapGet("/products/series", async (TradeReports reports, string? product, string? deliveryStart, string? deliveryEnd, string? area, string? limit, CancellationToken ct) =>
         {
@@ -62,40 +63,41 @@ public static class TradesApi
         .WithDescription("The points of /products/trades (one per TradeId, execution order) as arrays; anomalies holds the indexes of trades flagged by any method. limit (1-1,000,000, default 200,000); complete is false when there were more trades.")
         .Produces<PriceSeries>().ProducesValidationProblem();
 
-        trades.MapGet("/top", async (TradeReports reports, string? n, string? deliveryDate, string? area, CancellationToken ct) =>
+        trades.MapGet("/top", async (TradeReports reports, string? deliveryDate, string? area, string? offset, string? limit, CancellationToken ct) =>
         {
             var v = new QueryValidation();
             var filter = TradeFilter.From(v, deliveryDate, area, null);
-            var count = v.Int(nameof(n), n, 5, 1, 100);
-            return v.IsValid ? Results.Ok(await reports.TopProductsAsync(filter, count, ct)) : v.Problem();
+            var page = v.Page(offset, limit, 5, 100);
+            return v.IsValid ? Results.Ok(await reports.TopProductsAsync(filter, page, ct)) : v.Problem();
         })
-        .WithSummary("Top products by total volume (MWh)")
-        .WithDescription("n (1-100, default 5); optional deliveryDate and area. Ties are broken by product, delivery start, delivery end and area.")
-        .Produces<IReadOnlyList<TopProductRow>>().ProducesValidationProblem();
+        .WithSummary("Products ranked by total volume (MWh)")
+        .WithDescription("Optional deliveryDate and area; offset (from 0), limit (1-100, default 5: the top 5). Ties are broken by product, delivery start, delivery end and area.")
+        .Produces<Paged<TopProductRow>>().ProducesValidationProblem();
 
         trades.MapGet("/anomalies", async (TradeReports reports, string? deliveryDate, string? area, string? product, string? method, string? deliveryStart, string? deliveryEnd,
-            string? page, string? pageSize, CancellationToken ct) =>
+            string? offset, string? limit, CancellationToken ct) =>
         {
             var v = new QueryValidation();
             var filter = TradeFilter.From(v, deliveryDate, area, product);
-            var m = v.Code(nameof(method), method);
+            var m = v.OneOf(nameof(method), method, TradeReports.AnomalyMethods);
             FinancialProductKey? key = null;
             if (deliveryStart is not null || deliveryEnd is not null) key = ProductKey(v, product, deliveryStart, deliveryEnd, area);
-            var (p, size) = (v.Int(nameof(page), page, 1, 1, 1_000_000), v.Int(nameof(pageSize), pageSize, 50, 1, 1000));
-            return v.IsValid ? Results.Ok(await reports.AnomaliesAsync(filter, m, key, p, size, ct)) : v.Problem();
+            var page = v.Page(offset, limit);
+            return v.IsValid ? Results.Ok(await reports.AnomaliesAsync(filter, m, key, page, ct)) : v.Problem();
         })
         .WithSummary("Price anomalies with method, score, threshold and reference value")
-        .WithDescription("Filters: deliveryDate, area, product, method; deliveryStart+deliveryEnd (with product and area) select one financial product. Ordered by |score| descending.")
+        .WithDescription($"Filters: deliveryDate, area, product, method ({string.Join(", ", TradeReports.AnomalyMethods)}); deliveryStart+deliveryEnd (with product and area) select one financial product. offset, limit (1-1000, default 50). Ordered by |score| descending.")
         .Produces<Paged<PriceAnomalyRow>>().ProducesValidationProblem();
 
-        trades.MapGet("/quarantine", async (TradeReports reports, string? origin, string? page, string? pageSize, CancellationToken ct) =>
+        trades.MapGet("/quarantine", async (TradeReports reports, string? origin, string? offset, string? limit, CancellationToken ct) =>
         {
             var v = new QueryValidation();
-            var (p, size) = (v.Int(nameof(page), page, 1, 1, 1_000_000), v.Int(nameof(pageSize), pageSize, 50, 1, 1000));
-            if (origin is { Length: > 300 }) v.Fail(nameof(origin), "is longer than 300 characters.");
-            return v.IsValid ? Results.Ok(await reports.QuarantineAsync(string.IsNullOrWhiteSpace(origin) ? null : origin, p, size, ct)) : v.Problem();
+            var page = v.Page(offset, limit);
+            var o = v.Text(nameof(origin), origin, 300);
+            return v.IsValid ? Results.Ok(await reports.QuarantineAsync(o, page, ct)) : v.Problem();
         })
         .WithSummary("Quarantined records: reason, where they came from and the payload as received (first 2 KB)")
+        .WithDescription("origin (exact); offset (from 0), limit (1-1000, default 50); newest first.")
         .Produces<Paged<QuarantineRow>>().ProducesValidationProblem();
 
         trades.MapPost("/imports", async (HttpRequest request, TradeImport import, ClaimsPrincipal user, CancellationToken ct) =>
@@ -113,8 +115,8 @@ public static class TradesApi
         })
         .RequireAuthorization(OperatorPolicy.ApiName)
         .WithSummary("Import a trades CSV (operators only)")
-        .WithDescription("Body: the exchange CSV (optional '#' comment line, header, records) as text/csv or multipart/form-data. Same validation and de-duplication as the stream path: received = inserted + duplicates + quarantined.")
-        .Accepts<string>("text/csv").Produces<ImportOutcome>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(403);
+        .WithDescription("Body: the exchange CSV (optional '#' comment line, header, records) as text/csv, or as the file of a multipart/form-data form. Same validation and de-duplication as the stream path: received = inserted + duplicates + quarantined.")
+        .Accepts<string>("text/csv", "multipart/form-data").Produces<ImportOutcome>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(415);
 
         return api;
     }

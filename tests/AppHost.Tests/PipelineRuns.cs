@@ -40,7 +40,7 @@ static class PipelineRuns
     }
 
     static JsonElement? Run(JsonElement recent, string workflowId) =>
-        recent.GetProperty("runs").EnumerateArray().Where(r => r.GetProperty("workflowId").GetString() == workflowId).Cast<JsonElement?>().FirstOrDefault();
+        recent.GetProperty("items").EnumerateArray().Where(r => r.GetProperty("workflowId").GetString() == workflowId).Cast<JsonElement?>().FirstOrDefault();
 
     /// <summary>Runs a count query; 0 while Workers have not created the pipeline schema yet.</summary>
     public static async Task<long> CountAsync(string connectionString, string countQuery)

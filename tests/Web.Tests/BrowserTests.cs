@@ -71,7 +71,7 @@ public sealed class BrowserTests(WebAppFixture app)
         await canvas.WaitForAsync();
         Assert.True(await Pages.CanvasHasInkAsync(canvas));
         Assert.Contains("Price (EUR/MWh)", await page.Locator("[data-chart=price]").InnerTextAsync());
-        var anomaly = page.Locator($"tr[data-anomaly='{SeedData.AnomalousTradeId}'][data-method=robust-mad]");
+        var anomaly = page.Locator($"tr[data-anomaly='{SeedData.AnomalousTradeId}'][data-method=robust]");
         Assert.Equal("61.38", await anomaly.Locator("[data-score]").InnerTextAsync());
         Assert.Contains("2023-01-01 09:00:00 CET", await anomaly.InnerTextAsync()); // 08:00 UTC shown in market time
         await ScreenshotAsync(page, "product");
@@ -83,7 +83,7 @@ public sealed class BrowserTests(WebAppFixture app)
         await using var context = await app.NewContextAsync();
         var anomalies = await Pages.OpenAsync(context, "/trades/anomalies");
         Assert.Equal(2, await anomalies.Locator("tr[data-anomaly]").CountAsync());
-        await anomalies.GetByLabel("Method").FillAsync("relative-to-mean");
+        await anomalies.GetByLabel("Method").SelectOptionAsync("relative-to-mean");
         await anomalies.GetByRole(AriaRole.Button, new() { Name = "Apply filters" }).ClickAsync();
         await Assertions.Expect(anomalies.Locator("tr[data-anomaly]")).ToHaveCountAsync(1);
         await ScreenshotAsync(anomalies, "anomalies");
@@ -111,6 +111,7 @@ public sealed class BrowserTests(WebAppFixture app)
             "");
 
         await login.Locator("input[type=file]").SetInputFilesAsync(new FilePayload { Name = "browser.csv", MimeType = "text/csv", Buffer = System.Text.Encoding.UTF8.GetBytes(csv) });
+        await login.GetByRole(AriaRole.Button, new() { Name = "Import browser.csv" }).ClickAsync();
 
         await Assertions.Expect(login.Locator("[data-count=received]")).ToHaveTextAsync("2");
         Assert.Equal("1", await login.Locator("[data-count=inserted]").InnerTextAsync());

@@ -28,7 +28,7 @@ public static class SeedData
 
         INSERT INTO pipeline.price_anomalies (trade_id, method, product, delivery_start, delivery_end, delivery_area, delivery_date, execution_time,
             price, volume, score, threshold, reference) VALUES
-          (9000003, 'robust-mad', 'XBID_Hour_Power', '2023-01-01 10:00+00', '2023-01-01 11:00+00', 'FR', '2023-01-01', '2023-01-01 08:00+00', 140, 0.5, 61.38, 3.5, 49),
+          (9000003, 'robust', 'XBID_Hour_Power', '2023-01-01 10:00+00', '2023-01-01 11:00+00', 'FR', '2023-01-01', '2023-01-01 08:00+00', 140, 0.5, 61.38, 3.5, 49),
           (9000003, 'relative-to-mean', 'XBID_Hour_Power', '2023-01-01 10:00+00', '2023-01-01 11:00+00', 'FR', '2023-01-01', '2023-01-01 08:00+00', 140, 0.5, 0.96, 2, 71.5);
 
         INSERT INTO pipeline.trade_quarantine (origin, reason, payload, payload_sha256, location) VALUES

@@ -34,10 +34,10 @@ public sealed class TradesApiTests(WebAppFixture app)
     [Fact]
     public async Task Product_statistics_sort_ascending_and_page()
     {
-        var page = await GetJsonAsync("/api/trades/products?sort=totalVolume&page=2&pageSize=2");
+        var page = await GetJsonAsync("/api/trades/products?sort=totalVolume&offset=2&limit=2");
 
         Assert.Equal(4, page.GetProperty("total").GetInt64());
-        Assert.Equal(2, page.GetProperty("pageNumber").GetInt32());
+        Assert.Equal((2, 2), (page.GetProperty("offset").GetInt32(), page.GetProperty("limit").GetInt32()));
         Assert.Equal([120.5, 200], page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("totalVolume").GetDouble()));
     }
 
@@ -53,10 +53,11 @@ public sealed class TradesApiTests(WebAppFixture app)
 
     [Theory]
     [InlineData("/api/trades/products?deliveryDate=01-01-2023", "deliveryDate", "yyyy-MM-dd")]
-    [InlineData("/api/trades/products?pageSize=0", "pageSize", "between 1 and 1000")]
+    [InlineData("/api/trades/products?limit=0", "limit", "between 1 and 1000")]
+    [InlineData("/api/trades/products?offset=-1", "offset", "between 0 and")]
     [InlineData("/api/trades/products?sort=price;drop", "sort", "not a sort key")]
     [InlineData("/api/trades/products?area=FR'--", "area", "not a valid code")]
-    [InlineData("/api/trades/top?n=1000", "n", "between 1 and 100")]
+    [InlineData("/api/trades/top?limit=1000", "limit", "between 1 and 100")]
     [InlineData("/api/trades/anomalies?deliveryStart=yesterday&product=X&area=FR&deliveryEnd=2023-01-01T11:00:00Z", "deliveryStart", "ISO 8601")]
     public async Task Bad_query_parameters_answer_400_naming_the_parameter_and_the_problem(string path, string parameter, string expected)
     {
@@ -71,19 +72,22 @@ public sealed class TradesApiTests(WebAppFixture app)
     [Fact]
     public async Task Top_products_are_ranked_by_total_volume_within_the_filters()
     {
-        var overall = await GetJsonAsync("/api/trades/top?n=3");
+        var overall = await GetJsonAsync("/api/trades/top?limit=3");
+        var second = await GetJsonAsync("/api/trades/top?offset=1&limit=2");
         var frDay = await GetJsonAsync("/api/trades/top?deliveryDate=2023-01-01&area=FR");
 
-        Assert.Equal([200, 120.5, 80], overall.EnumerateArray().Select(t => t.GetProperty("totalVolume").GetDouble()));
-        Assert.Equal([1, 2, 3], overall.EnumerateArray().Select(t => t.GetProperty("rank").GetInt32()));
-        Assert.Equal([120.5, 80], frDay.EnumerateArray().Select(t => t.GetProperty("totalVolume").GetDouble()));
+        Assert.Equal([200, 120.5, 80], overall.GetProperty("items").EnumerateArray().Select(t => t.GetProperty("totalVolume").GetDouble()));
+        Assert.Equal([1, 2, 3], overall.GetProperty("items").EnumerateArray().Select(t => t.GetProperty("rank").GetInt32()));
+        Assert.Equal([2, 3], second.GetProperty("items").EnumerateArray().Select(t => t.GetProperty("rank").GetInt32()));
+        Assert.Equal(4, overall.GetProperty("total").GetInt64());
+        Assert.Equal([120.5, 80], frDay.GetProperty("items").EnumerateArray().Select(t => t.GetProperty("totalVolume").GetDouble()));
     }
 
     [Fact]
     public async Task Anomalies_list_method_score_threshold_and_reference_and_filter_by_method()
     {
         var all = await GetJsonAsync("/api/trades/anomalies?deliveryDate=2023-01-01");
-        var robust = await GetJsonAsync("/api/trades/anomalies?method=robust-mad&area=FR");
+        var robust = await GetJsonAsync("/api/trades/anomalies?method=robust&area=FR");
 
         Assert.Equal(2, all.GetProperty("total").GetInt64());
         var a = Assert.Single(robust.GetProperty("items").EnumerateArray());
@@ -99,13 +103,14 @@ public sealed class TradesApiTests(WebAppFixture app)
     {
         var points = await GetJsonAsync("/api/trades/products/trades?product=XBID_Hour_Power&area=FR&deliveryStart=2023-01-01T10:00:00Z&deliveryEnd=2023-01-01T11:00:00Z");
 
-        Assert.Equal([9000001L, 9000002, 9000003, 9000004], points.EnumerateArray().Select(p => p.GetProperty("tradeId").GetInt64()));
+        Assert.Equal([9000001L, 9000002, 9000003, 9000004], points.GetProperty("items").EnumerateArray().Select(p => p.GetProperty("tradeId").GetInt64()));
+        Assert.Equal(4, points.GetProperty("total").GetInt64());
     }
 
     [Fact]
     public async Task Quarantine_shows_the_reason_and_the_payload_as_received()
     {
-        var page = await GetJsonAsync("/api/trades/quarantine?pageSize=10&origin=kafka:energy.trades.v1");
+        var page = await GetJsonAsync("/api/trades/quarantine?limit=10&origin=kafka:energy.trades.v1");
 
         var q = Assert.Single(page.GetProperty("items").EnumerateArray());
         Assert.Equal("Price: 'abc' is not a number", q.GetProperty("reason").GetString());
