@@ -84,7 +84,8 @@ public sealed class ParsingTests
         var parsed = Parse("installed_power_de_yearly.json", GridRequest.InstalledPower("de"));
 
         Assert.Equal(14, parsed.Series.Count);
-        Assert.Equal(14 * 23, parsed.Points.Count);
+        Assert.Equal(14 * 23 - 18, parsed.Points.Count);
+        Assert.Equal(18, parsed.NullValues); // Hydro pumped storage and "Other, non-renewable" have no values before 2011
         var solar = parsed.Points.Where(p => p.Series == "Solar").ToList();
         Assert.Equal(new DateTime(2001, 12, 31, 23, 0, 0, DateTimeKind.Utc), solar[0].Timestamp);
         Assert.Equal(new DateTime(2023, 12, 31, 23, 0, 0, DateTimeKind.Utc), solar[^1].Timestamp);
