@@ -13,7 +13,7 @@ public sealed record EnergyChartsOptions
     /// <summary>One attempt, from sending the request to the last byte of the body.</summary>
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Retries after the first attempt on 408, 429, 5xx, timeouts and connection failures.</summary>
+    /// <summary>Retries (at least 1) after the first attempt on 408, 429, 5xx, timeouts and connection failures.</summary>
     public int MaxRetries { get; init; } = 4;
 
     /// <summary>The first backoff; doubled (with jitter) per retry unless the server's Retry-After says otherwise.</summary>
