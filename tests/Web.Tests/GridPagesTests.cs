@@ -99,7 +99,6 @@ public sealed class GridPagesTests(WebAppFixture app)
     {
         await IngestAsync();
         var total = await ScalarAsync<long>("SELECT count(*) FROM pipeline.grid_point_changes WHERE series = 'Biomass'");
-        app.Http.DefaultRequestHeaders.Authorization ??= app.ViewerAuth;
 
         using var ok = await app.Http.GetAsync("/api/grid/changes?from=2025-12-01&to=2025-12-01&type=Biomass&page=2&pageSize=10");
         using var bad = await app.Http.GetAsync("/api/grid/changes?from=2025-12-02&to=2025-12-01");
