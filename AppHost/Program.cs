@@ -14,6 +14,7 @@ var temporal = builder.AddLocalTemporal("temporal", postgres);
 
 var feeds = builder.AddService<Projects.Feeds>("feeds")
     .WithConfigurationSection("TradeFeed")
+    .WithConfigurationSection("EnergyCharts")
     .WithReference(kafka)
     .WaitFor(kafka);
 

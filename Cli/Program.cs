@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Cli.Grid;
 using Cli.Meters;
 using Cli.Prices;
 using Cli.Trades;
@@ -8,4 +9,5 @@ var root = new RootCommand("Energy Pipeline command line");
 root.Subcommands.Add(TradesCommands.Create());
 root.Subcommands.Add(MetersCommands.Create());
 root.Subcommands.Add(PricesCommands.Create());
+root.Subcommands.Add(GridCommands.Create());
 return await root.Parse(args).InvokeAsync();

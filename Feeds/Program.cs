@@ -1,3 +1,4 @@
+using Feeds.EnergyCharts;
 using Feeds.Heartbeat;
 using Feeds.Trades;
 using ServiceDefaults;
@@ -12,14 +13,16 @@ builder.Services.AddHostedService<HeartbeatPublisher>();
 try
 {
     builder.AddTradeFeed();
+    builder.AddEnergyChartsStandIn();
 
     var app = builder.Build();
     app.MapDefaultEndpoints();
     app.MapTradeFeed();
+    app.MapEnergyChartsStandIn();
     app.Run();
     return 0;
 }
-catch (TradeFeedConfigurationException error)
+catch (Exception error) when (error is TradeFeedConfigurationException or EnergyChartsConfigurationException)
 {
     Console.Error.WriteLine($"error: {error.Message}");
     return 1;

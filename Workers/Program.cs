@@ -7,6 +7,7 @@ using ServiceDefaults.Lake;
 using ServiceDefaults.Postgres;
 using ServiceDefaults.Temporal;
 using Temporalio.Extensions.Hosting;
+using Workers.Grid;
 using Workers.Heartbeat;
 using Workers.Ingestion;
 using Workers.Storage;
@@ -35,6 +36,7 @@ builder.AddTemporalWorker(TradePipelineWorkflow.TaskQueue)
     .AddWorkflow<TradePipelineWorkflow>()
     .ConfigureOptions(o => o.MaxConcurrentActivities = builder.Configuration.GetValue("Temporal:Worker:MaxConcurrentActivities", 4));
 builder.Services.AddHostedService<TradeLiveSchedule>();
+builder.AddGridIngestion();
 
 var app = builder.Build();
 await PipelineSchema.ApplyAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), app.Lifetime.ApplicationStopping);

@@ -67,7 +67,8 @@ internal static class BackfillCommand
         return command;
     }
 
-    static IHost BuildHost(string? temporal, string? ns)
+    /// <summary>A host with the Temporal client registration every service uses (also for `pipeline grid backfill`).</summary>
+    internal static IHost BuildHost(string? temporal, string? ns)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "pipeline", DisableDefaults = true });
         builder.Configuration.AddEnvironmentVariables();
@@ -81,6 +82,6 @@ internal static class BackfillCommand
         return builder.Build();
     }
 
-    static DateOnly? Day(string? text) =>
+    internal static DateOnly? Day(string? text) =>
         DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) ? day : null;
 }
