@@ -221,10 +221,12 @@ public sealed class TradeValidator
             return Invalid(10, text[fields[10]], "is not Y, N or U");
 
         if (!TryDecimal(text[fields[11]], out var price)) return Invalid(11, text[fields[11]], "is not a decimal number");
+        if (price.Scale > TradeValidationRules.MaxDecimalPlaces) return Invalid(11, text[fields[11]], TooManyDecimalPlaces);
         if (Math.Abs(price) > Rules.MaxAbsolutePrice) return Invalid(11, text[fields[11]], $"is outside ±{Rules.MaxAbsolutePrice.ToString(CultureInfo.InvariantCulture)}");
         var currency = Text(text[fields[12]], pool, 12);
         if (!Rules.Currencies.Contains(currency)) return Invalid(12, text[fields[12]], $"is not a known currency ({string.Join(", ", Rules.Currencies.Order())})");
         if (!TryDecimal(text[fields[13]], out var volume)) return Invalid(13, text[fields[13]], "is not a decimal number");
+        if (volume.Scale > TradeValidationRules.MaxDecimalPlaces) return Invalid(13, text[fields[13]], TooManyDecimalPlaces);
         if (volume <= 0) return Invalid(13, text[fields[13]], "must be greater than 0");
         if (volume > Rules.MaxVolume) return Invalid(13, text[fields[13]], $"is larger than {Rules.MaxVolume.ToString(CultureInfo.InvariantCulture)}");
         var unit = Text(text[fields[14]], pool, 14);
@@ -244,6 +246,8 @@ public sealed class TradeValidator
             return true;
         }
     }
+
+    private static readonly string TooManyDecimalPlaces = $"has more than {TradeValidationRules.MaxDecimalPlaces} decimal places";
 
     private static string Invalid(int column, ReadOnlySpan<byte> value, string problem) =>
         value.Length == 0 ? $"{Columns[column]} is missing" : $"{Columns[column]} {Show(value)} {problem}";

@@ -4,16 +4,16 @@ using Web.Api;
 namespace Web.Trades;
 
 public sealed record ProductStatsRow(string Product, DateTimeOffset DeliveryStart, DateTimeOffset DeliveryEnd, string DeliveryArea, DateOnly DeliveryDate,
-    int TradeCount, double AvgPrice, double Vwap, double AvgVolume, double TotalVolume, double MinPrice, double MaxPrice, double? StddevPrice, DateTimeOffset ComputedAt);
+    int TradeCount, double AvgPrice, double Vwap, double AvgVolume, decimal TotalVolume, decimal MinPrice, decimal MaxPrice, double? StddevPrice, DateTimeOffset ComputedAt);
 
-public sealed record TopProductRow(int Rank, string Product, DateTimeOffset DeliveryStart, DateTimeOffset DeliveryEnd, string DeliveryArea, double TotalVolume, int TradeCount, double Vwap);
+public sealed record TopProductRow(int Rank, string Product, DateTimeOffset DeliveryStart, DateTimeOffset DeliveryEnd, string DeliveryArea, decimal TotalVolume, int TradeCount, double Vwap);
 
 public sealed record PriceAnomalyRow(long TradeId, string Method, string Product, DateTimeOffset DeliveryStart, DateTimeOffset DeliveryEnd, string DeliveryArea,
-    DateTimeOffset ExecutionTime, double Price, double Volume, double Score, double Threshold, double Reference, double? Confidence);
+    DateTimeOffset ExecutionTime, decimal Price, decimal Volume, double Score, double Threshold, double Reference, double? Confidence);
 
 public sealed record QuarantineRow(long Id, string Origin, string Reason, string? Location, int Occurrences, DateTimeOffset FirstSeenAt, DateTimeOffset LastSeenAt, string Payload);
 
-public sealed record TradePoint(long TradeId, DateTimeOffset ExecutionTime, double Price, double Volume);
+public sealed record TradePoint(long TradeId, DateTimeOffset ExecutionTime, decimal Price, decimal Volume);
 
 /// <summary>
 /// A product's trades as columns for a chart: execution time (Unix seconds), price (EUR/MWh), volume (MWh), and the
@@ -116,7 +116,7 @@ public sealed class TradeReports(NpgsqlDataSource dataSource)
         var rows = new List<TopProductRow>();
         await using var r = await command.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
-            rows.Add(new(rows.Count + 1, r.GetString(0), Utc(r, 1), Utc(r, 2), r.GetString(3), r.GetDouble(4), r.GetInt32(5), r.GetDouble(6)));
+            rows.Add(new(rows.Count + 1, r.GetString(0), Utc(r, 1), Utc(r, 2), r.GetString(3), r.GetDecimal(4), r.GetInt32(5), r.GetDouble(6)));
         return rows;
     }
 
@@ -137,7 +137,7 @@ public sealed class TradeReports(NpgsqlDataSource dataSource)
         while (await r.ReadAsync(ct))
         {
             rows.Add(new(r.GetInt64(0), r.GetString(1), r.GetString(2), Utc(r, 3), Utc(r, 4), r.GetString(5), Utc(r, 6),
-                r.GetDouble(7), r.GetDouble(8), r.GetDouble(9), r.GetDouble(10), r.GetDouble(11), r.IsDBNull(12) ? null : r.GetDouble(12)));
+                r.GetDecimal(7), r.GetDecimal(8), r.GetDouble(9), r.GetDouble(10), r.GetDouble(11), r.IsDBNull(12) ? null : r.GetDouble(12)));
             total = r.GetInt64(13);
         }
         return new Paged<PriceAnomalyRow>(rows, total, page, pageSize);
@@ -147,7 +147,7 @@ public sealed class TradeReports(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<TradePoint>> TradesOfProductAsync(FinancialProductKey key, int limit, CancellationToken ct)
     {
         await using var command = Command("""
-            SELECT trade_id, execution_time, price::float8, volume::float8 FROM (
+            SELECT trade_id, execution_time, price, volume FROM (
                 SELECT DISTINCT ON (trade_id) trade_id, execution_time, price, volume FROM pipeline.trades
                 WHERE product = $1 AND delivery_start = $2 AND delivery_end = $3 AND delivery_area = $4
                 ORDER BY trade_id, side DESC) t
@@ -156,7 +156,7 @@ public sealed class TradeReports(NpgsqlDataSource dataSource)
             """, key.Product, key.DeliveryStart, key.DeliveryEnd, key.Area, limit);
         var points = new List<TradePoint>();
         await using var r = await command.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) points.Add(new(r.GetInt64(0), Utc(r, 1), r.GetDouble(2), r.GetDouble(3)));
+        while (await r.ReadAsync(ct)) points.Add(new(r.GetInt64(0), Utc(r, 1), r.GetDecimal(2), r.GetDecimal(3)));
         return points;
     }
 
@@ -251,7 +251,7 @@ public sealed class TradeReports(NpgsqlDataSource dataSource)
     }
 
     static ProductStatsRow ReadStats(NpgsqlDataReader r) => new(r.GetString(0), Utc(r, 1), Utc(r, 2), r.GetString(3), r.GetFieldValue<DateOnly>(4), r.GetInt32(5),
-        r.GetDouble(6), r.GetDouble(7), r.GetDouble(8), r.GetDouble(9), r.GetDouble(10), r.GetDouble(11), r.IsDBNull(12) ? null : r.GetDouble(12), Utc(r, 13));
+        r.GetDouble(6), r.GetDouble(7), r.GetDouble(8), r.GetDecimal(9), r.GetDecimal(10), r.GetDecimal(11), r.IsDBNull(12) ? null : r.GetDouble(12), Utc(r, 13));
 
     static DateTimeOffset Utc(NpgsqlDataReader r, int i) => r.GetFieldValue<DateTimeOffset>(i);
 }

@@ -1,4 +1,3 @@
-using Trades;
 using Trades.Storage;
 using Trades.Validation;
 using Workers.Ingestion;
@@ -19,16 +18,20 @@ sealed class TradeIngestion([FromKeyedServices(TradeIngestion.Group)] Transactio
 
     public override async Task HandleAsync(KafkaBatch batch, CancellationToken ct)
     {
-        var trades = new List<Trade>(batch.Records.Count);
+        var profile = System.Diagnostics.Stopwatch.StartNew(); // PROFILE-TEMP
+        var trades = new List<ReceivedTrade>(batch.Records.Count);
         var rejected = new List<QuarantinedRecord>();
         foreach (var record in batch.Records)
         {
             var payload = record.Message.Value ?? [];
+            var location = $"{record.Topic}[{record.Partition.Value}]@{record.Offset.Value}";
             var validation = TradeValidator.Default.ValidateJson(payload);
-            if (validation.Trade is { } trade) trades.Add(trade);
-            else rejected.Add(new QuarantinedRecord(validation.Reason!, payload, $"{record.Topic}[{record.Partition.Value}]@{record.Offset.Value}"));
+            if (validation.Trade is { } trade) trades.Add(new ReceivedTrade(trade, payload, location));
+            else rejected.Add(new QuarantinedRecord(validation.Reason!, payload, location));
         }
+        var validated = profile.Elapsed.TotalMilliseconds; // PROFILE-TEMP
         var outcome = await TradeStore.StoreAsync(batch.Connection, batch.Transaction, "kafka:" + Topic, trades, rejected, ct);
+        if (TransactionalKafkaConsumer.Profile) Workers.Ingestion.ProfileLog.Write($"PROFILE validate {validated:F1} store {profile.Elapsed.TotalMilliseconds - validated:F1}"); // PROFILE-TEMP
         if (outcome.Quarantined > 0) logger.LogWarning("{Count} trade message(s) quarantined", outcome.Quarantined);
     }
 
