@@ -31,33 +31,37 @@ public static class TradeAnalytics
         var products = table.ProductOfRow;
         for (var row = 0; row < products.Length; row++) order[next[products[row]]++] = row;
 
-        var stats = new ProductStats[productCount];
+        var stats = new ProductStats?[productCount];
         var anomalies = new List<PriceAnomaly>?[productCount];
         var fits = options.Method == AnomalyMethod.Robust ? new Fit?[productCount] : null;
         var unscored = 0;
         var method = AnalysisOptions.Name(options.Method);
         ForEachProduct(table, order, offsets, (p, rows, prices, scratch) =>
         {
-            stats[p] = Statistics(table.Products[p], scratch.ExactPrices(rows.Length), scratch.ExactVolumes(rows.Length), prices);
-            if (options.Method == AnomalyMethod.RelativeToMean) anomalies[p] = RelativeToMean(table, stats[p], rows, prices, options, method);
+            // a product only a replaced leg named (its trade's SELL leg named another) has no trades left
+            if (rows.Length == 0) return;
+            var s = stats[p] = Statistics(table.Products[p], scratch.ExactPrices(rows.Length), scratch.ExactVolumes(rows.Length), prices);
+            if (options.Method == AnomalyMethod.RelativeToMean) anomalies[p] = RelativeToMean(table, s, rows, prices, options, method);
             else if (rows.Length < options.RobustMinTrades) Interlocked.Increment(ref unscored);
             else if (fits is not null) fits[p] = FitProduct(prices, scratch);
-            else anomalies[p] = Mad(table, stats[p], rows, prices, options, method, scratch);
+            else anomalies[p] = Mad(table, s, rows, prices, options, method, scratch);
         });
         if (fits is not null)
         {
             var scales = PooledScales(table.Products, fits, options);
             ForEachProduct(table, order, offsets, (p, rows, prices, _) =>
             {
-                if (fits[p] is { } fit) anomalies[p] = Robust(table, stats[p], rows, prices, fit, scales[p], options, method);
+                if (fits[p] is { } fit) anomalies[p] = Robust(table, stats[p]!, rows, prices, fit, scales[p], options, method);
             });
         }
 
-        var ordered = Enumerable.Range(0, productCount).Order(Comparer<int>.Create((a, b) => CompareProducts(stats[a], stats[b]))).ToArray();
+        var ordered = Enumerable.Range(0, productCount).Where(p => stats[p] is not null)
+            .Order(Comparer<int>.Create((a, b) => CompareProducts(stats[a]!, stats[b]!))).ToArray();
+        var traded = ordered.Select(p => stats[p]!).ToList();
         return new AnalysisResult
         {
-            ProductStats = [.. ordered.Select(p => stats[p])],
-            TopProducts = Rank(stats, options.TopCount),
+            ProductStats = traded,
+            TopProducts = Rank(traded, options.TopCount),
             Anomalies = [.. ordered.Where(p => anomalies[p] is not null).SelectMany(p => anomalies[p]!.OrderBy(a => a.ExecutionTime).ThenBy(a => a.TradeId))],
             Findings = table.Findings,
             Rows = table.Rows,

@@ -22,7 +22,7 @@ public sealed class ExactDecimalTests : IDisposable
     {
         TradeId = id, RemoteTradeId = "", Side = TradeSide.Sell, Product = TradeColumns.HourProduct,
         DeliveryStart = new DateTime(2023, 1, 1, 10, 0, 0, DateTimeKind.Utc), DeliveryEnd = new DateTime(2023, 1, 1, 11, 0, 0, DateTimeKind.Utc),
-        ExecutionTime = new DateTime(2022, 12, 31, 16, 0, id, DateTimeKind.Utc), DeliveryArea = "FR", TradePhase = "CONT", UserDefinedBlock = "N",
+        ExecutionTime = new DateTime(2022, 12, 31, 16, 0, 0, DateTimeKind.Utc).AddSeconds(id), DeliveryArea = "FR", TradePhase = "CONT", UserDefinedBlock = "N",
         SelfTrade = "U", Price = price, Currency = "EUR", Volume = volume, VolumeUnit = "MWH", OrderId = id,
     };
 
