@@ -61,8 +61,6 @@ public static class TradeStore
 
     const string AllNew = "all_new";
 
-    static readonly bool NoDirect = Environment.GetEnvironmentVariable("EXACT_NO_DIRECT") == "1"; // PROFILE-TEMP
-
     // Within one batch the first occurrence of a leg wins (the lowest received index).
     const string InsertNew = $"""
         WITH inserted AS (
@@ -95,7 +93,7 @@ public static class TradeStore
     {
         var inserted = 0;
         var conflicts = new List<QuarantinedRecord>();
-        if (trades.Count > 0 && !NoDirect && !RepeatsALeg(trades) && await TryCopyAllNewAsync(connection, transaction, origin, trades, ct))
+        if (trades.Count > 0 && !RepeatsALeg(trades) && await TryCopyAllNewAsync(connection, transaction, origin, trades, ct))
             inserted = trades.Count;
         else if (trades.Count > 0)
         {

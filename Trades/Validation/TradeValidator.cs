@@ -15,6 +15,11 @@ namespace Trades.Validation;
 public sealed class TradeValidator
 {
     private static readonly string[] Columns = [.. TradeColumns.Names];
+    private static readonly byte[][] Utf8Columns = [.. TradeColumns.Names.Select(Encoding.UTF8.GetBytes)];
+
+    // Messages arrive one by one on any thread: each thread shares the strings of recurring values (product, area,
+    // currency...) across the messages it validates instead of allocating them per message.
+    [ThreadStatic] private static TextPool? _messagePool;
     private static readonly SearchValues<byte> CsvSpecials = SearchValues.Create(",\""u8);
 
     public TradeValidator(TradeValidationRules? rules = null) => Rules = rules ?? new TradeValidationRules();
@@ -41,12 +46,14 @@ public sealed class TradeValidator
             if (!reader.Read()) return TradeValidation.Invalid("malformed JSON: the message is empty");
             if (reader.TokenType != JsonTokenType.StartObject)
                 return TradeValidation.Invalid($"the message is a JSON {Describe(reader.TokenType)}, expected an object");
+            var expected = 0;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = reader.GetString()!;
-                var column = Array.IndexOf(Columns, name);
-                if (column < 0) return TradeValidation.Invalid($"unexpected field '{Printable(name)}'");
+                var column = ColumnOf(ref reader, expected);
+                if (column < 0) return TradeValidation.Invalid($"unexpected field '{Printable(reader.GetString()!)}'");
+                var name = Columns[column];
                 if (present[column]) return TradeValidation.Invalid($"field {name} appears twice");
+                expected = column + 1;
                 present[column] = true;
                 reader.Read();
                 if (reader.TokenType != JsonTokenType.String)
@@ -64,12 +71,30 @@ public sealed class TradeValidator
             return TradeValidation.Invalid($"malformed JSON: {error.Message}");
         }
 
-        var missing = new List<string>();
-        for (var column = 0; column < TradeColumns.Count; column++)
-            if (!present[column]) missing.Add(Columns[column]);
-        if (missing.Count > 0) return TradeValidation.Invalid($"missing field{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing)}");
+        if (present.Contains(false))
+        {
+            var missing = new List<string>();
+            for (var column = 0; column < TradeColumns.Count; column++)
+                if (!present[column]) missing.Add(Columns[column]);
+            return TradeValidation.Invalid($"missing field{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing)}");
+        }
 
-        return ValidateFields(buffer.AsSpan(0, used), fields, pool: null);
+        return ValidateFields(buffer.AsSpan(0, used), fields, _messagePool ??= new TextPool());
+    }
+
+    /// <summary>
+    /// The column a property names, or −1. Senders write the columns in order, so the one after the previous is tried
+    /// first; names are compared as UTF-8 without making a string (this ran once per field of every message).
+    /// </summary>
+    private static int ColumnOf(ref Utf8JsonReader reader, int expected)
+    {
+        if (reader.ValueIsEscaped || reader.HasValueSequence)
+            return Array.IndexOf(Columns, reader.GetString());
+        var name = reader.ValueSpan;
+        if (expected < Utf8Columns.Length && name.SequenceEqual(Utf8Columns[expected])) return expected;
+        for (var column = 0; column < Utf8Columns.Length; column++)
+            if (name.SequenceEqual(Utf8Columns[column])) return column;
+        return -1;
     }
 
     /// <summary>Validates one CSV record (no line break) whose fields are in the canonical column order.</summary>

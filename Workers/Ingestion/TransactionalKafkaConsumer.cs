@@ -25,8 +25,6 @@ public sealed class TransactionalKafkaConsumer(
     static readonly Counter<long> Gaps = Meter.CreateCounter<long>("pipeline.ingestion.offset_gaps", "{gap}");
     static readonly Histogram<double> BatchDuration = Meter.CreateHistogram<double>("pipeline.ingestion.batch.duration", "s");
 
-    internal static readonly bool Profile = Environment.GetEnvironmentVariable("EXACT_PROFILE") == "1"; // PROFILE-TEMP
-
     public sealed record Options(string Topic, int MaxBatch = 5000, int MaxWaitMs = 200);
 
     /// <summary>The consumer group whose positions this consumer stores and resumes.</summary>
@@ -50,10 +48,8 @@ public sealed class TransactionalKafkaConsumer(
         {
             while (!ct.IsCancellationRequested)
             {
-                var profileCollect = Stopwatch.StartNew(); // PROFILE-TEMP
                 var records = Collect(consumer, options, ct);
                 if (records.Count == 0) continue;
-                if (Profile) ProfileLog.Write($"PROFILE collect {records.Count} {profileCollect.Elapsed.TotalMilliseconds:F1}"); // PROFILE-TEMP
                 var gaps = FindGaps(records, expected, options.Topic);
                 await HandleWithRetryAsync(records, gaps, options, handler, ct);
                 foreach (var gap in gaps)
@@ -146,11 +142,9 @@ public sealed class TransactionalKafkaConsumer(
                 await using var tx = await connection.BeginTransactionAsync(ct);
                 var batch = new KafkaBatch(records, connection, tx);
                 await handler.HandleAsync(batch, ct);
-                var profileCommit = Stopwatch.StartNew(); // PROFILE-TEMP
                 foreach (var gap in gaps) await ConsumerOffsetStore.RecordGapAsync(batch, Group, gap, ct);
                 await ConsumerOffsetStore.SaveAsync(batch, Group, ct);
                 await tx.CommitAsync(ct);
-                if (Profile) ProfileLog.Write($"PROFILE offsets+commit {profileCommit.Elapsed.TotalMilliseconds:F1} total {clock.Elapsed.TotalMilliseconds:F1}"); // PROFILE-TEMP
                 Records.Add(records.Count, new KeyValuePair<string, object?>("topic", options.Topic));
                 Gaps.Add(gaps.Count, new KeyValuePair<string, object?>("topic", options.Topic));
                 BatchDuration.Record(clock.Elapsed.TotalSeconds, new KeyValuePair<string, object?>("topic", options.Topic));

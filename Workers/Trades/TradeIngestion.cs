@@ -18,20 +18,21 @@ sealed class TradeIngestion([FromKeyedServices(TradeIngestion.Group)] Transactio
 
     public override async Task HandleAsync(KafkaBatch batch, CancellationToken ct)
     {
-        var profile = System.Diagnostics.Stopwatch.StartNew(); // PROFILE-TEMP
-        var trades = new List<ReceivedTrade>(batch.Records.Count);
+        // Parsing was half of a batch's time, and PostgreSQL waits for it: spread it over every core.
+        var records = batch.Records;
+        var validations = new TradeValidation[records.Count];
+        Parallel.For(0, records.Count, new ParallelOptions { CancellationToken = ct }, i => validations[i] = TradeValidator.Default.ValidateJson(records[i].Message.Value ?? []));
+        var trades = new List<ReceivedTrade>(records.Count);
         var rejected = new List<QuarantinedRecord>();
-        foreach (var record in batch.Records)
+        for (var i = 0; i < records.Count; i++)
         {
+            var record = records[i];
             var payload = record.Message.Value ?? [];
             var location = $"{record.Topic}[{record.Partition.Value}]@{record.Offset.Value}";
-            var validation = TradeValidator.Default.ValidateJson(payload);
-            if (validation.Trade is { } trade) trades.Add(new ReceivedTrade(trade, payload, location));
-            else rejected.Add(new QuarantinedRecord(validation.Reason!, payload, location));
+            if (validations[i].Trade is { } trade) trades.Add(new ReceivedTrade(trade, payload, location));
+            else rejected.Add(new QuarantinedRecord(validations[i].Reason!, payload, location));
         }
-        var validated = profile.Elapsed.TotalMilliseconds; // PROFILE-TEMP
         var outcome = await TradeStore.StoreAsync(batch.Connection, batch.Transaction, "kafka:" + Topic, trades, rejected, ct);
-        if (TransactionalKafkaConsumer.Profile) Workers.Ingestion.ProfileLog.Write($"PROFILE validate {validated:F1} store {profile.Elapsed.TotalMilliseconds - validated:F1}"); // PROFILE-TEMP
         if (outcome.Quarantined > 0) logger.LogWarning("{Count} trade message(s) quarantined", outcome.Quarantined);
     }
 
