@@ -78,7 +78,11 @@ public sealed record AnalysisOptions
     };
 }
 
-/// <summary>Statistics of one financial product over its distinct trades (one row per TradeId).</summary>
+/// <summary>
+/// Statistics of one financial product over its distinct trades (one row per TradeId). Totals and extremes are exact
+/// decimals (sums of the prices and volumes as received); averages and the standard deviation are doubles computed
+/// from the exact sums, statistics rather than amounts.
+/// </summary>
 public record ProductStats
 {
     public required string Product { get; init; }
@@ -91,9 +95,9 @@ public record ProductStats
     /// <summary>Volume-weighted average price Σ(price·volume)/Σvolume.</summary>
     public required double Vwap { get; init; }
     public required double AvgVolume { get; init; }
-    public required double TotalVolume { get; init; }
-    public required double MinPrice { get; init; }
-    public required double MaxPrice { get; init; }
+    public required decimal TotalVolume { get; init; }
+    public required decimal MinPrice { get; init; }
+    public required decimal MaxPrice { get; init; }
 
     /// <summary>Sample standard deviation (n − 1); null for a product with one trade.</summary>
     public required double? StddevPrice { get; init; }
@@ -126,8 +130,9 @@ public sealed record PriceAnomaly
     public required string DeliveryArea { get; init; }
     public required long TradeId { get; init; }
     public required DateTime ExecutionTime { get; init; }
-    public required double Price { get; init; }
-    public required double Volume { get; init; }
+    /// <summary>The trade's price and volume as received.</summary>
+    public required decimal Price { get; init; }
+    public required decimal Volume { get; init; }
 
     /// <summary>"robust", "mad" or "relative-to-mean".</summary>
     public required string Method { get; init; }

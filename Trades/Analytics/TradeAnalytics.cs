@@ -31,33 +31,37 @@ public static class TradeAnalytics
         var products = table.ProductOfRow;
         for (var row = 0; row < products.Length; row++) order[next[products[row]]++] = row;
 
-        var stats = new ProductStats[productCount];
+        var stats = new ProductStats?[productCount];
         var anomalies = new List<PriceAnomaly>?[productCount];
         var fits = options.Method == AnomalyMethod.Robust ? new Fit?[productCount] : null;
         var unscored = 0;
         var method = AnalysisOptions.Name(options.Method);
-        ForEachProduct(table, order, offsets, (p, rows, prices, volumes, scratch) =>
+        ForEachProduct(table, order, offsets, (p, rows, prices, scratch) =>
         {
-            stats[p] = Statistics(table.Products[p], prices, volumes);
-            if (options.Method == AnomalyMethod.RelativeToMean) anomalies[p] = RelativeToMean(table, stats[p], rows, prices, options, method);
+            // a product only a replaced leg named (its trade's SELL leg named another) has no trades left
+            if (rows.Length == 0) return;
+            var s = stats[p] = Statistics(table.Products[p], scratch.ExactPrices(rows.Length), scratch.ExactVolumes(rows.Length), prices);
+            if (options.Method == AnomalyMethod.RelativeToMean) anomalies[p] = RelativeToMean(table, s, rows, prices, options, method);
             else if (rows.Length < options.RobustMinTrades) Interlocked.Increment(ref unscored);
             else if (fits is not null) fits[p] = FitProduct(prices, scratch);
-            else anomalies[p] = Mad(table, stats[p], rows, prices, options, method, scratch);
+            else anomalies[p] = Mad(table, s, rows, prices, options, method, scratch);
         });
         if (fits is not null)
         {
             var scales = PooledScales(table.Products, fits, options);
-            ForEachProduct(table, order, offsets, (p, rows, prices, _, _) =>
+            ForEachProduct(table, order, offsets, (p, rows, prices, _) =>
             {
-                if (fits[p] is { } fit) anomalies[p] = Robust(table, stats[p], rows, prices, fit, scales[p], options, method);
+                if (fits[p] is { } fit) anomalies[p] = Robust(table, stats[p]!, rows, prices, fit, scales[p], options, method);
             });
         }
 
-        var ordered = Enumerable.Range(0, productCount).Order(Comparer<int>.Create((a, b) => CompareProducts(stats[a], stats[b]))).ToArray();
+        var ordered = Enumerable.Range(0, productCount).Where(p => stats[p] is not null)
+            .Order(Comparer<int>.Create((a, b) => CompareProducts(stats[a]!, stats[b]!))).ToArray();
+        var traded = ordered.Select(p => stats[p]!).ToList();
         return new AnalysisResult
         {
-            ProductStats = [.. ordered.Select(p => stats[p])],
-            TopProducts = Rank(stats, options.TopCount),
+            ProductStats = traded,
+            TopProducts = Rank(traded, options.TopCount),
             Anomalies = [.. ordered.Where(p => anomalies[p] is not null).SelectMany(p => anomalies[p]!.OrderBy(a => a.ExecutionTime).ThenBy(a => a.TradeId))],
             Findings = table.Findings,
             Rows = table.Rows,
@@ -68,9 +72,8 @@ public static class TradeAnalytics
     }
 
     /// <summary>
-    /// Top products by total volume, overall and per (delivery day, area). Ties are broken by, in order: more trades,
-    /// earlier DeliveryStart, earlier DeliveryEnd, DeliveryArea and Product (ordinal). Volumes are compared rounded to
-    /// 1e-6 MW so sums that differ only by floating-point rounding count as ties.
+    /// Top products by total volume (exact sums), overall and per (delivery day, area). Ties are broken by, in order:
+    /// more trades, earlier DeliveryStart, earlier DeliveryEnd, DeliveryArea and Product (ordinal).
     /// </summary>
     public static IReadOnlyList<TopProduct> Rank(IReadOnlyList<ProductStats> stats, int topCount)
     {
@@ -103,7 +106,7 @@ public static class TradeAnalytics
 
     private static int CompareByVolume(ProductStats a, ProductStats b)
     {
-        var byVolume = Math.Round(b.TotalVolume, 6).CompareTo(Math.Round(a.TotalVolume, 6));
+        var byVolume = b.TotalVolume.CompareTo(a.TotalVolume);
         if (byVolume != 0) return byVolume;
         var byCount = b.TradeCount.CompareTo(a.TradeCount);
         return byCount != 0 ? byCount : CompareProducts(a, b);
@@ -118,10 +121,13 @@ public static class TradeAnalytics
         return c;
     }
 
-    /// <summary>Statistics over one product's prices and volumes, in row order (so sums are reproducible).</summary>
-    private static ProductStats Statistics(FinancialProduct product, ReadOnlySpan<double> prices, ReadOnlySpan<double> volumes)
+    /// <summary>
+    /// Statistics over one product's prices and volumes: sums and extremes in decimal, exact whatever the order; the
+    /// averages are the exact sums' quotients rounded once to double; the standard deviation is computed in double.
+    /// </summary>
+    private static ProductStats Statistics(FinancialProduct product, ReadOnlySpan<decimal> prices, ReadOnlySpan<decimal> volumes, ReadOnlySpan<double> approximatePrices)
     {
-        double sumPrice = 0, sumVolume = 0, sumPriceVolume = 0, min = double.MaxValue, max = double.MinValue;
+        decimal sumPrice = 0, sumVolume = 0, sumPriceVolume = 0, min = decimal.MaxValue, max = decimal.MinValue;
         for (var i = 0; i < prices.Length; i++)
         {
             var price = prices[i];
@@ -133,14 +139,14 @@ public static class TradeAnalytics
             if (price > max) max = price;
         }
         var n = prices.Length;
-        var mean = sumPrice / n;
+        var mean = (double)(sumPrice / n);
         double? stddev = null;
         if (n > 1)
         {
             // two passes (not Σx² − n·mean²), and exactly 0 when all prices are equal
             var squares = 0.0;
             if (min != max)
-                foreach (var price in prices) squares += (price - mean) * (price - mean);
+                foreach (var price in approximatePrices) squares += (price - mean) * (price - mean);
             stddev = Math.Sqrt(squares / (n - 1));
         }
         return new ProductStats
@@ -150,9 +156,9 @@ public static class TradeAnalytics
             DeliveryEnd = product.DeliveryEnd,
             DeliveryArea = product.DeliveryArea,
             TradeCount = n,
-            AvgPrice = min == max ? min : mean,
-            Vwap = sumPriceVolume / sumVolume,
-            AvgVolume = sumVolume / n,
+            AvgPrice = mean,
+            Vwap = (double)(sumPriceVolume / sumVolume),
+            AvgVolume = (double)(sumVolume / n),
             TotalVolume = sumVolume,
             MinPrice = min,
             MaxPrice = max,
@@ -325,7 +331,11 @@ public static class TradeAnalytics
         Reference = reference,
     };
 
-    private delegate void ProductAction(int product, ReadOnlySpan<int> rows, ReadOnlySpan<double> prices, ReadOnlySpan<double> volumes, Scratch scratch);
+    /// <summary>
+    /// What is done per product; <paramref name="prices"/> are the product's prices as doubles, for the scores (the
+    /// exact values are in <see cref="Scratch.ExactPrices"/> and <see cref="Scratch.ExactVolumes"/>).
+    /// </summary>
+    private delegate void ProductAction(int product, ReadOnlySpan<int> rows, ReadOnlySpan<double> prices, Scratch scratch);
 
     /// <summary>Runs <paramref name="action"/> for every product in parallel, its rows' prices and volumes gathered into contiguous buffers.</summary>
     private static void ForEachProduct(TradeTable table, int[] order, int[] offsets, ProductAction action) =>
@@ -333,7 +343,7 @@ public static class TradeAnalytics
         {
             var rows = order.AsSpan(offsets[p], offsets[p + 1] - offsets[p]);
             scratch.Gather(table, rows);
-            action(p, rows, scratch.Prices(rows.Length), scratch.Volumes(rows.Length), scratch);
+            action(p, rows, scratch.Prices(rows.Length), scratch);
             return scratch;
         }, _ => { });
 
@@ -351,22 +361,27 @@ public static class TradeAnalytics
     /// <summary>Per-thread buffers, sized to the largest product seen.</summary>
     private sealed class Scratch
     {
-        private double[] _prices = new double[256], _volumes = new double[256], _values = new double[256];
+        private double[] _prices = new double[256], _values = new double[256];
+        private decimal[] _exactPrices = new decimal[256], _exactVolumes = new decimal[256];
 
         public ReadOnlySpan<double> Prices(int length) => _prices.AsSpan(0, length);
 
-        public ReadOnlySpan<double> Volumes(int length) => _volumes.AsSpan(0, length);
+        public ReadOnlySpan<decimal> ExactPrices(int length) => _exactPrices.AsSpan(0, length);
+
+        public ReadOnlySpan<decimal> ExactVolumes(int length) => _exactVolumes.AsSpan(0, length);
 
         public void Gather(TradeTable table, ReadOnlySpan<int> rows)
         {
             Ensure(ref _prices, rows.Length);
-            Ensure(ref _volumes, rows.Length);
+            Ensure(ref _exactPrices, rows.Length);
+            Ensure(ref _exactVolumes, rows.Length);
             var prices = table.Prices;
             var volumes = table.Volumes;
             for (var i = 0; i < rows.Length; i++)
             {
-                _prices[i] = prices[rows[i]];
-                _volumes[i] = volumes[rows[i]];
+                _exactPrices[i] = prices[rows[i]];
+                _exactVolumes[i] = volumes[rows[i]];
+                _prices[i] = (double)_exactPrices[i];
             }
         }
 
@@ -376,9 +391,9 @@ public static class TradeAnalytics
             return _values.AsSpan(0, length);
         }
 
-        private static void Ensure(ref double[] buffer, int length)
+        private static void Ensure<T>(ref T[] buffer, int length)
         {
-            if (buffer.Length < length) buffer = new double[Math.Max(length, buffer.Length * 2)];
+            if (buffer.Length < length) buffer = new T[Math.Max(length, buffer.Length * 2)];
         }
     }
 }

@@ -4,8 +4,11 @@ using Trades.Validation;
 
 namespace Trades.Csv;
 
-/// <summary>One record of a trades CSV: a valid trade, or the reason it was rejected and its raw bytes.</summary>
-public sealed record TradeCsvRecord(long LineNumber, Trade? Trade, string? Reason, byte[]? RawRecord)
+/// <summary>
+/// One record of a trades CSV: a valid trade or the reason it was rejected, and the line's bytes as read (without its
+/// line end; the first KB of an oversized line).
+/// </summary>
+public sealed record TradeCsvRecord(long LineNumber, Trade? Trade, string? Reason, byte[] RawRecord)
 {
     public bool IsValid => Trade is not null;
 }
@@ -49,9 +52,7 @@ public static class TradeCsv
             var result = records.Oversized
                 ? TradeValidation.Invalid(Oversized(validator))
                 : validator.ValidateCsvRecord(records.Current, records.ColumnOrder, pool);
-            yield return result.IsValid
-                ? new TradeCsvRecord(records.LineNumber, result.Trade, null, null)
-                : new TradeCsvRecord(records.LineNumber, null, result.Reason, records.Current.ToArray());
+            yield return new TradeCsvRecord(records.LineNumber, result.Trade, result.Reason, records.Current.ToArray());
         }
     }
 
@@ -74,7 +75,7 @@ public static class TradeCsv
             else if (validator.TryParseCsvRecord(records.Current, records.ColumnOrder, pool, out var trade, out reason))
             {
                 table.Add(trade.TradeId, trade.Side, table.ProductIndex(trade.Product, trade.DeliveryStart, trade.DeliveryEnd, trade.DeliveryArea),
-                    trade.ExecutionTime.Ticks, (double)trade.Price, (double)trade.Volume);
+                    trade.ExecutionTime.Ticks, trade.Price, trade.Volume);
                 valid++;
                 continue;
             }

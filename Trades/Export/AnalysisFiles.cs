@@ -78,8 +78,8 @@ public static class AnalysisFiles
         .. ProductColumns<PriceAnomaly>(a => (a.Product, a.DeliveryStart, a.DeliveryEnd, a.DeliveryArea)),
         ParquetColumn<PriceAnomaly>.Int64("tradeId", a => a.TradeId),
         ParquetColumn<PriceAnomaly>.Timestamp("executionTime", a => a.ExecutionTime),
-        ParquetColumn<PriceAnomaly>.Double("price", a => a.Price),
-        ParquetColumn<PriceAnomaly>.Double("volume", a => a.Volume),
+        ParquetColumn<PriceAnomaly>.Decimal("price", TradeDecimals.Precision, TradeDecimals.Scale, a => a.Price),
+        ParquetColumn<PriceAnomaly>.Decimal("volume", TradeDecimals.Precision, TradeDecimals.Scale, a => a.Volume),
         ParquetColumn<PriceAnomaly>.Text("method", a => a.Method),
         ParquetColumn<PriceAnomaly>.Double("score", a => a.Score),
         ParquetColumn<PriceAnomaly>.Double("threshold", a => a.Threshold),
@@ -94,9 +94,9 @@ public static class AnalysisFiles
         ParquetColumn<T>.Double("avgPrice", s => s.AvgPrice),
         ParquetColumn<T>.Double("vwap", s => s.Vwap),
         ParquetColumn<T>.Double("avgVolume", s => s.AvgVolume),
-        ParquetColumn<T>.Double("totalVolume", s => s.TotalVolume),
-        ParquetColumn<T>.Double("minPrice", s => s.MinPrice),
-        ParquetColumn<T>.Double("maxPrice", s => s.MaxPrice),
+        ParquetColumn<T>.Decimal("totalVolume", TradeDecimals.TotalPrecision, TradeDecimals.Scale, s => s.TotalVolume),
+        ParquetColumn<T>.Decimal("minPrice", TradeDecimals.Precision, TradeDecimals.Scale, s => s.MinPrice),
+        ParquetColumn<T>.Decimal("maxPrice", TradeDecimals.Precision, TradeDecimals.Scale, s => s.MaxPrice),
         ParquetColumn<T>.OptionalDouble("stddevPrice", s => s.StddevPrice),
     ];
 

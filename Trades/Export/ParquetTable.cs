@@ -8,7 +8,7 @@ namespace Trades.Export;
 /// <summary>
 /// One column of a Parquet file the product writes, filled from rows of <typeparamref name="T"/>. Every column type the
 /// lake and the CLI use is one factory here (names and logical types are the files' contract), so changing how a kind
-/// of value is stored, e.g. prices as Parquet decimals, is one edit.
+/// of value is stored is one edit.
 /// </summary>
 internal abstract class ParquetColumn<T>(DataField dataField, bool dictionary = false)
 {
@@ -25,6 +25,13 @@ internal abstract class ParquetColumn<T>(DataField dataField, bool dictionary = 
     public static ParquetColumn<T> Int32(string name, Func<T, int> value) => new Values<int>(new DataField<int>(name, false), value);
 
     public static ParquetColumn<T> Double(string name, Func<T, double> value) => new Values<double>(new DataField<double>(name, false), value);
+
+    /// <summary>
+    /// An exact DECIMAL(<paramref name="precision"/>, <paramref name="scale"/>): prices, volumes and their totals as
+    /// received and summed, never a binary fraction. The validator bounds what arrives (scale, magnitude) so every value fits.
+    /// </summary>
+    public static ParquetColumn<T> Decimal(string name, int precision, int scale, Func<T, decimal> value) =>
+        new Values<decimal>(new DecimalDataField(name, precision, scale, forceByteArrayEncoding: false, isNullable: false), value);
 
     /// <summary>A double that may be missing (null in the file).</summary>
     public static ParquetColumn<T> OptionalDouble(string name, Func<T, double?> value) => new OptionalValues<double>(new DataField<double>(name, true), value);

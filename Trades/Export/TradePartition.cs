@@ -59,9 +59,9 @@ internal sealed class TradePartition(DateOnly deliveryDate, string deliveryArea)
         Column.Text("tradePhase", t => t.TradePhase, dictionary: true),
         Column.Text("userDefinedBlock", t => t.UserDefinedBlock, dictionary: true),
         Column.Text("selfTrade", t => t.SelfTrade, dictionary: true),
-        Column.Double("price", t => (double)t.Price),
+        Column.Decimal("price", TradeDecimals.Precision, TradeDecimals.Scale, t => t.Price),
         Column.Text("currency", t => t.Currency, dictionary: true),
-        Column.Double("volume", t => (double)t.Volume),
+        Column.Decimal("volume", TradeDecimals.Precision, TradeDecimals.Scale, t => t.Volume),
         Column.Text("volumeUnit", t => t.VolumeUnit, dictionary: true),
         Column.Int64("orderId", t => t.OrderId),
         Column.Date("deliveryDate", _ => deliveryDate));

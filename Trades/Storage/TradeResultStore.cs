@@ -23,14 +23,14 @@ public static class TradeResultStore
         INSERT INTO pipeline.product_stats (product, delivery_start, delivery_end, delivery_area, delivery_date, trade_count,
             avg_price, vwap, avg_volume, total_volume, min_price, max_price, stddev_price, run_id)
         SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::date[], $6::int[],
-            $7::float8[], $8::float8[], $9::float8[], $10::float8[], $11::float8[], $12::float8[], $13::float8[], $14::text[])
+            $7::float8[], $8::float8[], $9::float8[], $10::numeric[], $11::numeric[], $12::numeric[], $13::float8[], $14::text[])
         """;
 
     const string DeleteTop = "DELETE FROM pipeline.top_products WHERE scope = $1 AND delivery_date = $2 AND delivery_area = $3";
     const string InsertTop = """
         INSERT INTO pipeline.top_products (scope, delivery_date, delivery_area, rank, product, delivery_start, delivery_end,
             product_area, total_volume, trade_count, vwap)
-        SELECT $1, $2, $3, * FROM unnest($4::int[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[], $9::float8[], $10::int[], $11::float8[])
+        SELECT $1, $2, $3, * FROM unnest($4::int[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[], $9::numeric[], $10::int[], $11::float8[])
         """;
 
     const string ReadAllStats = """
@@ -44,7 +44,7 @@ public static class TradeResultStore
         INSERT INTO pipeline.price_anomalies (trade_id, method, product, delivery_start, delivery_end, delivery_area, delivery_date,
             execution_time, price, volume, score, threshold, reference, confidence)
         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::date[],
-            $8::timestamptz[], $9::float8[], $10::float8[], $11::float8[], $12::float8[], $13::float8[], $14::float8[])
+            $8::timestamptz[], $9::numeric[], $10::numeric[], $11::float8[], $12::float8[], $13::float8[], $14::float8[])
         ON CONFLICT (trade_id, method) DO UPDATE SET score = excluded.score, threshold = excluded.threshold, reference = excluded.reference,
             confidence = excluded.confidence, detected_at = now()
         """;
@@ -126,9 +126,9 @@ public static class TradeResultStore
                     AvgPrice = reader.GetDouble(5),
                     Vwap = reader.GetDouble(6),
                     AvgVolume = reader.GetDouble(7),
-                    TotalVolume = reader.GetDouble(8),
-                    MinPrice = reader.GetDouble(9),
-                    MaxPrice = reader.GetDouble(10),
+                    TotalVolume = reader.GetDecimal(8),
+                    MinPrice = reader.GetDecimal(9),
+                    MaxPrice = reader.GetDecimal(10),
                     StddevPrice = reader.IsDBNull(11) ? null : reader.GetDouble(11),
                 });
             }

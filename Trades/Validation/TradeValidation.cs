@@ -23,6 +23,12 @@ public sealed record TradeValidationRules
     /// <summary>Volume units of the export: energy (MWH) or power (MW).</summary>
     public IReadOnlySet<string> VolumeUnits { get; init; } = new HashSet<string>(StringComparer.Ordinal) { "MWH", "MW" };
 
+    /// <summary>
+    /// Prices and volumes with more decimal places are rejected (exchanges send 2 for prices, 1 to 3 for volumes): every
+    /// accepted value is stored exactly, in PostgreSQL as received and in Parquet as DECIMAL(18, 6).
+    /// </summary>
+    public const int MaxDecimalPlaces = 6;
+
     /// <summary>Prices outside ±this are rejected (the SDAC/SIDC harmonised limits are ±9,999 EUR/MWh).</summary>
     public decimal MaxAbsolutePrice { get; init; } = 100_000m;
 

@@ -15,6 +15,11 @@ namespace Trades.Validation;
 public sealed class TradeValidator
 {
     private static readonly string[] Columns = [.. TradeColumns.Names];
+    private static readonly byte[][] Utf8Columns = [.. TradeColumns.Names.Select(Encoding.UTF8.GetBytes)];
+
+    // Messages arrive one by one on any thread: each thread shares the strings of recurring values (product, area,
+    // currency...) across the messages it validates instead of allocating them per message.
+    [ThreadStatic] private static TextPool? _messagePool;
     private static readonly SearchValues<byte> CsvSpecials = SearchValues.Create(",\""u8);
 
     public TradeValidator(TradeValidationRules? rules = null) => Rules = rules ?? new TradeValidationRules();
@@ -41,12 +46,14 @@ public sealed class TradeValidator
             if (!reader.Read()) return TradeValidation.Invalid("malformed JSON: the message is empty");
             if (reader.TokenType != JsonTokenType.StartObject)
                 return TradeValidation.Invalid($"the message is a JSON {Describe(reader.TokenType)}, expected an object");
+            var expected = 0;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = reader.GetString()!;
-                var column = Array.IndexOf(Columns, name);
-                if (column < 0) return TradeValidation.Invalid($"unexpected field '{Printable(name)}'");
+                var column = ColumnOf(ref reader, expected);
+                if (column < 0) return TradeValidation.Invalid($"unexpected field '{Printable(reader.GetString()!)}'");
+                var name = Columns[column];
                 if (present[column]) return TradeValidation.Invalid($"field {name} appears twice");
+                expected = column + 1;
                 present[column] = true;
                 reader.Read();
                 if (reader.TokenType != JsonTokenType.String)
@@ -64,12 +71,30 @@ public sealed class TradeValidator
             return TradeValidation.Invalid($"malformed JSON: {error.Message}");
         }
 
-        var missing = new List<string>();
-        for (var column = 0; column < TradeColumns.Count; column++)
-            if (!present[column]) missing.Add(Columns[column]);
-        if (missing.Count > 0) return TradeValidation.Invalid($"missing field{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing)}");
+        if (present.Contains(false))
+        {
+            var missing = new List<string>();
+            for (var column = 0; column < TradeColumns.Count; column++)
+                if (!present[column]) missing.Add(Columns[column]);
+            return TradeValidation.Invalid($"missing field{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing)}");
+        }
 
-        return ValidateFields(buffer.AsSpan(0, used), fields, pool: null);
+        return ValidateFields(buffer.AsSpan(0, used), fields, _messagePool ??= new TextPool());
+    }
+
+    /// <summary>
+    /// The column a property names, or −1. Senders write the columns in order, so the one after the previous is tried
+    /// first; names are compared as UTF-8 without making a string (this ran once per field of every message).
+    /// </summary>
+    private static int ColumnOf(ref Utf8JsonReader reader, int expected)
+    {
+        if (reader.ValueIsEscaped || reader.HasValueSequence)
+            return Array.IndexOf(Columns, reader.GetString());
+        var name = reader.ValueSpan;
+        if (expected < Utf8Columns.Length && name.SequenceEqual(Utf8Columns[expected])) return expected;
+        for (var column = 0; column < Utf8Columns.Length; column++)
+            if (name.SequenceEqual(Utf8Columns[column])) return column;
+        return -1;
     }
 
     /// <summary>Validates one CSV record (no line break) whose fields are in the canonical column order.</summary>
@@ -221,10 +246,12 @@ public sealed class TradeValidator
             return Invalid(10, text[fields[10]], "is not Y, N or U");
 
         if (!TryDecimal(text[fields[11]], out var price)) return Invalid(11, text[fields[11]], "is not a decimal number");
+        if (price.Scale > TradeValidationRules.MaxDecimalPlaces) return Invalid(11, text[fields[11]], TooManyDecimalPlaces);
         if (Math.Abs(price) > Rules.MaxAbsolutePrice) return Invalid(11, text[fields[11]], $"is outside ±{Rules.MaxAbsolutePrice.ToString(CultureInfo.InvariantCulture)}");
         var currency = Text(text[fields[12]], pool, 12);
         if (!Rules.Currencies.Contains(currency)) return Invalid(12, text[fields[12]], $"is not a known currency ({string.Join(", ", Rules.Currencies.Order())})");
         if (!TryDecimal(text[fields[13]], out var volume)) return Invalid(13, text[fields[13]], "is not a decimal number");
+        if (volume.Scale > TradeValidationRules.MaxDecimalPlaces) return Invalid(13, text[fields[13]], TooManyDecimalPlaces);
         if (volume <= 0) return Invalid(13, text[fields[13]], "must be greater than 0");
         if (volume > Rules.MaxVolume) return Invalid(13, text[fields[13]], $"is larger than {Rules.MaxVolume.ToString(CultureInfo.InvariantCulture)}");
         var unit = Text(text[fields[14]], pool, 14);
@@ -244,6 +271,8 @@ public sealed class TradeValidator
             return true;
         }
     }
+
+    private static readonly string TooManyDecimalPlaces = $"has more than {TradeValidationRules.MaxDecimalPlaces} decimal places";
 
     private static string Invalid(int column, ReadOnlySpan<byte> value, string problem) =>
         value.Length == 0 ? $"{Columns[column]} is missing" : $"{Columns[column]} {Show(value)} {problem}";

@@ -5,16 +5,16 @@ using Web.Api;
 namespace Web.Trades;
 
 public sealed record ProductStatsRow(string Product, DateTimeOffset DeliveryStart, DateTimeOffset DeliveryEnd, string DeliveryArea, DateOnly DeliveryDate,
-    int TradeCount, double AvgPrice, double Vwap, double AvgVolume, double TotalVolume, double MinPrice, double MaxPrice, double? StddevPrice, DateTimeOffset ComputedAt);
+    int TradeCount, double AvgPrice, double Vwap, double AvgVolume, decimal TotalVolume, decimal MinPrice, decimal MaxPrice, double? StddevPrice, DateTimeOffset ComputedAt);
 
-public sealed record TopProductRow(int Rank, string Product, DateTimeOffset DeliveryStart, DateTimeOffset DeliveryEnd, string DeliveryArea, double TotalVolume, int TradeCount, double Vwap);
+public sealed record TopProductRow(int Rank, string Product, DateTimeOffset DeliveryStart, DateTimeOffset DeliveryEnd, string DeliveryArea, decimal TotalVolume, int TradeCount, double Vwap);
 
 public sealed record PriceAnomalyRow(long TradeId, string Method, string Product, DateTimeOffset DeliveryStart, DateTimeOffset DeliveryEnd, string DeliveryArea,
-    DateTimeOffset ExecutionTime, double Price, double Volume, double Score, double Threshold, double Reference, double? Confidence);
+    DateTimeOffset ExecutionTime, decimal Price, decimal Volume, double Score, double Threshold, double Reference, double? Confidence);
 
 public sealed record QuarantineRow(long Id, string Origin, string Reason, string? Location, int Occurrences, DateTimeOffset FirstSeenAt, DateTimeOffset LastSeenAt, string Payload);
 
-public sealed record TradePoint(long TradeId, DateTimeOffset ExecutionTime, double Price, double Volume);
+public sealed record TradePoint(long TradeId, DateTimeOffset ExecutionTime, decimal Price, decimal Volume);
 
 /// <summary>
 /// A product's trades as columns for a chart: execution time (Unix seconds), price (EUR/MWh), volume (MWh), and the
@@ -114,7 +114,7 @@ public sealed class TradeReports(NpgsqlDataSource dataSource)
         $"FROM pipeline.product_stats WHERE {Filter}",
         "total_volume DESC, product, delivery_start, delivery_end, delivery_area",
         [filter.DeliveryDate, filter.Area, filter.Product], page,
-        (r, i) => new TopProductRow(page.Offset + i + 1, r.GetString(0), Utc(r, 1), Utc(r, 2), r.GetString(3), r.GetDouble(4), r.GetInt32(5), r.GetDouble(6)), ct);
+        (r, i) => new TopProductRow(page.Offset + i + 1, r.GetString(0), Utc(r, 1), Utc(r, 2), r.GetString(3), r.GetDecimal(4), r.GetInt32(5), r.GetDouble(6)), ct);
 
     public Task<Paged<PriceAnomalyRow>> AnomaliesAsync(TradeFilter filter, string? method, FinancialProductKey? product, PageRequest page, CancellationToken ct) => PageAsync(
         "trade_id, method, product, delivery_start, delivery_end, delivery_area, execution_time, price, volume, score, threshold, reference, confidence",
@@ -126,11 +126,11 @@ public sealed class TradeReports(NpgsqlDataSource dataSource)
         "abs(score) DESC, execution_time, trade_id, method",
         [filter.DeliveryDate, filter.Area, product?.Product ?? filter.Product, method, product?.DeliveryStart, product?.DeliveryEnd], page,
         (r, _) => new PriceAnomalyRow(r.GetInt64(0), r.GetString(1), r.GetString(2), Utc(r, 3), Utc(r, 4), r.GetString(5), Utc(r, 6),
-            r.GetDouble(7), r.GetDouble(8), r.GetDouble(9), r.GetDouble(10), r.GetDouble(11), r.IsDBNull(12) ? null : r.GetDouble(12)), ct);
+            r.GetDecimal(7), r.GetDecimal(8), r.GetDouble(9), r.GetDouble(10), r.GetDouble(11), r.IsDBNull(12) ? null : r.GetDouble(12)), ct);
 
     /// <summary>One point per trade (its SELL leg when both legs exist, as the statistics count it), in execution order.</summary>
     public Task<Paged<TradePoint>> TradesOfProductAsync(FinancialProductKey key, PageRequest page, CancellationToken ct) => PageAsync(
-        "trade_id, execution_time, price::float8, volume::float8",
+        "trade_id, execution_time, price, volume",
         """
         FROM (SELECT DISTINCT ON (trade_id) trade_id, execution_time, price, volume FROM pipeline.trades
               WHERE product = $1 AND delivery_start = $2 AND delivery_end = $3 AND delivery_area = $4
@@ -138,7 +138,7 @@ public sealed class TradeReports(NpgsqlDataSource dataSource)
         """,
         "execution_time, trade_id",
         [key.Product, key.DeliveryStart, key.DeliveryEnd, key.Area], page,
-        (r, _) => new TradePoint(r.GetInt64(0), Utc(r, 1), r.GetDouble(2), r.GetDouble(3)), ct);
+        (r, _) => new TradePoint(r.GetInt64(0), Utc(r, 1), r.GetDecimal(2), r.GetDecimal(3)), ct);
 
     /// <summary>
     /// The same points as <see cref="TradesOfProductAsync"/> as columns (no property names or ISO timestamps per point:
@@ -242,7 +242,7 @@ public sealed class TradeReports(NpgsqlDataSource dataSource)
     }
 
     static ProductStatsRow ReadStats(NpgsqlDataReader r) => new(r.GetString(0), Utc(r, 1), Utc(r, 2), r.GetString(3), r.GetFieldValue<DateOnly>(4), r.GetInt32(5),
-        r.GetDouble(6), r.GetDouble(7), r.GetDouble(8), r.GetDouble(9), r.GetDouble(10), r.GetDouble(11), r.IsDBNull(12) ? null : r.GetDouble(12), Utc(r, 13));
+        r.GetDouble(6), r.GetDouble(7), r.GetDouble(8), r.GetDecimal(9), r.GetDecimal(10), r.GetDecimal(11), r.IsDBNull(12) ? null : r.GetDouble(12), Utc(r, 13));
 
     static DateTimeOffset Utc(NpgsqlDataReader r, int i) => r.GetFieldValue<DateTimeOffset>(i);
 }

@@ -154,7 +154,7 @@ public static class ProductStatsCsv
         var sb = new StringBuilder("product,deliveryStart,deliveryEnd,deliveryArea,deliveryDate,tradeCount,avgPrice,vwap,avgVolume,totalVolume,minPrice,maxPrice,stddevPrice\n");
         foreach (var r in rows)
             sb.Append(CultureInfo.InvariantCulture, $"{Quote(r.Product)},{r.DeliveryStart.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ},{r.DeliveryEnd.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ},{Quote(r.DeliveryArea)},{r.DeliveryDate:yyyy-MM-dd},")
-              .Append(CultureInfo.InvariantCulture, $"{r.TradeCount},{r.AvgPrice:R},{r.Vwap:R},{r.AvgVolume:R},{r.TotalVolume:R},{r.MinPrice:R},{r.MaxPrice:R},{r.StddevPrice?.ToString("R", CultureInfo.InvariantCulture)}\n");
+              .Append(CultureInfo.InvariantCulture, $"{r.TradeCount},{r.AvgPrice:R},{r.Vwap:R},{r.AvgVolume:R},{r.TotalVolume},{r.MinPrice},{r.MaxPrice},{r.StddevPrice?.ToString("R", CultureInfo.InvariantCulture)}\n");
         return sb.ToString();
     }
 

@@ -1,4 +1,3 @@
-using Trades;
 using Trades.Storage;
 using Trades.Validation;
 using Workers.Ingestion;
@@ -19,14 +18,19 @@ sealed class TradeIngestion([FromKeyedServices(TradeIngestion.Group)] Transactio
 
     public override async Task HandleAsync(KafkaBatch batch, CancellationToken ct)
     {
-        var trades = new List<Trade>(batch.Records.Count);
+        // Parsing was half of a batch's time, and PostgreSQL waits for it: spread it over every core.
+        var records = batch.Records;
+        var validations = new TradeValidation[records.Count];
+        Parallel.For(0, records.Count, new ParallelOptions { CancellationToken = ct }, i => validations[i] = TradeValidator.Default.ValidateJson(records[i].Message.Value ?? []));
+        var trades = new List<ReceivedTrade>(records.Count);
         var rejected = new List<QuarantinedRecord>();
-        foreach (var record in batch.Records)
+        for (var i = 0; i < records.Count; i++)
         {
+            var record = records[i];
             var payload = record.Message.Value ?? [];
-            var validation = TradeValidator.Default.ValidateJson(payload);
-            if (validation.Trade is { } trade) trades.Add(trade);
-            else rejected.Add(new QuarantinedRecord(validation.Reason!, payload, $"{record.Topic}[{record.Partition.Value}]@{record.Offset.Value}"));
+            var location = $"{record.Topic}[{record.Partition.Value}]@{record.Offset.Value}";
+            if (validations[i].Trade is { } trade) trades.Add(new ReceivedTrade(trade, payload, location));
+            else rejected.Add(new QuarantinedRecord(validations[i].Reason!, payload, location));
         }
         var outcome = await TradeStore.StoreAsync(batch.Connection, batch.Transaction, "kafka:" + Topic, trades, rejected, ct);
         if (outcome.Quarantined > 0) logger.LogWarning("{Count} trade message(s) quarantined", outcome.Quarantined);

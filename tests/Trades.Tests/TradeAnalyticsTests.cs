@@ -192,7 +192,7 @@ public sealed class TradeAnalyticsTests
         var prices = new[] { 224.5m, 224.5m, 224.5m, 224.5m, 224.5m, 224.6m, 224.6m, 224.4m, 225m, 223.9m, 215m, 211.18m };
         var trades = prices.Select(p => T(p, 1)).ToList();
 
-        Assert.Contains(TradeAnalytics.Analyze(trades, new AnalysisOptions { Method = AnomalyMethod.Mad }).Anomalies, a => a.Price == 211.18);
+        Assert.Contains(TradeAnalytics.Analyze(trades, new AnalysisOptions { Method = AnomalyMethod.Mad }).Anomalies, a => a.Price == 211.18m);
         Assert.Empty(TradeAnalytics.Analyze(trades).Anomalies);
     }
 

@@ -44,19 +44,17 @@ public sealed class TradeFeedIngestionTests(WorkersInfrastructure infrastructure
         Assert.Equal(day.Trades.Count, reader.GetInt64(2));
         await reader.DisposeAsync();
 
-        // The same day as an exchange CSV through the batch path (TradeCsv + TradeStore, what the import API runs)
+        // The same day as an exchange CSV through the batch path (TradeFileImport, what the import API runs)
         // into another database gives the identical table, leg for leg and value for value.
         var csv = Path.Combine(Path.GetTempPath(), $"feed-day-{Guid.NewGuid():N}.csv");
         TradeCsv.Write(csv, day.Trades, "Continuous_Trades FR 2023-01-01");
         await using var batch = new PipelineDatabase(await infrastructure.Postgres.CreateDatabaseAsync("batch_import"));
         await PipelineSchema.ApplyAsync(batch.DataSource, CancellationToken.None);
         await using (var connection = await batch.DataSource.OpenConnectionAsync())
-        await using (var tx = await connection.BeginTransactionAsync())
+        await using (var file = File.OpenRead(csv))
         {
-            var records = TradeCsv.Read(csv).ToList();
-            var outcome = await TradeStore.StoreAsync(connection, tx, "import:test", [.. records.Select(r => r.Trade!)], [], CancellationToken.None);
-            await tx.CommitAsync();
-            Assert.Equal(new StoreOutcome(day.Trades.Count, 0, 0), outcome);
+            var outcome = await TradeFileImport.ImportAsync(connection, file, "day.csv", "import:test", CancellationToken.None);
+            Assert.Equal(new FileImportOutcome(day.Trades.Count, new StoreOutcome(day.Trades.Count, 0, 0)), outcome);
         }
         File.Delete(csv);
         Assert.Equal(await TableChecksumAsync(db), await TableChecksumAsync(batch));

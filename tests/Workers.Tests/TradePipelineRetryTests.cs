@@ -34,7 +34,7 @@ public sealed class TradePipelineRetryTests(WorkersInfrastructure infrastructure
         await using (var connection = await dataSource.OpenConnectionAsync())
         await using (var tx = await connection.BeginTransactionAsync())
         {
-            await TradeStore.StoreAsync(connection, tx, "test:retry", trades, [], CancellationToken.None);
+            await TradeStore.StoreAsync(connection, tx, "test:retry", [.. trades.Select((t, i) => ReceivedTrade.AsMessage(t, $"test:{i}"))], [], CancellationToken.None);
             await tx.CommitAsync();
         }
         using var lake = new Lake(LakeConnection.Parse(infrastructure.S3.ConnectionString));

@@ -21,4 +21,7 @@ public static class ZonedTime
     public static string Format(DateTimeOffset? at, DisplayZone zone, string pattern = "yyyy-MM-dd HH:mm:ss") => at is { } a ? Format(a, zone, pattern) : "—";
 
     public static string Number(double value, int digits = 2) => value.ToString("N" + digits, CultureInfo.InvariantCulture);
+
+    /// <summary>Exact amounts (totals, prices as received) rounded for display only.</summary>
+    public static string Number(decimal value, int digits = 2) => value.ToString("N" + digits, CultureInfo.InvariantCulture);
 }

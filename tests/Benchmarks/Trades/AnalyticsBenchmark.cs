@@ -141,8 +141,8 @@ public static class AnalyticsBenchmark
         private readonly TradeSide[] _side = new TradeSide[capacity];
         private readonly FinancialProduct?[] _product = new FinancialProduct?[capacity];
         private readonly long[] _executed = new long[capacity];
-        private readonly double[] _price = new double[capacity];
-        private readonly double[] _volume = new double[capacity];
+        private readonly decimal[] _price = new decimal[capacity];
+        private readonly decimal[] _volume = new decimal[capacity];
         private FinancialProduct? _last;
 
         public int Count { get; private set; }
@@ -155,8 +155,8 @@ public static class AnalyticsBenchmark
             _side[Count] = trade.Side;
             _product[Count] = _last;
             _executed[Count] = trade.ExecutionTime.Ticks;
-            _price[Count] = (double)trade.Price;
-            _volume[Count] = (double)trade.Volume;
+            _price[Count] = trade.Price;
+            _volume[Count] = trade.Volume;
             Count++;
         }
 

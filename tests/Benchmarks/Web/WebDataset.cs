@@ -152,7 +152,7 @@ public sealed class WebDataset : IAsyncDisposable
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
-        await TradeStore.StoreAsync(connection, tx, "kafka:energy.trades.v1", day.Trades, [], CancellationToken.None);
+        await TradeStore.StoreAsync(connection, tx, "kafka:energy.trades.v1", [.. day.Trades.Select((t, i) => ReceivedTrade.AsMessage(t, $"{day.Day:yyyy-MM-dd}/{day.Area}:{i}"))], [], CancellationToken.None);
         var result = TradeAnalytics.Analyze(day.Trades);
         await TradeResultStore.ReplaceStatisticsAsync(connection, tx, day.Day, day.Area, result, "web-render-bench", CancellationToken.None);
         await TradeResultStore.ReplaceAnomaliesAsync(connection, tx, day.Day, day.Area, result.Anomalies, CancellationToken.None);
