@@ -1,4 +1,5 @@
 using Feeds.Heartbeat;
+using Feeds.Meters;
 using Feeds.Trades;
 using ServiceDefaults;
 using ServiceDefaults.Kafka;
@@ -12,6 +13,7 @@ builder.Services.AddHostedService<HeartbeatPublisher>();
 try
 {
     builder.AddTradeFeed();
+    builder.AddMeterFeed();
 
     var app = builder.Build();
     app.MapDefaultEndpoints();
