@@ -48,15 +48,13 @@ CREATE TABLE IF NOT EXISTS meters.quarantine (
 );
 
 -- Clean: each configured series on the 10 s grid, one row per grid timestamp; method 'measured' rows carry the
--- source offset, filled rows ('linear', 'forward-fill') none. Windows are replaced as a whole by a later run.
+-- source offset (of the raw record in its partition), filled rows ('linear', 'forward-fill') none. Windows are replaced as a whole by a later run.
 CREATE TABLE IF NOT EXISTS meters.cleaned (
     device_id      text             NOT NULL,
     signal_name    text             NOT NULL,
     ts             timestamptz      NOT NULL,
     value          double precision NOT NULL,
     method         text             NOT NULL CHECK (method IN ('measured', 'linear', 'forward-fill')),
-    source_topic   text,
-    source_partition int,
     source_offset  bigint,
     run_id         text             NOT NULL,
     PRIMARY KEY (device_id, signal_name, ts)
@@ -72,7 +70,7 @@ CREATE TABLE IF NOT EXISTS meters.runs (
     measurements   int         NOT NULL DEFAULT 0,
     unknown        int         NOT NULL DEFAULT 0,
     quarantined    int         NOT NULL DEFAULT 0,
-    windows        jsonb       NOT NULL DEFAULT '[]',
+    process_outcome jsonb,                       -- what the process step did, so a retried step returns it again
     exported_files int         NOT NULL DEFAULT 0
 );
 
