@@ -12,16 +12,17 @@ public static class MeterRunStore
 {
     // Process steps run one at a time (two runs must not split the same unprocessed records between them); the run
     // row is locked so a retried attempt waits for a still-running first attempt instead of working beside it.
-    const string Begin = """
-        SELECT pg_advisory_xact_lock(hashtext('meters.process'));
-        INSERT INTO meters.runs (run_id, status) VALUES ($1, 'running') ON CONFLICT (run_id) DO NOTHING;
-        """;
+    const string Lock = "SELECT pg_advisory_xact_lock(hashtext('meters.process'))";
+
+    const string Begin = "INSERT INTO meters.runs (run_id, status) VALUES ($1, 'running') ON CONFLICT (run_id) DO NOTHING";
 
     const string ReadOutcome = "SELECT process_outcome::text FROM meters.runs WHERE run_id = $1 FOR UPDATE";
 
     /// <summary>Starts (or resumes) a run's process step; returns the outcome JSON a committed earlier attempt stored, if any.</summary>
     public static async Task<string?> BeginProcessAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string runId, CancellationToken ct)
     {
+        await using (var @lock = new NpgsqlCommand(Lock, connection, tx))
+            await @lock.ExecuteNonQueryAsync(ct);
         await using (var begin = new NpgsqlCommand(Begin, connection, tx))
         {
             begin.Parameters.Add(new() { Value = runId });

@@ -7,6 +7,8 @@ var suites = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.Or
     ["trades-ingestion"] = Ingestion.Benchmarks.TradeIngestionBenchmark.RunAsync,
     ["trades-latency"] = Ingestion.Benchmarks.FeedLatencyBenchmark.RunAsync,
     ["web-render"] = Web.Benchmarks.WebRenderBenchmark.RunAsync,
+    ["meters-capture"] = Meters.Benchmarks.CaptureBenchmark.RunAsync,
+    ["meters-cleaning"] = Meters.Benchmarks.CleaningBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))

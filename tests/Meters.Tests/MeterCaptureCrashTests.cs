@@ -32,7 +32,7 @@ public sealed class MeterCaptureCrashTests(MetersInfrastructure infrastructure)
         await workers.KillAsync();
         var atKill = await db.ScalarAsync<long>("SELECT count(*) FROM meters.raw_records");
         await Task.Delay(TimeSpan.FromSeconds(2));
-        await using (await ServiceProcess.StartAsync("Workers", env))
+        await using (var restarted = await ServiceProcess.StartAsync("Workers", env))
         {
             var sent = await producing;
             Assert.True(sent > atKill + 500, $"only {sent - atKill} of {sent} records arrived after the kill: not mid-stream");
@@ -45,7 +45,7 @@ public sealed class MeterCaptureCrashTests(MetersInfrastructure infrastructure)
             Assert.Equal(topic.Select(t => (t.Position, Convert.ToHexString(t.Value))), stored.Select(s => (s.Item1, Convert.ToHexString(s.Item2))));
 
             var client = await infrastructure.ConnectTemporalAsync();
-            var report = await client.ExecuteWorkflowAsync((MeterPipelineWorkflow w) => w.RunAsync(MeterPipelineRequest.Live()), new WorkflowOptions("meters-crash-1", MeterPipelineWorkflow.TaskQueue));
+            var report = await MeterPipelineTests.RunAsync(client, restarted, "meters-crash-1");
 
             Assert.Equal((sent, sent, 0), (report.Records, report.Measurements, report.Quarantined));
             var cleaned = await MeterPipelineTests.CleanedAsync(db);

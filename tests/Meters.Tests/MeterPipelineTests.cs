@@ -27,7 +27,7 @@ public sealed class MeterPipelineTests(MetersInfrastructure infrastructure)
         await StoreAsync(db.DataSource, await ParquetCapture.ReadAsync(Capture));
         var client = await infrastructure.ConnectTemporalAsync();
 
-        var report = await RunAsync(client, "meters-capture-1");
+        var report = await RunAsync(client, workers, "meters-capture-1");
 
         Assert.Equal((5_851, 3_198, 0, 4, false), (report.Records, report.Measurements, report.Quarantined, report.Windows, report.RunFailed));
         Assert.Equal([("device123", 2_653L)], await db.RowsAsync<string, long>("SELECT device_id, count(*) FROM meters.measurements WHERE NOT known GROUP BY 1"));
@@ -66,7 +66,7 @@ public sealed class MeterPipelineTests(MetersInfrastructure infrastructure)
         Assert.Equal(8, keys.Count(k => k.StartsWith("meters/", StringComparison.Ordinal)));
 
         // A second run finds nothing new: no measurement, cleaned row or object is added or changed.
-        var again = await RunAsync(client, "meters-capture-2");
+        var again = await RunAsync(client, workers, "meters-capture-2");
         Assert.Equal((0, 0), (again.Records, again.Windows));
         Assert.Equal(cleaned, await CleanedAsync(db));
         Assert.Equal(keys, await ListKeysAsync(s3, lake.Bucket));
@@ -83,7 +83,7 @@ public sealed class MeterPipelineTests(MetersInfrastructure infrastructure)
         await StoreAsync(db.DataSource, [Record(0, Message(t0, 60)), Record(1, Message(t0 + 60, 66))]);
         var client = await infrastructure.ConnectTemporalAsync();
 
-        await RunAsync(client, "meters-late-1");
+        await RunAsync(client, workers, "meters-late-1");
         Assert.Equal(62.0, await db.ScalarAsync<double>("SELECT value FROM meters.cleaned WHERE ts = '2024-05-23 08:00:20Z'"), 9);
         Assert.Equal("linear", await db.ScalarAsync<string>("SELECT method FROM meters.cleaned WHERE ts = '2024-05-23 08:00:20Z'"));
 
@@ -96,7 +96,7 @@ public sealed class MeterPipelineTests(MetersInfrastructure infrastructure)
             Record(6, Encoding.UTF8.GetBytes("""{"t_measurement": 1716451230, "t_report": 1716451220, "device_id": "device1", "signal_name": "energy export", "value": NaN}""")),
             Record(7, Encoding.UTF8.GetBytes("""{"t_measurement": 1716451230, "t_report": 1716451220, "device_id": "device1", "signal_name": "energy export", "value": 1e400}""")),
         ]);
-        var report = await RunAsync(client, "meters-late-2");
+        var report = await RunAsync(client, workers, "meters-late-2");
 
         Assert.Equal((6, 1, 5), (report.Records, report.Measurements, report.Quarantined));
         Assert.Equal((55.0, "measured", 2L), (
@@ -126,7 +126,7 @@ public sealed class MeterPipelineTests(MetersInfrastructure infrastructure)
         await using var db = new MeterDatabase(env["ConnectionStrings__postgres"]);
         await StoreAsync(db.DataSource, [Record(0, Message(1_716_451_200, 60)), Record(1, Message(1_716_451_210, 95))]);
 
-        var report = await RunAsync(await infrastructure.ConnectTemporalAsync(), "meters-range-1");
+        var report = await RunAsync(await infrastructure.ConnectTemporalAsync(), workers, "meters-range-1");
 
         Assert.True(report.RunFailed);
         Assert.Equal("failed", await db.ScalarAsync<string>("SELECT status FROM meters.runs WHERE run_id = 'meters-range-1'"));
@@ -134,8 +134,19 @@ public sealed class MeterPipelineTests(MetersInfrastructure infrastructure)
             await db.ScalarAsync<long>("SELECT count FROM meters.check_results WHERE run_id = 'meters-range-1' AND check_name = 'value-range' AND NOT passed")));
     }
 
-    static async Task<MeterPipelineReport> RunAsync(TemporalClient client, string id, MeterPipelineRequest? request = null) =>
-        await client.ExecuteWorkflowAsync((MeterPipelineWorkflow w) => w.RunAsync(request ?? MeterPipelineRequest.Live()), new WorkflowOptions(id, MeterPipelineWorkflow.TaskQueue));
+    /// <summary>Runs the workflow to its end; a run that does not finish in time fails the test with the Workers' output.</summary>
+    internal static async Task<MeterPipelineReport> RunAsync(TemporalClient client, ServiceProcess workers, string id, MeterPipelineRequest? request = null)
+    {
+        try
+        {
+            return await client.ExecuteWorkflowAsync((MeterPipelineWorkflow w) => w.RunAsync(request ?? MeterPipelineRequest.Live()),
+                new WorkflowOptions(id, MeterPipelineWorkflow.TaskQueue) { ExecutionTimeout = TimeSpan.FromMinutes(3) });
+        }
+        catch (Temporalio.Exceptions.WorkflowFailedException e)
+        {
+            throw new InvalidOperationException($"workflow {id} failed: {e.InnerException?.Message}\n{workers.Output}", e);
+        }
+    }
 
     static byte[] Message(double tMeasurement, double value) =>
         Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new MeterMessage(tMeasurement, tMeasurement - 10, "device1", "energy export", value)));
