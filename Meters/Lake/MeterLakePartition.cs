@@ -114,19 +114,20 @@ public static class MeterLakePartition
         using var group = writer.CreateRowGroup();
         for (var i = 0; i < fields.Length; i++)
         {
-            var values = columns[i];
-            Task write = fields[i].ClrType switch
+            var (field, values) = (fields[i], columns[i]);
+            // by the database column's type: the query's columns are the fields' in order and kind
+            Task write = reader.GetFieldType(i) switch
             {
-                var t when t == typeof(string) => group.WriteAsync<ReadOnlyMemory<char>>(fields[i], values.Select(v => ((string)v!).AsMemory()).ToArray(), cancellationToken: ct),
-                var t when t == typeof(int) => group.WriteAsync<int>(fields[i], values.Select(v => (int)v!).ToArray(), cancellationToken: ct),
-                var t when t == typeof(short) => group.WriteAsync<short>(fields[i], values.Select(v => (short)v!).ToArray(), cancellationToken: ct),
-                var t when t == typeof(double) => group.WriteAsync<double>(fields[i], values.Select(v => (double)v!).ToArray(), cancellationToken: ct),
-                var t when t == typeof(long) && fields[i].IsNullable => group.WriteAsync<long>(fields[i], values.Select(v => (long?)v).ToArray(), cancellationToken: ct),
-                var t when t == typeof(long) => group.WriteAsync<long>(fields[i], values.Select(v => (long)v!).ToArray(), cancellationToken: ct),
-                var t when t == typeof(DateTime) && fields[i].IsNullable => group.WriteAsync<DateTime>(fields[i], values.Select(v => (DateTime?)v).ToArray(), cancellationToken: ct),
-                var t when t == typeof(DateTime) => group.WriteAsync<DateTime>(fields[i], values.Select(v => (DateTime)v!).ToArray(), cancellationToken: ct),
-                // byte[] columns: Parquet.Net's overload for binary values (null for a missing key or value)
-                _ => group.WriteAsync(fields[i], values.Select(v => (byte[])v!).ToArray()),
+                var t when t == typeof(string) => group.WriteAsync<ReadOnlyMemory<char>>(field, values.Select(v => ((string)v!).AsMemory()).ToArray(), cancellationToken: ct),
+                var t when t == typeof(int) => group.WriteAsync<int>(field, values.Select(v => (int)v!).ToArray(), cancellationToken: ct),
+                var t when t == typeof(short) => group.WriteAsync<short>(field, values.Select(v => (short)v!).ToArray(), cancellationToken: ct),
+                var t when t == typeof(double) => group.WriteAsync<double>(field, values.Select(v => (double)v!).ToArray(), cancellationToken: ct),
+                var t when t == typeof(long) && field.IsNullable => group.WriteAsync<long>(field, values.Select(v => (long?)v).ToArray(), cancellationToken: ct),
+                var t when t == typeof(long) => group.WriteAsync<long>(field, values.Select(v => (long)v!).ToArray(), cancellationToken: ct),
+                var t when t == typeof(DateTime) && field.IsNullable => group.WriteAsync<DateTime>(field, values.Select(v => (DateTime?)v).ToArray(), cancellationToken: ct),
+                var t when t == typeof(DateTime) => group.WriteAsync<DateTime>(field, values.Select(v => (DateTime)v!).ToArray(), cancellationToken: ct),
+                // bytea: Parquet.Net's overload for binary values (null for a missing key or value)
+                _ => group.WriteAsync(field, values.Select(v => (byte[])v!).ToArray()),
             };
             await write;
         }
