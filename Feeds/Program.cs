@@ -1,5 +1,6 @@
 using Feeds.EnergyCharts;
 using Feeds.Heartbeat;
+using Feeds.Meters;
 using Feeds.Trades;
 using ServiceDefaults;
 using ServiceDefaults.Kafka;
@@ -14,6 +15,7 @@ try
 {
     builder.AddTradeFeed();
     builder.AddEnergyChartsStandIn();
+    builder.AddMeterFeed();
 
     var app = builder.Build();
     app.MapDefaultEndpoints();

@@ -8,7 +8,7 @@ static class MeterTelemetry
 {
     public const string Name = "Pipeline.Meters";
     public static readonly ActivitySource Source = new(Name);
-    static readonly Meter Meter = new(Name);
+    public static readonly Meter Meter = new(Name);
     public static readonly Counter<long> Processed = Meter.CreateCounter<long>("pipeline.meters.processed", "{record}", "raw records parsed into measurements");
     public static readonly Counter<long> Quarantined = Meter.CreateCounter<long>("pipeline.meters.quarantined", "{record}", "raw records that did not parse");
     public static readonly Counter<long> Filled = Meter.CreateCounter<long>("pipeline.meters.filled", "{point}", "grid points filled by a gap-fill strategy");

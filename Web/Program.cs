@@ -9,6 +9,7 @@ using Web.Api;
 using Web.Components;
 using Web.Dashboard;
 using Web.Grid;
+using Web.Meters;
 using Web.Pipeline;
 using Web.Resources;
 using Web.Security;
@@ -42,6 +43,7 @@ builder.Services.AddSingleton<TradeImport>();
 builder.Services.AddSingleton<PipelineRuns>();
 builder.Services.AddSingleton<DashboardLinks>();
 builder.AddGridReports();
+builder.Services.AddSingleton<MeterReports>();
 
 var app = builder.Build();
 // Always the friendly page (and ProblemDetails under /api): no stack trace reaches a user, in Development either.
@@ -60,6 +62,7 @@ api.MapResourceApi();
 api.MapPipelineApi();
 api.MapTradesApi();
 api.MapGridApi();
+api.MapMetersApi();
 
 app.MapAccountEndpoints();
 // Our CSP already says frame-ancestors 'none'; Blazor's own frame-ancestors header would be a second, weaker CSP.

@@ -10,6 +10,7 @@ using Temporalio.Extensions.Hosting;
 using Workers.Grid;
 using Workers.Heartbeat;
 using Workers.Ingestion;
+using Workers.Meters;
 using Workers.Storage;
 using Workers.Trades;
 
@@ -37,6 +38,8 @@ builder.AddTemporalWorker(TradePipelineWorkflow.TaskQueue)
     .ConfigureOptions(o => o.MaxConcurrentActivities = builder.Configuration.GetValue("Temporal:Worker:MaxConcurrentActivities", 4));
 builder.Services.AddHostedService<TradeLiveSchedule>();
 builder.AddGridIngestion();
+
+builder.AddMeters();
 
 var app = builder.Build();
 await PipelineSchema.ApplyAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), app.Lifetime.ApplicationStopping);

@@ -7,15 +7,20 @@ using Meters.Files;
 
 namespace Cli.Meters;
 
-/// <summary>`pipeline meters clean`: the meter workflow's process → clean → check over a capture file, without infrastructure.</summary>
+/// <summary>
+/// `pipeline meters`: produce to Kafka, import a capture into the raw table, and `clean`: the meter workflow's
+/// process → clean → check over a capture file, without infrastructure.
+/// </summary>
 internal static class MetersCommands
 {
-    const int Ok = 0, Failed = 1, BadArguments = 2;
+    public const int Ok = 0, Failed = 1, BadArguments = 2;
 
     public static Command Create()
     {
         var meters = new Command("meters", "meter measurements (device × signal series on a 10 s grid)");
         meters.Subcommands.Add(Clean());
+        meters.Subcommands.Add(MeterProduceCommand.Create());
+        meters.Subcommands.Add(MeterImportCommand.Create());
         return meters;
     }
 
@@ -60,15 +65,15 @@ internal static class MetersCommands
     }
 
     /// <summary>A Parquet file by its magic bytes ("PAR1"), anything else as JSON lines.</summary>
-    static async Task<IReadOnlyList<RawRecord>> ReadCaptureAsync(string path, CancellationToken ct)
+    public static async Task<IReadOnlyList<RawRecord>> ReadCaptureAsync(string path, CancellationToken ct, string? topic = null)
     {
         var magic = new byte[4];
         await using (var file = File.OpenRead(path))
             await file.ReadAtLeastAsync(magic, magic.Length, throwOnEndOfStream: false, ct);
-        return magic.AsSpan().SequenceEqual("PAR1"u8) ? await ParquetCapture.ReadAsync(path, ct) : JsonLinesCapture.Read(path);
+        return magic.AsSpan().SequenceEqual("PAR1"u8) ? await ParquetCapture.ReadAsync(path, ct) : JsonLinesCapture.Read(path, topic);
     }
 
-    static int Fail(int code, string message)
+    public static int Fail(int code, string message)
     {
         Console.Error.WriteLine("error: " + message);
         return code;

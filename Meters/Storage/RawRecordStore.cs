@@ -66,12 +66,19 @@ public static class RawRecordStore
         WHERE topic = $1 ORDER BY partition, "offset"
         """;
 
-    /// <summary>The stored records of a topic in log order: what the meter workflow processes.</summary>
+    /// <summary>The stored records of a topic in log order.</summary>
     public static async Task<IReadOnlyList<RawRecord>> ReadAsync(NpgsqlDataSource dataSource, string topic, CancellationToken ct)
     {
-        var records = new List<RawRecord>();
-        await using var command = dataSource.CreateCommand(ReadRange);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var command = new NpgsqlCommand(ReadRange, connection);
         command.Parameters.Add(new() { Value = topic });
+        return await ReadRecordsAsync(command, ct);
+    }
+
+    /// <summary>Runs a query selecting topic, partition, offset, key, value, timestamp, timestamp_type.</summary>
+    internal static async Task<IReadOnlyList<RawRecord>> ReadRecordsAsync(NpgsqlCommand command, CancellationToken ct)
+    {
+        var records = new List<RawRecord>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
             records.Add(new RawRecord(reader.GetString(0), reader.GetInt32(1), reader.GetInt64(2),

@@ -9,6 +9,8 @@ var suites = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.Or
     ["web-render"] = Web.Benchmarks.WebRenderBenchmark.RunAsync,
     ["temporal"] = Temporal.Benchmarks.TemporalServerBenchmark.RunAsync,
     ["grid-backfill"] = Grid.Benchmarks.GridBackfillBenchmark.RunAsync,
+    ["meters-capture"] = Meters.Benchmarks.CaptureBenchmark.RunAsync,
+    ["meters-cleaning"] = Meters.Benchmarks.CleaningBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))

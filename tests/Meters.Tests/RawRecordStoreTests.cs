@@ -2,6 +2,7 @@ using Meters.Capture;
 using Meters.Storage;
 using Npgsql;
 using TestSupport;
+using Workers.Storage;
 
 namespace Meters.Tests;
 
@@ -13,8 +14,8 @@ public sealed class RawRecordStoreTests(PostgresFixture postgres) : IClassFixtur
     async Task<NpgsqlDataSource> DatabaseAsync()
     {
         var dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync("meters"));
-        await MeterSchema.ApplyAsync(dataSource);
-        await MeterSchema.ApplyAsync(dataSource); // a second start changes nothing
+        await PipelineSchema.ApplyAsync(dataSource, CancellationToken.None);
+        await PipelineSchema.ApplyAsync(dataSource, CancellationToken.None); // a second start changes nothing
         return dataSource;
     }
 

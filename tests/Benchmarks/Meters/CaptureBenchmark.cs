@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using Benchmarks.Support;
+using Confluent.Kafka;
+using Meters.Generation;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Meters.Benchmarks;
+
+/// <summary>
+/// Kafka → meters.raw_records by the real Workers process (MeterCapture: every record as received, offsets committed
+/// with the rows), against a baseline measured in the same run on the same server: one raw binary COPY of the same
+/// records into a table of the same shape and key. Usage: benchmarks meters-capture [--records 200000] [--runs 3]
+/// </summary>
+public static class CaptureBenchmark
+{
+    const string Topic = MeterFeedOptions.DefaultTopic;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var count = Bench.Option(args, "--records", 200_000);
+        var runs = Bench.Option(args, "--runs", 3);
+        var feed = new MeterFeedOptions { SendProbability = 1 };
+        var first = MeterGenerator.TickAtOrBefore(new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc), feed.Interval);
+        var messages = Enumerable.Range(0, count / 4 + 1).SelectMany(i => MeterGenerator.At(first + i, feed)).Take(count).ToList();
+        Console.WriteLine($"meters-capture: {messages.Count:N0} records, {runs} run(s), {Environment.ProcessorCount} cores");
+
+        await using var servers = await BenchServers.StartAsync(s3: true, kafka: true);
+        servers.Kafka!.CreateTopic(Topic, 16);
+        var records = new List<(int Partition, long Offset, byte[] Key, byte[] Value, DateTime Timestamp)>(count);
+        using (var producer = new ProducerBuilder<byte[]?, byte[]>(new ProducerConfig { BootstrapServers = servers.Kafka.BootstrapServers, LingerMs = 5, EnableIdempotence = true }).Build())
+        {
+            foreach (var m in messages)
+                producer.Produce(Topic, new Message<byte[]?, byte[]> { Key = System.Text.Encoding.UTF8.GetBytes(m.DeviceId), Value = MeterGenerator.ToJson(m) },
+                    r => { lock (records) records.Add((r.Partition.Value, r.Offset.Value, r.Message.Key!, r.Message.Value, r.Message.Timestamp.UtcDateTime)); });
+            producer.Flush(TimeSpan.FromMinutes(2));
+        }
+
+        var capture = new List<double>();
+        var baseline = new List<double>();
+        for (var run = 1; run <= runs; run++)
+        {
+            var database = await servers.CreateDatabaseAsync("bench");
+            var workers = await servers.StartServiceAsync("Workers", database, new Dictionary<string, string>
+            {
+                ["Trades__LiveSchedule__Enabled"] = "false",
+                ["Meters__Schedule__Enabled"] = "false",
+            });
+            var seconds = await MeasureCaptureAsync(database, records.Count);
+            await workers.DisposeAsync();
+            var copy = await MeasureBaselineCopyAsync(database, records);
+            capture.Add(records.Count / seconds);
+            baseline.Add(records.Count / copy);
+            Console.WriteLine($"run {run}: capture {records.Count / seconds:N0} records/s ({seconds:F2} s), raw COPY {records.Count / copy:N0} rows/s ({copy:F2} s), ratio {copy / seconds:F2}");
+        }
+        Console.WriteLine($"median: capture {Bench.Median(capture):N0} records/s, raw COPY {Bench.Median(baseline):N0} rows/s, ratio {Bench.Median(capture) / Bench.Median(baseline):F2}");
+        return 0;
+    }
+
+    /// <summary>Seconds from the first stored record to the last (the process's start-up is not capture).</summary>
+    static async Task<double> MeasureCaptureAsync(string database, int expected)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        Stopwatch? clock = null;
+        while (true)
+        {
+            long stored = 0;
+            try
+            {
+                await using var command = new NpgsqlCommand("SELECT count(*) FROM meters.raw_records", connection);
+                stored = (long)(await command.ExecuteScalarAsync())!;
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName) { }
+            if (stored > 0) clock ??= Stopwatch.StartNew();
+            if (stored >= expected) return clock!.Elapsed.TotalSeconds;
+            await Task.Delay(20);
+        }
+    }
+
+    static async Task<double> MeasureBaselineCopyAsync(string database, IReadOnlyList<(int Partition, long Offset, byte[] Key, byte[] Value, DateTime Timestamp)> records)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using (var create = new NpgsqlCommand("CREATE TABLE baseline_raw (LIKE meters.raw_records INCLUDING DEFAULTS INCLUDING INDEXES)", connection)) await create.ExecuteNonQueryAsync();
+        var clock = Stopwatch.StartNew();
+        await using (var writer = await connection.BeginBinaryImportAsync("""COPY baseline_raw (topic, partition, "offset", key, value, "timestamp", timestamp_type, origin) FROM STDIN (FORMAT BINARY)"""))
+        {
+            foreach (var r in records)
+            {
+                writer.StartRow();
+                writer.Write(Topic, NpgsqlDbType.Text);
+                writer.Write(r.Partition, NpgsqlDbType.Integer);
+                writer.Write(r.Offset, NpgsqlDbType.Bigint);
+                writer.Write(r.Key, NpgsqlDbType.Bytea);
+                writer.Write(r.Value, NpgsqlDbType.Bytea);
+                writer.Write(r.Timestamp, NpgsqlDbType.TimestampTz);
+                writer.Write((short)0, NpgsqlDbType.Smallint);
+                writer.Write("baseline", NpgsqlDbType.Text);
+            }
+            await writer.CompleteAsync();
+        }
+        return clock.Elapsed.TotalSeconds;
+    }
+}
