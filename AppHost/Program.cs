@@ -7,7 +7,8 @@ builder.AddStartupReport();
 var postgres = builder.AddLocalPostgres("postgres").WithDatabase("pipeline");
 var kafka = builder.AddLocalKafka("kafka")
     .WithTopic("pipeline.heartbeat", partitions: 1)
-    .WithTopic("energy.trades.v1", partitions: 16);
+    .WithTopic("energy.trades.v1", partitions: 16)
+    .WithTopic("prices", partitions: 4);
 var lake = builder.AddLocalS3("lake").WithBucket("energy-lake");
 
 var temporal = builder.AddLocalTemporal("temporal", postgres);

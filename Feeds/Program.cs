@@ -1,4 +1,5 @@
 using Feeds.Heartbeat;
+using Feeds.Prices;
 using Feeds.Trades;
 using ServiceDefaults;
 using ServiceDefaults.Kafka;
@@ -12,6 +13,7 @@ builder.Services.AddHostedService<HeartbeatPublisher>();
 try
 {
     builder.AddTradeFeed();
+    builder.AddPriceFeed();
 
     var app = builder.Build();
     app.MapDefaultEndpoints();
@@ -19,7 +21,7 @@ try
     app.Run();
     return 0;
 }
-catch (TradeFeedConfigurationException error)
+catch (Exception error) when (error is TradeFeedConfigurationException or PriceFeedConfigurationException)
 {
     Console.Error.WriteLine($"error: {error.Message}");
     return 1;

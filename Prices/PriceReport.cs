@@ -6,8 +6,11 @@ public sealed record SymbolStatistics(string Symbol, long Count, double Min, dou
 /// <summary>A tick whose price is more than the threshold of standard deviations from its symbol's mean.</summary>
 public sealed record PriceOutlier(DateTime Ts, string Symbol, double Price, double ZScore);
 
-/// <summary>A message that is not a tick: where it was ("line 12", "partition 3 offset 1041") and why.</summary>
-public sealed record InvalidTick(string Location, string Reason);
+/// <summary>A message that is not a tick: where it was ("line 12", "partition 3 offset 1041"), why, and the message as received (its first 500 characters).</summary>
+public sealed record InvalidTick(string Location, string Reason, string Payload)
+{
+    public const int PayloadKept = 500;
+}
 
 /// <summary>
 /// The batch report: how many ticks, per-symbol statistics, and the outliers by |z| above <see cref="Threshold"/>,
@@ -74,9 +77,11 @@ public sealed class PriceReportBuilder(double threshold = PriceReport.DefaultThr
         _price.Add(tick.Price);
     }
 
-    public void AddInvalid(string location, string reason)
+    public void AddInvalid(string location, string reason, ReadOnlySpan<byte> payload)
     {
-        if (++_invalidCount <= InvalidExamplesKept) _invalid.Add(new InvalidTick(location, reason));
+        if (++_invalidCount > InvalidExamplesKept) return;
+        var text = System.Text.Encoding.UTF8.GetString(payload[..Math.Min(payload.Length, InvalidTick.PayloadKept * 4)]);
+        _invalid.Add(new InvalidTick(location, reason, text.Length <= InvalidTick.PayloadKept ? text : text[..InvalidTick.PayloadKept] + "…"));
     }
 
     /// <summary>
@@ -115,7 +120,7 @@ public sealed class PriceReportBuilder(double threshold = PriceReport.DefaultThr
         {
             line++;
             var message = text[range].TrimEnd((byte)'\r');
-            if (!message.Trim(" \t"u8).IsEmpty && !builder.TryAdd(message, out var reason)) builder.AddInvalid($"line {line}", reason);
+            if (!message.Trim(" \t"u8).IsEmpty && !builder.TryAdd(message, out var reason)) builder.AddInvalid($"line {line}", reason, message);
         }
         return builder.Build(path);
     }

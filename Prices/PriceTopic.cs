@@ -71,8 +71,8 @@ public static class PriceTopic
                     if (offset >= high) Done(consumer, remaining, result.TopicPartition);
                     continue;
                 }
-                if (result.Message.Value is not { } value) builder.AddInvalid(Location(partition, offset), "empty message (no value)");
-                else if (!builder.TryAdd(value, out var reason)) builder.AddInvalid(Location(partition, offset), reason);
+                if (result.Message.Value is not { } value) builder.AddInvalid(Location(partition, offset), "empty message (no value)", []);
+                else if (!builder.TryAdd(value, out var reason)) builder.AddInvalid(Location(partition, offset), reason, value);
                 if (offset >= high - 1) Done(consumer, remaining, result.TopicPartition);
             }
         }
@@ -99,7 +99,7 @@ public static class PriceTopic
     }
 
     /// <summary>Every partition of the topic with its earliest offset and its high-water mark, now.</summary>
-    static List<PartitionRange> Ranges(IConsumer<Ignore, byte[]> consumer, string topic, TimeSpan timeout)
+    public static List<PartitionRange> Ranges(IConsumer<Ignore, byte[]> consumer, string topic, TimeSpan timeout)
     {
         using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
         Metadata metadata;

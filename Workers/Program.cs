@@ -9,6 +9,7 @@ using ServiceDefaults.Temporal;
 using Temporalio.Extensions.Hosting;
 using Workers.Heartbeat;
 using Workers.Ingestion;
+using Workers.Prices;
 using Workers.Storage;
 using Workers.Trades;
 
@@ -35,6 +36,8 @@ builder.AddTemporalWorker(TradePipelineWorkflow.TaskQueue)
     .AddWorkflow<TradePipelineWorkflow>()
     .ConfigureOptions(o => o.MaxConcurrentActivities = builder.Configuration.GetValue("Temporal:Worker:MaxConcurrentActivities", 4));
 builder.Services.AddHostedService<TradeLiveSchedule>();
+
+builder.AddPriceReports();
 
 var app = builder.Build();
 await PipelineSchema.ApplyAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), app.Lifetime.ApplicationStopping);

@@ -68,13 +68,13 @@ public sealed class PriceReportTests
         var builder = new PriceReportBuilder();
         Assert.True(builder.TryAdd(Encoding.UTF8.GetBytes("{\"ts\": \"2024-01-01 00:00:00.000\", \"symbol\": \"A\", \"price\": 1.25}"), out _));
         Assert.False(builder.TryAdd(Encoding.UTF8.GetBytes(message), out var why));
-        builder.AddInvalid("line 2", why);
+        builder.AddInvalid("line 2", why, Encoding.UTF8.GetBytes(message));
 
         var report = builder.Build();
 
         Assert.Equal((1L, 1L), (report.Count, report.Invalid));
         var invalid = Assert.Single(report.InvalidExamples);
-        Assert.Equal("line 2", invalid.Location);
+        Assert.Equal(("line 2", message), (invalid.Location, invalid.Payload));
         Assert.StartsWith(reason, invalid.Reason);
     }
 
