@@ -9,6 +9,7 @@ using Web.Api;
 using Web.Components;
 using Web.Dashboard;
 using Web.Pipeline;
+using Web.Prices;
 using Web.Resources;
 using Web.Security;
 using Web.Trades;
@@ -37,6 +38,7 @@ builder.Services.AddSingleton<TradeReports>();
 builder.Services.AddSingleton<TradeImport>();
 builder.Services.AddSingleton<PipelineRuns>();
 builder.Services.AddSingleton<DashboardLinks>();
+builder.Services.AddPriceReports();
 
 var app = builder.Build();
 // Always the friendly page (and ProblemDetails under /api): no stack trace reaches a user, in Development either.
@@ -53,6 +55,7 @@ var api = app.MapGroup("/api").RequireAuthorization(OperatorPolicy.ReadName);
 api.MapResourceApi();
 api.MapPipelineApi();
 api.MapTradesApi();
+api.MapPricesApi();
 
 app.MapAccountEndpoints();
 // Our CSP already says frame-ancestors 'none'; Blazor's own frame-ancestors header would be a second, weaker CSP.
