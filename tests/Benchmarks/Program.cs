@@ -7,6 +7,7 @@ var suites = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.Or
     ["trades-ingestion"] = Ingestion.Benchmarks.TradeIngestionBenchmark.RunAsync,
     ["trades-latency"] = Ingestion.Benchmarks.FeedLatencyBenchmark.RunAsync,
     ["web-render"] = Web.Benchmarks.WebRenderBenchmark.RunAsync,
+    ["prices-report"] = Prices.Benchmarks.PriceReportBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))
