@@ -28,7 +28,7 @@ public sealed class PriceFeedTests : IDisposable
             for (var deadline = DateTime.UtcNow.AddSeconds(30); !restarted.Output.Contains("already holds") && DateTime.UtcNow < deadline;) await Task.Delay(200);
             Assert.Contains("topic prices already holds 300 messages: no second batch of price ticks", restarted.Output);
         }
-        Assert.Equal(300, KafkaTestClients.ReadAll(_kafka.BootstrapServers, "prices", expectedAtLeast: 301, TimeSpan.FromSeconds(3)).Count);
+        Assert.Equal(300, KafkaTestClients.ReadAll(_kafka.BootstrapServers, "prices", expectedAtLeast: 301, TimeSpan.FromSeconds(15)).Count); // waits the whole 15 s: a group join alone takes seconds
     }
 
     [Fact]
