@@ -97,6 +97,26 @@ public sealed class PriceReportTests
         Assert.StartsWith(message, Assert.Throws<FormatException>(() => SymbolDistribution.ParseList(text)).Message);
     }
 
+    [Theory]
+    [InlineData("2024-02-29 23:59:59.999", true)]
+    [InlineData("0001-01-01 00:00:00.000", true)]
+    [InlineData("2023-02-29 00:00:00.000", false)]
+    [InlineData("2024-13-01 00:00:00.000", false)]
+    [InlineData("2024-01-01 24:00:00.000", false)]
+    [InlineData("2024-01-01 00:60:00.000", false)]
+    [InlineData("2024-01-01 00:00:00.00", false)]
+    [InlineData("2024-01-01T00:00:00.000", false)]
+    [InlineData("2024-01-01 00:00:00.0a0", false)]
+    [InlineData("2024-01-01 00:00:00\\u002E000", true)] // escaped in JSON: read through the general parser
+    public void Timestamps_are_accepted_exactly_in_the_documented_form(string ts, bool accepted)
+    {
+        var ok = PriceTickParser.TryParse(Encoding.UTF8.GetBytes($"{{\"ts\": \"{ts}\", \"symbol\": \"A\", \"price\": 1}}"), out var tick, out var reason);
+
+        Assert.True(ok == accepted, reason);
+        if (accepted) Assert.Equal(DateTime.ParseExact(ts.Replace("\\u002E", ".", StringComparison.Ordinal), PriceTick.TimestampFormat, System.Globalization.CultureInfo.InvariantCulture), tick.Ts);
+        if (accepted) Assert.Equal(DateTimeKind.Utc, tick.Ts.Kind);
+    }
+
     [Fact]
     public void An_empty_batch_gives_an_empty_report()
     {
