@@ -8,7 +8,8 @@ var postgres = builder.AddLocalPostgres("postgres").WithDatabase("pipeline");
 var kafka = builder.AddLocalKafka("kafka")
     .WithTopic("pipeline.heartbeat", partitions: 1)
     .WithTopic("energy.trades.v1", partitions: 16)
-    .WithTopic("energy.meters.v1", partitions: 4);
+    .WithTopic("energy.meters.v1", partitions: 4)
+    .WithTopic("prices", partitions: 4);
 var lake = builder.AddLocalS3("lake").WithBucket("energy-lake");
 
 var temporal = builder.AddLocalTemporal("temporal", postgres);

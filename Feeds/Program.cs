@@ -1,6 +1,7 @@
 using Feeds.EnergyCharts;
 using Feeds.Heartbeat;
 using Feeds.Meters;
+using Feeds.Prices;
 using Feeds.Trades;
 using ServiceDefaults;
 using ServiceDefaults.Kafka;
@@ -16,6 +17,7 @@ try
     builder.AddTradeFeed();
     builder.AddEnergyChartsStandIn();
     builder.AddMeterFeed();
+    builder.AddPriceFeed();
 
     var app = builder.Build();
     app.MapDefaultEndpoints();
@@ -24,7 +26,7 @@ try
     app.Run();
     return 0;
 }
-catch (Exception error) when (error is TradeFeedConfigurationException or EnergyChartsConfigurationException)
+catch (Exception error) when (error is TradeFeedConfigurationException or EnergyChartsConfigurationException or PriceFeedConfigurationException)
 {
     Console.Error.WriteLine($"error: {error.Message}");
     return 1;

@@ -1,7 +1,36 @@
 namespace Prices;
 
 /// <summary>One symbol's price distribution.</summary>
-public sealed record SymbolDistribution(string Symbol, double Mean, double StandardDeviation);
+public sealed record SymbolDistribution(string Symbol, double Mean, double StandardDeviation)
+{
+    /// <summary>
+    /// A comma-separated list of symbols: a default symbol by name (AAPL), or any symbol with its distribution
+    /// (XYZ=100:2, mean 100, standard deviation 2). Throws <see cref="FormatException"/> naming the offending entry.
+    /// </summary>
+    public static IReadOnlyList<SymbolDistribution> ParseList(string text)
+    {
+        var symbols = new List<SymbolDistribution>();
+        foreach (var entry in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var (name, distribution) = entry.IndexOf('=') is var eq and >= 0 ? (entry[..eq].Trim(), entry[(eq + 1)..].Trim()) : (entry, null);
+            if (name.Length == 0) throw new FormatException($"'{entry}' has no symbol name");
+            if (symbols.Any(s => s.Symbol == name)) throw new FormatException($"'{name}' is listed twice");
+            if (distribution is null)
+            {
+                symbols.Add(PriceGenerationOptions.DefaultSymbols.FirstOrDefault(s => s.Symbol == name)
+                    ?? throw new FormatException($"'{name}' has no default distribution; give it as {name}=mean:std, e.g. {name}=100:2 (defaults: {string.Join(", ", PriceGenerationOptions.DefaultSymbols.Select(s => s.Symbol))})"));
+                continue;
+            }
+            var parts = distribution.Split(':');
+            if (parts.Length != 2 || !double.TryParse(parts[0], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var mean)
+                || !double.TryParse(parts[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var std)
+                || !double.IsFinite(mean) || !double.IsFinite(std) || std <= 0)
+                throw new FormatException($"'{entry}' is not symbol=mean:std with a finite mean and a standard deviation above 0");
+            symbols.Add(new SymbolDistribution(name, mean, std));
+        }
+        return symbols.Count > 0 ? symbols : throw new FormatException("no symbols given");
+    }
+}
 
 public sealed record PriceGenerationOptions
 {

@@ -6,8 +6,11 @@ public sealed record SymbolStatistics(string Symbol, long Count, double Min, dou
 /// <summary>A tick whose price is more than the threshold of standard deviations from its symbol's mean.</summary>
 public sealed record PriceOutlier(DateTime Ts, string Symbol, double Price, double ZScore);
 
-/// <summary>A message that is not a tick: where it was (line or offset) and why.</summary>
-public sealed record InvalidTick(long Position, string Reason);
+/// <summary>A message that is not a tick: where it was ("line 12", "partition 3 offset 1041"), why, and the message as received (its first 500 characters).</summary>
+public sealed record InvalidTick(string Location, string Reason, string Payload)
+{
+    public const int PayloadKept = 500;
+}
 
 /// <summary>
 /// The batch report: how many ticks, per-symbol statistics, and the outliers by |z| above <see cref="Threshold"/>,
@@ -23,6 +26,9 @@ public sealed record PriceReport(
     long Invalid,
     IReadOnlyList<InvalidTick> InvalidExamples)
 {
+    /// <summary>What was read: a file's path, or the topic and the offsets it was read up to.</summary>
+    public string Source { get; init; } = "";
+
     public const double DefaultThreshold = 3;
 
     public const string Basis =
@@ -71,19 +77,25 @@ public sealed class PriceReportBuilder(double threshold = PriceReport.DefaultThr
         _price.Add(tick.Price);
     }
 
-    public void AddInvalid(long position, string reason)
+    public void AddInvalid(string location, string reason, ReadOnlySpan<byte> payload)
     {
-        if (++_invalidCount <= InvalidExamplesKept) _invalid.Add(new InvalidTick(position, reason));
+        if (++_invalidCount > InvalidExamplesKept) return;
+        var text = System.Text.Encoding.UTF8.GetString(payload[..Math.Min(payload.Length, InvalidTick.PayloadKept * 4)]);
+        _invalid.Add(new InvalidTick(location, reason, text.Length <= InvalidTick.PayloadKept ? text : text[..InvalidTick.PayloadKept] + "…"));
     }
 
-    /// <summary>Parses a message and adds it as a tick or as an invalid message.</summary>
-    public void Add(ReadOnlySpan<byte> message, long position)
+    /// <summary>
+    /// Parses a message and adds it as a tick, or returns false with the reason (the caller adds it with its location,
+    /// built only for the rare invalid message).
+    /// </summary>
+    public bool TryAdd(ReadOnlySpan<byte> message, out string reason)
     {
-        if (PriceTickParser.TryParse(message, out var tick, out var reason)) Add(tick);
-        else AddInvalid(position, reason);
+        if (!PriceTickParser.TryParse(message, out var tick, out reason)) return false;
+        Add(tick);
+        return true;
     }
 
-    public PriceReport Build()
+    public PriceReport Build(string source = "")
     {
         var statistics = _symbols.Select(a => new SymbolStatistics(a.Symbol, a.Count, a.Min, a.Max, a.Mean, a.Count > 1 ? Math.Sqrt(a.M2 / (a.Count - 1)) : 0)).ToArray();
         var outliers = new List<PriceOutlier>();
@@ -95,7 +107,7 @@ public sealed class PriceReportBuilder(double threshold = PriceReport.DefaultThr
             if (Math.Abs(z) > threshold) outliers.Add(new PriceOutlier(new DateTime(_ts[i], DateTimeKind.Utc), s.Symbol, _price[i], z));
         }
         return new PriceReport(_price.Count, statistics.OrderBy(s => s.Symbol, StringComparer.Ordinal).ToList(), threshold, PriceReport.Basis,
-            outliers.OrderByDescending(o => Math.Abs(o.ZScore)).ToList(), _invalidCount, _invalid);
+            outliers.OrderByDescending(o => Math.Abs(o.ZScore)).ToList(), _invalidCount, _invalid) { Source = source };
     }
 
     /// <summary>The report of a JSON-lines file (one message per line; blank lines carry nothing and are skipped).</summary>
@@ -108,8 +120,8 @@ public sealed class PriceReportBuilder(double threshold = PriceReport.DefaultThr
         {
             line++;
             var message = text[range].TrimEnd((byte)'\r');
-            if (!message.Trim(" \t"u8).IsEmpty) builder.Add(message, line);
+            if (!message.Trim(" \t"u8).IsEmpty && !builder.TryAdd(message, out var reason)) builder.AddInvalid($"line {line}", reason, message);
         }
-        return builder.Build();
+        return builder.Build(path);
     }
 }

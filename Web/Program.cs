@@ -11,6 +11,7 @@ using Web.Dashboard;
 using Web.Grid;
 using Web.Meters;
 using Web.Pipeline;
+using Web.Prices;
 using Web.Resources;
 using Web.Security;
 using Web.Trades;
@@ -44,6 +45,7 @@ builder.Services.AddSingleton<PipelineRuns>();
 builder.Services.AddSingleton<DashboardLinks>();
 builder.AddGridReports();
 builder.Services.AddSingleton<MeterReports>();
+builder.Services.AddPriceReports();
 
 var app = builder.Build();
 // Always the friendly page (and ProblemDetails under /api): no stack trace reaches a user, in Development either.
@@ -63,6 +65,7 @@ api.MapPipelineApi();
 api.MapTradesApi();
 api.MapGridApi();
 api.MapMetersApi();
+api.MapPricesApi();
 
 app.MapAccountEndpoints();
 // Our CSP already says frame-ancestors 'none'; Blazor's own frame-ancestors header would be a second, weaker CSP.

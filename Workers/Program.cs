@@ -11,6 +11,7 @@ using Workers.Grid;
 using Workers.Heartbeat;
 using Workers.Ingestion;
 using Workers.Meters;
+using Workers.Prices;
 using Workers.Storage;
 using Workers.Trades;
 
@@ -40,6 +41,8 @@ builder.Services.AddHostedService<TradeLiveSchedule>();
 builder.AddGridIngestion();
 
 builder.AddMeters();
+
+builder.AddPriceReports();
 
 var app = builder.Build();
 await PipelineSchema.ApplyAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), app.Lifetime.ApplicationStopping);

@@ -56,7 +56,8 @@ public sealed class PipelineRuns(ITemporalClient client, TemporalSettings tempor
         return new BackfillStarted(handle.Id, handle.ResultRunId!, UiUrl(handle.Id, handle.ResultRunId!));
     }
 
-    string UiUrl(string workflowId, string runId) =>
+    /// <summary>The run's page in the Temporal UI.</summary>
+    public string UiUrl(string workflowId, string runId) =>
         $"{_ui}/namespaces/{Uri.EscapeDataString(temporal.Namespace)}/workflows/{Uri.EscapeDataString(workflowId)}/{Uri.EscapeDataString(runId)}/history";
 
     /// <summary>The trace the run was started under, read from its first event's header (the tracing interceptor's).</summary>

@@ -11,6 +11,7 @@ var suites = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.Or
     ["grid-backfill"] = Grid.Benchmarks.GridBackfillBenchmark.RunAsync,
     ["meters-capture"] = Meters.Benchmarks.CaptureBenchmark.RunAsync,
     ["meters-cleaning"] = Meters.Benchmarks.CleaningBenchmark.RunAsync,
+    ["prices-report"] = Prices.Benchmarks.PriceReportBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))

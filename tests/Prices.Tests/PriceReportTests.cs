@@ -7,8 +7,7 @@ public sealed class PriceReportTests
     static PriceReport Report(IEnumerable<PriceTick> ticks, double threshold = PriceReport.DefaultThreshold)
     {
         var builder = new PriceReportBuilder(threshold);
-        var line = 0;
-        foreach (var tick in ticks) builder.Add(Encoding.UTF8.GetBytes(tick.ToJson()), ++line); // through the wire format
+        foreach (var tick in ticks) Assert.True(builder.TryAdd(Encoding.UTF8.GetBytes(tick.ToJson()), out _)); // through the wire format
         return builder.Build();
     }
 
@@ -67,15 +66,55 @@ public sealed class PriceReportTests
     public void Bad_messages_are_counted_with_a_reason_that_names_the_problem(string message, string reason)
     {
         var builder = new PriceReportBuilder();
-        builder.Add(Encoding.UTF8.GetBytes("{\"ts\": \"2024-01-01 00:00:00.000\", \"symbol\": \"A\", \"price\": 1.25}"), 1);
-        builder.Add(Encoding.UTF8.GetBytes(message), 2);
+        Assert.True(builder.TryAdd(Encoding.UTF8.GetBytes("{\"ts\": \"2024-01-01 00:00:00.000\", \"symbol\": \"A\", \"price\": 1.25}"), out _));
+        Assert.False(builder.TryAdd(Encoding.UTF8.GetBytes(message), out var why));
+        builder.AddInvalid("line 2", why, Encoding.UTF8.GetBytes(message));
 
         var report = builder.Build();
 
         Assert.Equal((1L, 1L), (report.Count, report.Invalid));
         var invalid = Assert.Single(report.InvalidExamples);
-        Assert.Equal(2, invalid.Position);
+        Assert.Equal(("line 2", message), (invalid.Location, invalid.Payload));
         Assert.StartsWith(reason, invalid.Reason);
+    }
+
+    [Theory]
+    [InlineData("AAPL,XYZ=100:2.5", "AAPL:190:5 XYZ:100:2.5")]
+    [InlineData(" MSFT , TSLA ", "MSFT:410:8 TSLA:250:15")]
+    public void A_symbol_list_takes_defaults_by_name_and_explicit_distributions(string text, string expected)
+    {
+        Assert.Equal(expected, string.Join(" ", SymbolDistribution.ParseList(text).Select(s => $"{s.Symbol}:{s.Mean}:{s.StandardDeviation}")));
+    }
+
+    [Theory]
+    [InlineData("XYZ", "'XYZ' has no default distribution; give it as XYZ=mean:std")]
+    [InlineData("XYZ=100", "'XYZ=100' is not symbol=mean:std")]
+    [InlineData("XYZ=100:0", "'XYZ=100:0' is not symbol=mean:std with a finite mean and a standard deviation above 0")]
+    [InlineData("AAPL,AAPL", "'AAPL' is listed twice")]
+    [InlineData(",", "no symbols given")]
+    public void A_bad_symbol_list_is_refused_naming_the_entry(string text, string message)
+    {
+        Assert.StartsWith(message, Assert.Throws<FormatException>(() => SymbolDistribution.ParseList(text)).Message);
+    }
+
+    [Theory]
+    [InlineData("2024-02-29 23:59:59.999", true)]
+    [InlineData("0001-01-01 00:00:00.000", true)]
+    [InlineData("2023-02-29 00:00:00.000", false)]
+    [InlineData("2024-13-01 00:00:00.000", false)]
+    [InlineData("2024-01-01 24:00:00.000", false)]
+    [InlineData("2024-01-01 00:60:00.000", false)]
+    [InlineData("2024-01-01 00:00:00.00", false)]
+    [InlineData("2024-01-01T00:00:00.000", false)]
+    [InlineData("2024-01-01 00:00:00.0a0", false)]
+    [InlineData("2024-01-01 00:00:00\\u002E000", true)] // escaped in JSON: read through the general parser
+    public void Timestamps_are_accepted_exactly_in_the_documented_form(string ts, bool accepted)
+    {
+        var ok = PriceTickParser.TryParse(Encoding.UTF8.GetBytes($"{{\"ts\": \"{ts}\", \"symbol\": \"A\", \"price\": 1}}"), out var tick, out var reason);
+
+        Assert.True(ok == accepted, reason);
+        if (accepted) Assert.Equal(DateTime.ParseExact(ts.Replace("\\u002E", ".", StringComparison.Ordinal), PriceTick.TimestampFormat, System.Globalization.CultureInfo.InvariantCulture), tick.Ts);
+        if (accepted) Assert.Equal(DateTimeKind.Utc, tick.Ts.Kind);
     }
 
     [Fact]

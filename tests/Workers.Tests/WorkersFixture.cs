@@ -31,6 +31,7 @@ public sealed class WorkersInfrastructure : IAsyncLifetime
         ["ConnectionStrings__temporal"] = Temporal.Target,
         // Tests start the pipeline themselves; a schedule would start runs in whichever test's Workers poll next.
         ["Trades__LiveSchedule__Enabled"] = "false",
+        ["Prices__ReportSchedule__Enabled"] = "false",
     };
 
     public async Task DisposeAsync()

@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+
+namespace Prices;
+
+/// <summary>One partition of a report: read from <see cref="Low"/> (earliest) up to <see cref="High"/> (exclusive), the high-water mark at start.</summary>
+public sealed record PartitionRange(int Partition, long Low, long High);
+
+/// <summary>A report over a topic, with the offsets it covers.</summary>
+public sealed record PriceTopicReport(PriceReport Report, IReadOnlyList<PartitionRange> Partitions);
+
+/// <summary>The topic could not be read: it does not exist, or the broker did not answer. The message says which.</summary>
+public sealed class PriceTopicException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// The batch report over a Kafka topic: every partition from its earliest offset up to its high-water mark taken at
+/// start, then stop. Ticks produced while the report runs are left for the next one, so a report covers a fixed set.
+/// Commits nothing: a report is a read, and running it again reads the same messages.
+/// </summary>
+public static class PriceTopic
+{
+    /// <summary>How long the broker may stay silent before the report gives up (metadata, offsets, fetches).</summary>
+    public static readonly TimeSpan DefaultStallTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>What the report's consumer needs (partition EOF events, no commits); other settings are the caller's.</summary>
+    public static void Configure(ConsumerConfig config)
+    {
+        config.GroupId ??= "prices-report";
+        config.EnableAutoCommit = false;
+        config.EnableAutoOffsetStore = false;
+        config.EnablePartitionEof = true;
+        config.AutoOffsetReset = AutoOffsetReset.Earliest;
+    }
+
+    public static Task<PriceTopicReport> ReadAsync(IConsumer<Ignore, byte[]> consumer, string topic, double threshold, CancellationToken ct) =>
+        ReadAsync(consumer, topic, threshold, DefaultStallTimeout, ct);
+
+    /// <summary>Consume blocks a thread: the read runs on one of the pool's, cancellable between messages.</summary>
+    public static Task<PriceTopicReport> ReadAsync(IConsumer<Ignore, byte[]> consumer, string topic, double threshold, TimeSpan stallTimeout, CancellationToken ct) =>
+        Task.Run(() => Read(consumer, topic, threshold, stallTimeout, ct), ct);
+
+    static PriceTopicReport Read(IConsumer<Ignore, byte[]> consumer, string topic, double threshold, TimeSpan stallTimeout, CancellationToken ct)
+    {
+        using var span = PriceTelemetry.Source.StartActivity("prices report", ActivityKind.Consumer);
+        span?.SetTag("messaging.destination.name", topic);
+        var started = Stopwatch.GetTimestamp();
+        var partitions = Ranges(consumer, topic, stallTimeout);
+        var builder = new PriceReportBuilder(threshold);
+        var remaining = partitions.Where(p => p.High > p.Low).ToDictionary(p => p.Partition, p => p.High);
+        consumer.Assign(partitions.Where(p => p.High > p.Low).Select(p => new TopicPartitionOffset(topic, p.Partition, p.Low)));
+        try
+        {
+            var lastProgress = Stopwatch.GetTimestamp();
+            while (remaining.Count > 0)
+            {
+                ct.ThrowIfCancellationRequested();
+                var result = consumer.Consume(TimeSpan.FromMilliseconds(100));
+                if (result is null)
+                {
+                    if (Stopwatch.GetElapsedTime(lastProgress) > stallTimeout)
+                        throw new PriceTopicException($"reading topic {topic} stalled: nothing from the broker for {stallTimeout.TotalSeconds:0} s with {remaining.Count} partition(s) not yet read to their end");
+                    continue;
+                }
+                lastProgress = Stopwatch.GetTimestamp();
+                var partition = result.Partition.Value;
+                if (!remaining.TryGetValue(partition, out var high)) continue;
+                var offset = result.Offset.Value;
+                // Past the high-water mark taken at start (or its end reached, e.g. after transaction markers): done.
+                if (result.IsPartitionEOF || offset >= high)
+                {
+                    if (offset >= high) Done(consumer, remaining, result.TopicPartition);
+                    continue;
+                }
+                if (result.Message.Value is not { } value) builder.AddInvalid(Location(partition, offset), "empty message (no value)", []);
+                else if (!builder.TryAdd(value, out var reason)) builder.AddInvalid(Location(partition, offset), reason, value);
+                if (offset >= high - 1) Done(consumer, remaining, result.TopicPartition);
+            }
+        }
+        finally
+        {
+            consumer.Unassign();
+        }
+        var report = builder.Build($"topic {topic} ({partitions.Count} partition(s), offsets up to the high-water marks at start: {partitions.Sum(p => p.High - p.Low):N0} messages)");
+        PriceTelemetry.Read.Add(report.Count, new("messaging.destination.name", topic), new("outcome", "tick"));
+        PriceTelemetry.Read.Add(report.Invalid, new("messaging.destination.name", topic), new("outcome", "rejected"));
+        PriceTelemetry.ReportDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("messaging.destination.name", topic));
+        span?.SetTag("pipeline.prices.ticks", report.Count);
+        span?.SetTag("pipeline.prices.rejected", report.Invalid);
+        span?.SetTag("pipeline.prices.outliers", report.Outliers.Count);
+        return new PriceTopicReport(report, partitions);
+    }
+
+    public static string Location(int partition, long offset) => $"partition {partition} offset {offset}";
+
+    static void Done(IConsumer<Ignore, byte[]> consumer, Dictionary<int, long> remaining, TopicPartition partition)
+    {
+        remaining.Remove(partition.Partition.Value);
+        consumer.Pause([partition]);
+    }
+
+    /// <summary>Every partition of the topic with its earliest offset and its high-water mark, now.</summary>
+    public static List<PartitionRange> Ranges(IConsumer<Ignore, byte[]> consumer, string topic, TimeSpan timeout)
+    {
+        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
+        Metadata metadata;
+        try
+        {
+            metadata = admin.GetMetadata(topic, timeout);
+        }
+        catch (KafkaException e)
+        {
+            throw new PriceTopicException($"the Kafka broker did not answer for topic {topic}: {e.Error.Reason}", e);
+        }
+        var described = metadata.Topics.SingleOrDefault(t => t.Topic == topic);
+        if (described is null || described.Error.Code == ErrorCode.UnknownTopicOrPart || described.Partitions.Count == 0)
+            throw new PriceTopicException($"topic {topic} does not exist");
+        if (described.Error.IsError) throw new PriceTopicException($"topic {topic} cannot be read: {described.Error.Reason}");
+        try
+        {
+            return described.Partitions.OrderBy(p => p.PartitionId).Select(p =>
+            {
+                var marks = consumer.QueryWatermarkOffsets(new TopicPartition(topic, p.PartitionId), timeout);
+                return new PartitionRange(p.PartitionId, marks.Low.Value, marks.High.Value);
+            }).ToList();
+        }
+        catch (KafkaException e)
+        {
+            throw new PriceTopicException($"the offsets of topic {topic} could not be read: {e.Error.Reason}", e);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using Temporalio.Common;
+using Temporalio.Workflows;
+
+namespace Workflows.Prices;
+
+/// <summary>
+/// The batch price report: read the topic from its earliest offsets up to the high-water marks at start, compute
+/// per-symbol statistics and z-score outliers, store them as report <c>WorkflowId</c>. One step: the read and the
+/// store are one activity so the ticks never travel through the workflow's history.
+/// </summary>
+[Workflow]
+public sealed class PriceReportWorkflow
+{
+    public const string TaskQueue = "prices";
+
+    /// <summary>Scheduled runs get this ID plus the scheduled time; on-demand runs this prefix plus their start time.</summary>
+    public const string IdPrefix = "prices-report";
+
+    public static string OnDemandId(DateTimeOffset at) => $"{IdPrefix}-{at.UtcDateTime:yyyyMMdd'T'HHmmss.fff'Z'}";
+
+    /// <summary>A million ticks read and stored in seconds (docs/benchmarks.md); retried with backoff on a broker or database failure.</summary>
+    public static readonly ActivityOptions ReportStep = new()
+    {
+        StartToCloseTimeout = TimeSpan.FromMinutes(10),
+        RetryPolicy = new RetryPolicy
+        {
+            InitialInterval = TimeSpan.FromSeconds(1),
+            BackoffCoefficient = 2,
+            MaximumInterval = TimeSpan.FromMinutes(1),
+            MaximumAttempts = 5,
+            NonRetryableErrorTypes = [PriceReportErrors.InvalidRequest],
+        },
+    };
+
+    [WorkflowRun]
+    public Task<PriceReportSummary> RunAsync(PriceReportRequest request) =>
+        Workflow.ExecuteActivityAsync((IPriceReportActivities a) => a.ReportTopicAsync(request, Workflow.Info.WorkflowId), ReportStep);
+}

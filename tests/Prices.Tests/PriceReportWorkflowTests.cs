@@ -1,0 +1,181 @@
+using System.Text;
+using Confluent.Kafka;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using ServiceDefaults;
+using ServiceDefaults.Postgres;
+using Temporalio.Client;
+using TestSupport;
+using Workers.Prices;
+using Workers.Storage;
+using Workflows.Prices;
+
+namespace Prices.Tests;
+
+/// <summary>
+/// Real PostgreSQL, a Kafka-protocol broker and the built TemporalServer; the price report's worker registered in a
+/// host exactly as Workers registers it (<see cref="PriceReportRegistration.AddPriceReports"/>).
+/// </summary>
+public sealed class PriceReportInfrastructure : IAsyncLifetime
+{
+    public PostgresFixture Postgres { get; } = new();
+    public KafkaFixture Kafka { get; } = new();
+    public TemporalServerFixture Temporal { get; private set; } = null!;
+    public ITemporalClient Client { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        await Postgres.InitializeAsync();
+        Temporal = await TemporalServerFixture.StartAsync(await Postgres.CreateDatabaseAsync("temporal"));
+        Client = await TemporalClient.ConnectAsync(new(Temporal.Target));
+    }
+
+    /// <summary>A started host with the price report's worker on a fresh database (its schema applied), with extra <paramref name="settings"/>.</summary>
+    public async Task<(WebApplication Host, NpgsqlDataSource Database)> StartWorkerAsync(Dictionary<string, string?> settings)
+    {
+        var database = await Postgres.CreateDatabaseAsync("prices");
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0"); // any free port: nothing here is served over HTTP
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:postgres"] = database,
+            ["ConnectionStrings:kafka"] = Kafka.BootstrapServers,
+            ["ConnectionStrings:temporal"] = Temporal.Target,
+            ["Prices:ReportSchedule:Enabled"] = "false",
+        });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.AddServiceDefaults();
+        builder.AddPostgres("postgres");
+        builder.AddPriceReports();
+        var host = builder.Build();
+        var dataSource = host.Services.GetRequiredService<NpgsqlDataSource>();
+        await PipelineSchema.ApplyAsync(dataSource, CancellationToken.None);
+        await host.StartAsync();
+        return (host, dataSource);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Kafka.Dispose();
+        if (Temporal is not null) await Temporal.DisposeAsync();
+        await Postgres.DisposeAsync();
+    }
+}
+
+public sealed class PriceReportWorkflowTests(PriceReportInfrastructure infrastructure) : IClassFixture<PriceReportInfrastructure>, IAsyncLifetime
+{
+    WebApplication _host = null!;
+    NpgsqlDataSource _database = null!;
+    (IReadOnlyList<PriceTick> Ticks, IReadOnlyList<PriceTick> Injected) _generated;
+
+    public async Task InitializeAsync()
+    {
+        (_host, _database) = await infrastructure.StartWorkerAsync([]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _host.StopAsync();
+        await _host.DisposeAsync();
+    }
+
+    /// <summary>A topic of 5,000 generated ticks with 4 injected outliers, then 2 messages that are not ticks.</summary>
+    async Task<string> TopicAsync(string name)
+    {
+        infrastructure.Kafka.CreateTopic(name, 4);
+        _generated = PriceGenerator.Generate(new PriceGenerationOptions { Count = 5_000, Outliers = 4, Seed = 31 });
+        using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = infrastructure.Kafka.BootstrapServers, EnableIdempotence = true }).Build();
+        await PriceTickProducer.ProduceAsync(producer, name, _generated.Ticks, CancellationToken.None);
+        await producer.ProduceAsync(name, new() { Key = "bad", Value = """{"ts": "2024-01-01 00:00:00.000", "symbol": "AAPL", "price": "190.5"}""" });
+        await producer.ProduceAsync(name, new() { Key = "bad", Value = """{"ts": "2024-01-01 00:00:00.000", "symbol": "AAPL", "price": NaN}""" });
+        return name;
+    }
+
+    async Task<PriceReportSummary> RunAsync(string topic, string reportId) =>
+        await infrastructure.Client.ExecuteWorkflowAsync((PriceReportWorkflow w) => w.RunAsync(new PriceReportRequest { Topic = topic }),
+            new WorkflowOptions(reportId, PriceReportWorkflow.TaskQueue) { ExecutionTimeout = TimeSpan.FromMinutes(2) });
+
+    async Task<List<object[]>> RowsAsync(string sql, string reportId)
+    {
+        await using var command = _database.CreateCommand(sql);
+        command.Parameters.Add(new() { Value = reportId });
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<object[]>();
+        while (await reader.ReadAsync())
+        {
+            var row = new object[reader.FieldCount];
+            reader.GetValues(row);
+            rows.Add(row);
+        }
+        return rows;
+    }
+
+    [Fact]
+    public async Task The_workflow_stores_the_counts_statistics_outliers_and_rejections_of_the_topic()
+    {
+        var topic = await TopicAsync("prices-workflow");
+
+        var summary = await RunAsync(topic, "prices-report-test-1");
+
+        Assert.Equal(new PriceReportSummary("prices-report-test-1", 5_000, 5, 4, 2), summary);
+        var report = Assert.Single(await RowsAsync("SELECT topic, threshold, tick_count, rejected_count, outlier_count, z_score_basis FROM pipeline.price_reports WHERE report_id = $1", "prices-report-test-1"));
+        Assert.Equal([topic, 3.0, 5_000L, 2L, 4, PriceReport.Basis], report);
+        var symbols = await RowsAsync("SELECT symbol, tick_count, min_price, max_price, mean_price, stddev_price FROM pipeline.price_report_symbols WHERE report_id = $1 ORDER BY symbol", "prices-report-test-1");
+        Assert.Equal(5, symbols.Count);
+        foreach (var row in symbols)
+        {
+            var prices = _generated.Ticks.Where(t => t.Symbol == (string)row[0]).Select(t => t.Price).ToArray();
+            var mean = prices.Sum() / prices.Length;
+            Assert.Equal((long)prices.Length, row[1]);
+            Assert.Equal((prices.Min(), prices.Max()), ((double)row[2], (double)row[3]));
+            Assert.Equal(mean, (double)row[4], 9);
+            Assert.Equal(Math.Sqrt(prices.Sum(p => (p - mean) * (p - mean)) / (prices.Length - 1)), (double)row[5], 9);
+        }
+        var outliers = await RowsAsync("SELECT ts, symbol, price FROM pipeline.price_report_outliers WHERE report_id = $1", "prices-report-test-1");
+        Assert.Equal(_generated.Injected.Select(t => (t.Ts, t.Symbol, t.Price)).Order(), outliers.Select(o => (((DateTime)o[0]).ToUniversalTime(), (string)o[1], (double)o[2])).Order());
+        var rejects = await RowsAsync("SELECT reason, payload FROM pipeline.price_report_rejects WHERE report_id = $1 ORDER BY ordinal", "prices-report-test-1");
+        Assert.Equal(["'price' is the string \"190.5\", expected a number", "NaN is not a number JSON allows (a price must be finite)"], rejects.Select(r => (string)r[0]));
+        Assert.Contains("\"price\": NaN", (string)rejects[1][1]);
+    }
+
+    [Fact]
+    public async Task Running_a_report_again_under_its_id_replaces_it_instead_of_adding_rows()
+    {
+        var topic = await TopicAsync("prices-rerun");
+
+        await RunAsync(topic, "prices-report-test-2");
+        await RunAsync(topic, "prices-report-test-2");
+
+        var counts = Assert.Single(await RowsAsync("""
+            SELECT (SELECT count(*) FROM pipeline.price_reports WHERE report_id = $1), (SELECT count(*) FROM pipeline.price_report_symbols WHERE report_id = $1),
+                   (SELECT count(*) FROM pipeline.price_report_outliers WHERE report_id = $1), (SELECT count(*) FROM pipeline.price_report_rejects WHERE report_id = $1)
+            """, "prices-report-test-2"));
+        Assert.Equal([1L, 5L, 4L, 2L], counts);
+    }
+
+    [Fact]
+    public async Task The_schedule_runs_the_report_by_itself()
+    {
+        await TopicAsync("prices");
+        var (host, database) = await infrastructure.StartWorkerAsync(new() { ["Prices:ReportSchedule:Enabled"] = "true", ["Prices:ReportSchedule:Every"] = "00:00:02" });
+        try
+        {
+            long? ticks = null;
+            for (var deadline = DateTime.UtcNow.AddSeconds(60); ticks is null && DateTime.UtcNow < deadline; await Task.Delay(500))
+            {
+                await using var command = database.CreateCommand($"SELECT tick_count FROM pipeline.price_reports WHERE report_id LIKE '{PriceReportWorkflow.IdPrefix}-%' LIMIT 1");
+                ticks = (long?)await command.ExecuteScalarAsync();
+            }
+            Assert.Equal(5_000, ticks);
+        }
+        finally
+        {
+            await infrastructure.Client.GetScheduleHandle(PriceReportSchedule.ScheduleId).DeleteAsync();
+            await host.StopAsync();
+            await host.DisposeAsync();
+        }
+    }
+}
