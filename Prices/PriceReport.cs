@@ -107,7 +107,8 @@ public sealed class PriceReportBuilder(double threshold = PriceReport.DefaultThr
             if (Math.Abs(z) > threshold) outliers.Add(new PriceOutlier(new DateTime(_ts[i], DateTimeKind.Utc), s.Symbol, _price[i], z));
         }
         return new PriceReport(_price.Count, statistics.OrderBy(s => s.Symbol, StringComparer.Ordinal).ToList(), threshold, PriceReport.Basis,
-            outliers.OrderByDescending(o => Math.Abs(o.ZScore)).ToList(), _invalidCount, _invalid) { Source = source };
+            outliers.OrderByDescending(o => Math.Abs(o.ZScore)).ToList(), _invalidCount, _invalid)
+        { Source = source };
     }
 
     /// <summary>The report of a JSON-lines file (one message per line; blank lines carry nothing and are skipped).</summary>

@@ -73,7 +73,8 @@ sealed class PriceFeed(PriceFeedOptions options, IProducer<string, string> produ
     {
         // The producer's connection (address, TLS, SASL) without its producer-only settings.
         var config = new ConsumerConfig(kafka.Config.Where(p => p.Key == "bootstrap.servers" || p.Key.StartsWith("security.", StringComparison.Ordinal)
-            || p.Key.StartsWith("ssl.", StringComparison.Ordinal) || p.Key.StartsWith("sasl.", StringComparison.Ordinal)).ToDictionary()) { GroupId = "price-feed" };
+            || p.Key.StartsWith("ssl.", StringComparison.Ordinal) || p.Key.StartsWith("sasl.", StringComparison.Ordinal)).ToDictionary())
+        { GroupId = "price-feed" };
         using var consumer = new ConsumerBuilder<Ignore, byte[]>(config).Build();
         try
         {
