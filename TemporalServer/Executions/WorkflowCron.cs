@@ -14,8 +14,13 @@ static partial class WorkflowCron
 {
     static readonly Dictionary<string, string> Descriptors = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["@yearly"] = "0 0 1 1 *", ["@annually"] = "0 0 1 1 *", ["@monthly"] = "0 0 1 * *",
-        ["@weekly"] = "0 0 * * 0", ["@daily"] = "0 0 * * *", ["@midnight"] = "0 0 * * *", ["@hourly"] = "0 * * * *",
+        ["@yearly"] = "0 0 1 1 *",
+        ["@annually"] = "0 0 1 1 *",
+        ["@monthly"] = "0 0 1 * *",
+        ["@weekly"] = "0 0 * * 0",
+        ["@daily"] = "0 0 * * *",
+        ["@midnight"] = "0 0 * * *",
+        ["@hourly"] = "0 * * * *",
     };
 
     /// <summary>Throws <see cref="ScheduleSpecException"/> naming what is wrong when the schedule cannot be read.</summary>
