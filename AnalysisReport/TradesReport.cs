@@ -119,7 +119,7 @@ static class TradesReport
     {
         var top = result.TopProducts.Where(t => t.Scope == TopProduct.OverallScope).OrderBy(t => t.Rank).ToList();
         var plot = Charts.Create("Top products by volume (all areas)", "volume (MWh)", "");
-        var bars = plot.Add.Bars(top.Select(t => t.TotalVolume).ToArray());
+        var bars = plot.Add.Bars(top.Select(t => (double)t.TotalVolume).ToArray());
         bars.Horizontal = true;
         plot.Axes.Left.SetTicks([.. top.Select((_, i) => (double)i)], [.. top.Select(Label)]);
         plot.Axes.Margins(left: 0);

@@ -21,17 +21,17 @@ public static class GridApi
     {
         var grid = api.MapGroup("/grid").WithTags("Grid");
 
-        grid.MapGet("/changes", async (GridReports reports, string? from, string? to, string? type, string? page, string? pageSize, CancellationToken ct) =>
+        grid.MapGet("/changes", async (GridReports reports, string? from, string? to, string? type, string? offset, string? limit, CancellationToken ct) =>
         {
             var v = new QueryValidation();
             var (first, last) = (v.Date(nameof(from), from), v.Date(nameof(to), to));
             if (first > last) v.Fail(nameof(to), $"'{to}' is before from '{from}'.");
             var series = Series(v, type);
-            var (p, size) = (v.Int(nameof(page), page, 1, 1, 1_000_000), v.Int(nameof(pageSize), pageSize, 50, 1, 1000));
-            return v.IsValid ? Results.Ok(await reports.ChangesAsync(first, last, series, p, size, ct)) : v.Problem();
+            var page = v.Page(offset, limit);
+            return v.IsValid ? Results.Ok(await reports.ChangesAsync(first, last, series, page, ct)) : v.Problem();
         })
         .WithSummary("The change log: every revision of an Energy-Charts point, old value → new value")
-        .WithDescription("Filters: from, to (yyyy-MM-dd, local days of the revised points, Europe/Berlin, inclusive), type (production type, e.g. Biomass). Newest revisions first. page (from 1), pageSize (1-1000, default 50); total counts every matching revision.")
+        .WithDescription("Filters: from, to (yyyy-MM-dd, local days of the revised points, Europe/Berlin, inclusive), type (production type, e.g. Biomass). Newest revisions first. offset (from 0), limit (1-1000, default 50); total counts every matching revision.")
         .Produces<Paged<GridChangeRow>>().ProducesValidationProblem();
 
         grid.MapGet("/production", async (GridReports reports, string? from, string? to, CancellationToken ct) =>
@@ -70,7 +70,7 @@ public static class GridApi
     {
         if (string.IsNullOrWhiteSpace(type)) return null;
         if (type.Length <= 64 && type.All(c => char.IsLetterOrDigit(c) || c is ' ' or '/' or '-' or '(' or ')' or ',' or '.')) return type;
-        v.Fail(nameof(type), "is not a production type name (letters, digits, spaces and / - ( ) , . at most 64 characters).");
+        v.Fail(nameof(type), $"'{type}' is not a production type name (letters, digits, spaces and / - ( ) , . at most 64 characters).");
         return null;
     }
 }

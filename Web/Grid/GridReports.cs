@@ -25,14 +25,14 @@ public sealed class GridReports(NpgsqlDataSource dataSource, GridAreas areas)
         AND ($3::text IS NULL OR series = $3)
         """;
 
-    public async Task<Paged<GridChangeRow>> ChangesAsync(DateOnly? from, DateOnly? to, string? type, int page, int pageSize, CancellationToken ct)
+    public async Task<Paged<GridChangeRow>> ChangesAsync(DateOnly? from, DateOnly? to, string? type, PageRequest page, CancellationToken ct)
     {
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(Command($"SELECT count(*) FROM pipeline.grid_point_changes WHERE {ChangesFilter}", from, to, type));
         batch.BatchCommands.Add(Command($"""
             SELECT dataset, area, series, ts, unit, old_value, new_value, old_valid_from, changed_at FROM pipeline.grid_point_changes
             WHERE {ChangesFilter} ORDER BY changed_at DESC, ts, series, id LIMIT $4 OFFSET $5
-            """, from, to, type, pageSize, (page - 1) * pageSize));
+            """, from, to, type, page.Limit, page.Offset));
         await using var reader = await batch.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         var total = reader.GetInt64(0);
@@ -41,7 +41,7 @@ public sealed class GridReports(NpgsqlDataSource dataSource, GridAreas areas)
         while (await reader.ReadAsync(ct))
             rows.Add(new GridChangeRow(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4),
                 reader.GetDouble(5), reader.GetDouble(6), reader.GetFieldValue<DateTimeOffset>(7), reader.GetFieldValue<DateTimeOffset>(8)));
-        return new Paged<GridChangeRow>(rows, total, page, pageSize);
+        return new Paged<GridChangeRow>(rows, total, page);
     }
 
     public async Task<IReadOnlyList<DailyProductionRow>> ProductionAsync(DateOnly from, DateOnly to, CancellationToken ct)

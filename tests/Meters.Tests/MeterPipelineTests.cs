@@ -59,7 +59,7 @@ public sealed class MeterPipelineTests(MetersInfrastructure infrastructure)
                 await get.WriteResponseStreamToFileAsync(local, append: false, CancellationToken.None);
             var summary = reader.Summarize(local);
             Assert.Equal(2_546, summary.Rows);
-            Assert.Equal(await db.ScalarAsync<double>("SELECT sum(value) FROM meters.cleaned WHERE device_id = 'device1'"), summary.Sums["value"], 6);
+            Assert.Equal(await db.ScalarAsync<double>("SELECT sum(value) FROM meters.cleaned WHERE device_id = 'device1'"), (double)summary.Sums["value"], 6);
             File.Delete(local);
         }
         var keys = await ListKeysAsync(s3, lake.Bucket);

@@ -27,6 +27,7 @@ public sealed class ApiContractTests(WebAppFixture app)
         "sort" or "method" or "status" => "magic",
         "area" or "product" => "FR'--",
         "origin" => new string('x', 301),
+        "type" => "Biomass'--",
         _ => throw new Xunit.Sdk.XunitException($"no bad value is known for the query parameter '{parameter}': add one to ApiContractTests.BadValue"),
     };
 

@@ -100,7 +100,7 @@ public sealed class GridPagesTests(WebAppFixture app)
         await IngestAsync();
         var total = await ScalarAsync<long>("SELECT count(*) FROM pipeline.grid_point_changes WHERE series = 'Biomass'");
 
-        using var ok = await app.Http.GetAsync("/api/grid/changes?from=2025-12-01&to=2025-12-01&type=Biomass&page=2&pageSize=10");
+        using var ok = await app.Http.GetAsync("/api/grid/changes?from=2025-12-01&to=2025-12-01&type=Biomass&offset=10&limit=10");
         using var bad = await app.Http.GetAsync("/api/grid/changes?from=2025-12-02&to=2025-12-01");
 
         var body = System.Text.Json.JsonDocument.Parse(await ok.Content.ReadAsStringAsync()).RootElement;

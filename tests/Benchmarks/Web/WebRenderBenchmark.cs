@@ -3,6 +3,7 @@ using System.Globalization;
 using Benchmarks.Support;
 using Npgsql;
 using TestSupport;
+using Web.Api;
 using Web.Trades;
 
 namespace Web.Benchmarks;
@@ -97,8 +98,8 @@ public static class WebRenderBenchmark
             new("/trades", name, "/trades" + query, async ct =>
             {
                 await reports.FilterChoicesAsync(ct);
-                await reports.ProductStatsAsync(filter, TradeReports.ProductSortKeys[sort], descending, page, PageSize, ct);
-                await reports.TopProductsAsync(filter with { Product = null }, 5, ct);
+                await reports.ProductStatsAsync(filter, TradeReports.ProductSortKeys[sort], descending, new PageRequest((page - 1) * PageSize, PageSize), ct);
+                await reports.TopProductsAsync(filter with { Product = null }, new PageRequest(0, 5), ct);
             }, $"Page {page} of ");
         var dayText = day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         return
