@@ -61,6 +61,7 @@ public sealed partial class ReadmeTests(RunningGraph graph)
         {
             ["127.0.0.1:54320"] = Address(host.Urls["postgres"]),
             ["127.0.0.1:9000"] = Address(host.Urls["lake"]),
+            ["127.0.0.1:9092"] = Address(host.Urls["kafka"]),
             ["127.0.0.1:5080"] = Address(host.Urls["web"]),
             ["127.0.0.1:8233"] = Address(host.Endpoints["temporal"][0]),
             ["127.0.0.1:7233"] = Address(host.Endpoints["temporal"][1]),
