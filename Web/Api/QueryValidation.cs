@@ -109,6 +109,9 @@ public readonly record struct PageRequest(int Offset, int Limit)
     public static PageRequest Number(int number, int size) => new((number - 1) * size, size);
 }
 
+/// <summary>A whole list (small, not paged): still an object, so no operation answers a bare array.</summary>
+public sealed record Listed<T>(IReadOnlyList<T> Items);
+
 /// <summary>
 /// The one shape of every list the API returns: the rows asked for, the count of all rows matching the filters, and the
 /// offset and limit that selected them (<c>{"items":[…],"total":123,"offset":0,"limit":50}</c>).

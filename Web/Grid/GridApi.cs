@@ -38,11 +38,11 @@ public static class GridApi
         {
             var v = new QueryValidation();
             var (first, last) = Range(v, from, to);
-            return v.IsValid ? Results.Ok(await reports.ProductionAsync(first, last, ct)) : v.Problem();
+            return v.IsValid ? Results.Ok(new Listed<DailyProductionRow>(await reports.ProductionAsync(first, last, ct))) : v.Problem();
         })
         .WithSummary("Daily net production per production type (MWh, mean MW)")
         .WithDescription("from, to: local days (yyyy-MM-dd), inclusive, at most 3660 days. Consumption (pumped storage) is negative.")
-        .Produces<IReadOnlyList<DailyProductionRow>>().ProducesValidationProblem();
+        .Produces<Listed<DailyProductionRow>>().ProducesValidationProblem();
 
         grid.MapGet("/price-wind", async (GridReports reports, string? from, string? to, CancellationToken ct) =>
         {

@@ -56,16 +56,16 @@ public sealed class MeterReports(NpgsqlDataSource dataSource)
         FROM meters.runs r ORDER BY r.started_at DESC, r.run_id LIMIT $1 OFFSET $2
         """;
 
-    public async Task<Paged<MeterRunRow>> RunsAsync(int page, int pageSize, CancellationToken ct)
+    public async Task<Paged<MeterRunRow>> RunsAsync(PageRequest page, CancellationToken ct)
     {
         long total = 0;
-        var rows = await ReadAsync(Runs, [pageSize, (page - 1) * pageSize], r =>
+        var rows = await ReadAsync(Runs, [page.Limit, page.Offset], r =>
         {
             total = r.GetInt64(10);
             return new MeterRunRow(r.GetString(0), r.GetDateTime(1), r.IsDBNull(2) ? null : r.GetDateTime(2), r.GetString(3), r.GetInt32(4), r.GetInt32(5), r.GetInt32(6), r.GetInt32(7), r.GetInt32(8), r.GetInt32(9));
         }, ct);
-        if (rows.Count == 0 && page > 1) total = (await RunsAsync(1, 1, ct)).Total;
-        return new Paged<MeterRunRow>(rows, total, page, pageSize);
+        if (rows.Count == 0 && page.Offset > 0) total = (await RunsAsync(new PageRequest(0, 1), ct)).Total;
+        return new Paged<MeterRunRow>(rows, total, page);
     }
 
     const string Checks = """

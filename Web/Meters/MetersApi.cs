@@ -19,9 +19,9 @@ public static class MetersApi
     {
         var meters = api.MapGroup("/meters").WithTags("Meters");
 
-        meters.MapGet("/series", (MeterReports reports, CancellationToken ct) => reports.SeriesAsync(ct))
+        meters.MapGet("/series", async (MeterReports reports, CancellationToken ct) => new Listed<MeterSeriesRow>(await reports.SeriesAsync(ct)))
             .WithSummary("The cleaned series: grid points, measured and filled counts, first and last grid time")
-            .Produces<IReadOnlyList<MeterSeriesRow>>();
+            .Produces<Listed<MeterSeriesRow>>();
 
         meters.MapGet("/series/{device}/{signal}/points", async (MeterReports reports, string device, string signal, string? from, string? to, string? limit, CancellationToken ct) =>
         {
@@ -38,24 +38,24 @@ public static class MetersApi
         {
             var v = new QueryValidation();
             var (start, end) = (v.Instant(nameof(from), from), v.Instant(nameof(to), to));
-            return v.IsValid ? Results.Ok(await reports.CompletenessAsync(device, signal, start?.UtcDateTime, end?.UtcDateTime, ct)) : v.Problem();
+            return v.IsValid ? Results.Ok(new Listed<MeterCompletenessRow>(await reports.CompletenessAsync(device, signal, start?.UtcDateTime, end?.UtcDateTime, ct))) : v.Problem();
         })
         .WithSummary("Per hour: the series' grid points, how many were measured, and the measured share")
-        .Produces<IReadOnlyList<MeterCompletenessRow>>().ProducesValidationProblem();
+        .Produces<Listed<MeterCompletenessRow>>().ProducesValidationProblem();
 
-        meters.MapGet("/runs", async (MeterReports reports, string? page, string? pageSize, CancellationToken ct) =>
+        meters.MapGet("/runs", async (MeterReports reports, string? offset, string? limit, CancellationToken ct) =>
         {
             var v = new QueryValidation();
-            var (p, size) = (v.Int(nameof(page), page, 1, 1, 1_000_000), v.Int(nameof(pageSize), pageSize, 20, 1, 200));
-            return v.IsValid ? Results.Ok(await reports.RunsAsync(p, size, ct)) : v.Problem();
+            var page = v.Page(offset, limit, defaultLimit: 20, maxLimit: 200);
+            return v.IsValid ? Results.Ok(await reports.RunsAsync(page, ct)) : v.Problem();
         })
         .WithSummary("Meter workflow runs, newest first: status (failed when an error-level check failed), counts, failed checks")
         .Produces<Paged<MeterRunRow>>().ProducesValidationProblem();
 
         meters.MapGet("/runs/{runId}/checks", async (MeterReports reports, string runId, CancellationToken ct) =>
-            await reports.ChecksAsync(runId, ct) is { } checks ? Results.Ok(checks) : Results.Problem(title: "No such run", detail: $"no meter run '{runId}'", statusCode: 404))
+            await reports.ChecksAsync(runId, ct) is { } checks ? Results.Ok(new Listed<MeterCheckRow>(checks)) : Results.Problem(title: "No such run", detail: $"no meter run '{runId}'", statusCode: 404))
             .WithSummary("Every check result of one run (passed or not), in the order they ran")
-            .Produces<IReadOnlyList<MeterCheckRow>>().ProducesProblem(404);
+            .Produces<Listed<MeterCheckRow>>().ProducesProblem(404);
 
         meters.MapPost("/runs", async (ITemporalClient temporal, MeterRunRequest body, CancellationToken ct) =>
         {

@@ -32,13 +32,13 @@ public sealed class PriceReports(NpgsqlDataSource dataSource, ITemporalClient te
 {
     const string ReportColumns = "report_id, topic, threshold, z_score_basis, tick_count, rejected_count, outlier_count, started_at, completed_at";
 
-    public async Task<Paged<PriceReportRow>> ListAsync(int page, int pageSize, CancellationToken ct)
+    public async Task<Paged<PriceReportRow>> ListAsync(PageRequest page, CancellationToken ct)
     {
         await using var count = dataSource.CreateCommand("SELECT count(*) FROM pipeline.price_reports");
         var total = (long)(await count.ExecuteScalarAsync(ct))!;
         var rows = await ReadAsync($"SELECT {ReportColumns} FROM pipeline.price_reports ORDER BY completed_at DESC, report_id LIMIT $1 OFFSET $2", ReadReport, ct,
-            pageSize, (long)(page - 1) * pageSize);
-        return new Paged<PriceReportRow>(rows, total, page, pageSize);
+            page.Limit, (long)page.Offset);
+        return new Paged<PriceReportRow>(rows, total, page);
     }
 
     /// <summary>The report <paramref name="reportId"/>, or the latest when null; null when there is none.</summary>
@@ -61,7 +61,7 @@ public sealed class PriceReports(NpgsqlDataSource dataSource, ITemporalClient te
     }
 
     /// <summary>One page of a report's outliers, largest |z| first; null when the report does not exist.</summary>
-    public async Task<Paged<PriceOutlierRow>?> OutliersAsync(string reportId, string? symbol, int page, int pageSize, CancellationToken ct)
+    public async Task<Paged<PriceOutlierRow>?> OutliersAsync(string reportId, string? symbol, PageRequest page, CancellationToken ct)
     {
         await using var count = dataSource.CreateCommand("""
             SELECT (SELECT count(*) FROM pipeline.price_reports WHERE report_id = $1),
@@ -80,8 +80,8 @@ public sealed class PriceReports(NpgsqlDataSource dataSource, ITemporalClient te
             SELECT ordinal, ts, symbol, price, z_score FROM pipeline.price_report_outliers
             WHERE report_id = $1 AND ($2::text IS NULL OR symbol = $2) ORDER BY ordinal LIMIT $3 OFFSET $4
             """, r => new PriceOutlierRow(r.GetInt32(0), r.GetFieldValue<DateTimeOffset>(1), r.GetString(2), r.GetDouble(3), r.GetDouble(4)), ct,
-            reportId, (object?)symbol ?? DBNull.Value, pageSize, (long)(page - 1) * pageSize);
-        return new Paged<PriceOutlierRow>(rows, total, page, pageSize);
+            reportId, (object?)symbol ?? DBNull.Value, page.Limit, (long)page.Offset);
+        return new Paged<PriceOutlierRow>(rows, total, page);
     }
 
     /// <summary>Starts a report now; its ID is its start time, so the workflow in Temporal and the stored report share one name.</summary>

@@ -22,14 +22,14 @@ public static class PricesApi
     {
         var prices = api.MapGroup("/prices").WithTags("Price ticks");
 
-        prices.MapGet("/reports", async (PriceReports reports, string? page, string? pageSize, CancellationToken ct) =>
+        prices.MapGet("/reports", async (PriceReports reports, string? offset, string? limit, CancellationToken ct) =>
         {
             var v = new QueryValidation();
-            var (p, size) = (v.Int(nameof(page), page, 1, 1, 1_000_000), v.Int(nameof(pageSize), pageSize, 50, 1, 1000));
-            return v.IsValid ? Results.Ok(await reports.ListAsync(p, size, ct)) : v.Problem();
+            var page = v.Page(offset, limit);
+            return v.IsValid ? Results.Ok(await reports.ListAsync(page, ct)) : v.Problem();
         })
         .WithSummary("Price reports, latest first")
-        .WithDescription("Each report read the topic from its earliest offsets up to the high-water marks when it started. page (from 1), pageSize (1-1000, default 50).")
+        .WithDescription("Each report read the topic from its earliest offsets up to the high-water marks when it started. offset (from 0), limit (1-1000, default 50).")
         .Produces<Paged<PriceReportRow>>().ProducesValidationProblem();
 
         prices.MapGet("/reports/latest", async (PriceReports reports, CancellationToken ct) =>
@@ -47,17 +47,17 @@ public static class PricesApi
         .WithSummary("One price report: counts, per-symbol statistics, offsets read, first rejected messages")
         .Produces<PriceReportDetail>().ProducesValidationProblem().ProducesProblem(404);
 
-        prices.MapGet("/reports/{reportId}/outliers", async (PriceReports reports, string reportId, string? symbol, string? page, string? pageSize, CancellationToken ct) =>
+        prices.MapGet("/reports/{reportId}/outliers", async (PriceReports reports, string reportId, string? symbol, string? offset, string? limit, CancellationToken ct) =>
         {
             var v = new QueryValidation();
             var id = ReportId(v, reportId);
             var s = v.Code(nameof(symbol), symbol);
-            var (p, size) = (v.Int(nameof(page), page, 1, 1, 1_000_000), v.Int(nameof(pageSize), pageSize, 50, 1, 1000));
+            var page = v.Page(offset, limit);
             if (!v.IsValid) return v.Problem();
-            return await reports.OutliersAsync(id!, s, p, size, ct) is { } outliers ? Results.Ok(outliers) : NoReport($"There is no price report '{id}'.", "GET /api/prices/reports lists them.");
+            return await reports.OutliersAsync(id!, s, page, ct) is { } outliers ? Results.Ok(outliers) : NoReport($"There is no price report '{id}'.", "GET /api/prices/reports lists them.");
         })
         .WithSummary("A report's outliers (timestamp, symbol, price, z), largest |z| first")
-        .WithDescription("z = (price - mean) / sample standard deviation of the tick's symbol over the whole report (the report's zScoreBasis says so); outliers have |z| above the report's threshold. symbol filters; page, pageSize (1-1000, default 50).")
+        .WithDescription("z = (price - mean) / sample standard deviation of the tick's symbol over the whole report (the report's zScoreBasis says so); outliers have |z| above the report's threshold. symbol filters; offset (from 0), limit (1-1000, default 50).")
         .Produces<Paged<PriceOutlierRow>>().ProducesValidationProblem().ProducesProblem(404);
 
         prices.MapPost("/reports", async (PriceReports reports, PriceReportStartRequest? body, CancellationToken ct) =>

@@ -25,7 +25,7 @@ public sealed class ApiContractTests(WebAppFixture app)
         "deliveryStart" or "deliveryEnd" => "yesterday",
         "offset" or "limit" => "-1",
         "sort" or "method" or "status" => "magic",
-        "area" or "product" => "FR'--",
+        "area" or "product" or "symbol" => "FR'--",
         "origin" => new string('x', 301),
         "type" => "Biomass'--",
         _ => throw new Xunit.Sdk.XunitException($"no bad value is known for the query parameter '{parameter}': add one to ApiContractTests.BadValue"),
@@ -38,6 +38,8 @@ public sealed class ApiContractTests(WebAppFixture app)
         ["area"] = "FR",
         ["deliveryStart"] = "2023-01-01T10:00:00Z",
         ["deliveryEnd"] = "2023-01-01T11:00:00Z",
+        ["from"] = "2023-01-01",
+        ["to"] = "2023-01-02",
     };
 
     async Task<JsonElement> OperationsAsync() => await app.Http.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
@@ -169,13 +171,14 @@ public sealed class ApiContractTests(WebAppFixture app)
     public async Task Every_list_answers_items_total_offset_and_limit_and_no_operation_answers_a_bare_array()
     {
         var lists = new List<string>();
-        foreach (var (path, method, operation) in Each(await OperationsAsync()).Where(o => o.Method == "get" && !o.Path.EndsWith(".csv", StringComparison.Ordinal)))
+        foreach (var (path, method, operation) in Each(await OperationsAsync()).Where(o => o.Method == "get" && !o.Path.EndsWith(".csv", StringComparison.Ordinal) && !o.Path.Contains('{')))
         {
             var parameters = QueryParameters(operation).ToList();
             var query = string.Join("&", parameters.Where(SeededProduct.ContainsKey).Select(p => $"{p}={Uri.EscapeDataString(SeededProduct[p])}")
                 .Concat(parameters.Contains("offset") ? ["offset=1", "limit=1"] : []));
             using var response = await app.Http.GetAsync($"{path}?{query}");
             var body = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode == HttpStatusCode.NotFound) { await ProblemAsync(response, HttpStatusCode.NotFound, $"GET {path}"); continue; } // an item not stored yet
             Assert.True(response.IsSuccessStatusCode, $"GET {path}?{query}: {(int)response.StatusCode} {body}");
             var json = JsonDocument.Parse(body).RootElement;
 

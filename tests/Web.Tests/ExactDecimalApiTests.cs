@@ -38,7 +38,7 @@ public sealed class ExactDecimalApiTests(WebAppFixture app)
             Assert.Equal("0.7", stats.GetProperty("totalVolume").GetRawText());
             Assert.Equal("0.1", stats.GetProperty("minPrice").GetRawText());
             Assert.Equal("211.18", stats.GetProperty("maxPrice").GetRawText());
-            Assert.Equal("0.7", Assert.Single(top.EnumerateArray()).GetProperty("totalVolume").GetRawText());
+            Assert.Equal("0.7", Assert.Single(top.GetProperty("items").EnumerateArray()).GetProperty("totalVolume").GetRawText());
         }
         finally
         {

@@ -78,7 +78,7 @@ public sealed class PricesTests(WebAppFixture app)
     [Theory]
     [InlineData("/api/prices/reports/no-such-report", HttpStatusCode.NotFound, "There is no price report 'no-such-report'.")]
     [InlineData("/api/prices/reports/no-such-report/outliers", HttpStatusCode.NotFound, "There is no price report 'no-such-report'.")]
-    [InlineData("/api/prices/reports?pageSize=0", HttpStatusCode.BadRequest, "One or more query parameters are invalid.")]
+    [InlineData("/api/prices/reports?limit=0", HttpStatusCode.BadRequest, "One or more query parameters are invalid.")]
     [InlineData("/api/prices/reports/" + Latest + "/outliers?symbol=A%20B", HttpStatusCode.BadRequest, "One or more query parameters are invalid.")]
     public async Task Unknown_reports_and_bad_parameters_answer_problem_json(string path, HttpStatusCode expected, string title)
     {
