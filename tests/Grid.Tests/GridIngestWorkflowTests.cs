@@ -72,6 +72,9 @@ public sealed class GridIngestWorkflowTests(GridDatabase database, StandInFixtur
         var activities = new GridActivities(new GridIngestion(client, dataSource, new GridAreas(), NullLogger<GridIngestion>.Instance));
         var queue = "grid-tests-" + Guid.NewGuid().ToString("N");
         using var worker = new TemporalWorker(_client, new TemporalWorkerOptions(queue).AddAllActivities<IGridActivities>(activities).AddWorkflow<GridIngestWorkflow>());
-        return await worker.ExecuteAsync(() => _client.ExecuteWorkflowAsync((GridIngestWorkflow w) => w.RunAsync(request), new WorkflowOptions(id + Guid.NewGuid().ToString("N")[..6], queue)));
+        var workflowId = id + Guid.NewGuid().ToString("N")[..6];
+        var report = await worker.ExecuteAsync(() => _client.ExecuteWorkflowAsync((GridIngestWorkflow w) => w.RunAsync(request), new WorkflowOptions(workflowId, queue)));
+        await RecordedHistories.SaveIfRecordingAsync(_client, workflowId, "grid-ingest");
+        return report;
     }
 }

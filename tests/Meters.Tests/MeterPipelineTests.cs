@@ -139,8 +139,10 @@ public sealed class MeterPipelineTests(MetersInfrastructure infrastructure)
     {
         try
         {
-            return await client.ExecuteWorkflowAsync((MeterPipelineWorkflow w) => w.RunAsync(request ?? MeterPipelineRequest.Live()),
+            var report = await client.ExecuteWorkflowAsync((MeterPipelineWorkflow w) => w.RunAsync(request ?? MeterPipelineRequest.Live()),
                 new WorkflowOptions(id, MeterPipelineWorkflow.TaskQueue) { ExecutionTimeout = TimeSpan.FromMinutes(3) });
+            await RecordedHistories.SaveIfRecordingAsync(client, id, "meter-pipeline");
+            return report;
         }
         catch (Temporalio.Exceptions.WorkflowFailedException e)
         {

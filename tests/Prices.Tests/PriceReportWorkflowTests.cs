@@ -94,9 +94,13 @@ public sealed class PriceReportWorkflowTests(PriceReportInfrastructure infrastru
         return name;
     }
 
-    async Task<PriceReportSummary> RunAsync(string topic, string reportId) =>
-        await infrastructure.Client.ExecuteWorkflowAsync((PriceReportWorkflow w) => w.RunAsync(new PriceReportRequest { Topic = topic }),
+    async Task<PriceReportSummary> RunAsync(string topic, string reportId)
+    {
+        var summary = await infrastructure.Client.ExecuteWorkflowAsync((PriceReportWorkflow w) => w.RunAsync(new PriceReportRequest { Topic = topic }),
             new WorkflowOptions(reportId, PriceReportWorkflow.TaskQueue) { ExecutionTimeout = TimeSpan.FromMinutes(2) });
+        await RecordedHistories.SaveIfRecordingAsync(infrastructure.Client, reportId, "price-report");
+        return summary;
+    }
 
     async Task<List<object[]>> RowsAsync(string sql, string reportId)
     {

@@ -14,21 +14,24 @@ public sealed class ReplayTests
 {
     public static TheoryData<string> RecordedHistories() => [.. Directory.GetFiles(HistoriesDirectory, "*.json").Select(f => Path.GetFileName(f)).Order()];
 
+    static IEnumerable<Type> WorkflowTypes => typeof(TradePipelineWorkflow).Assembly.GetExportedTypes().Where(t => t.IsDefined(typeof(WorkflowAttribute), false));
+
     static string HistoriesDirectory => Path.Combine(AppContext.BaseDirectory, "Histories");
 
     [Fact]
     public void Every_workflow_type_has_recorded_histories()
     {
         var recorded = Directory.GetFiles(HistoriesDirectory, "*.json").Select(f => Load(Path.GetFileName(f)).Events.First().WorkflowExecutionStartedEventAttributes.WorkflowType.Name).ToHashSet();
-        var types = typeof(TradePipelineWorkflow).Assembly.GetExportedTypes().Where(t => t.IsDefined(typeof(WorkflowAttribute), false)).Select(t => t.Name);
-        Assert.All(types, type => Assert.Contains(type, recorded));
+        Assert.All(WorkflowTypes, type => Assert.Contains(type.Name, recorded));
     }
 
     [Theory]
     [MemberData(nameof(RecordedHistories))]
     public async Task A_recorded_history_replays_against_the_current_workflow_code(string file)
     {
-        var result = await new WorkflowReplayer(new WorkflowReplayerOptions().AddWorkflow<TradePipelineWorkflow>()).ReplayWorkflowAsync(Load(file));
+        var options = new WorkflowReplayerOptions();
+        foreach (var type in WorkflowTypes) options.AddWorkflow(type);
+        var result = await new WorkflowReplayer(options).ReplayWorkflowAsync(Load(file));
         Assert.Null(result.ReplayFailure);
     }
 
