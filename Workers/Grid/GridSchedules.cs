@@ -1,6 +1,6 @@
 using Temporalio.Client;
 using Temporalio.Client.Schedules;
-using Temporalio.Exceptions;
+using Workers.Schedules;
 using Workflows.Grid;
 
 namespace Workers.Grid;
@@ -13,8 +13,6 @@ namespace Workers.Grid;
 /// </summary>
 public sealed class GridSchedules(ITemporalClient client, GridSettings settings, ILogger<GridSchedules> logger) : BackgroundService
 {
-    static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(10);
-
     /// <summary>The schedules: ID, cron expression (UTC) and the request each run starts the workflow with.</summary>
     public static IReadOnlyList<(string Id, string Cron, GridIngestRequest Request)> Definitions(GridSettings settings) =>
     [
@@ -28,41 +26,13 @@ public sealed class GridSchedules(ITemporalClient client, GridSettings settings,
         if (!settings.SchedulesEnabled) return;
         foreach (var (id, cron, request) in Definitions(settings))
         {
-            // Temporal may not answer yet (starting beside us): keep trying, the worker runs meanwhile.
-            while (!stoppingToken.IsCancellationRequested)
+            var schedule = new Schedule(
+                ScheduleActionStartWorkflow.Create((GridIngestWorkflow w) => w.RunAsync(request), new WorkflowOptions(id, GridIngestWorkflow.TaskQueue)),
+                new ScheduleSpec { CronExpressions = [cron] })
             {
-                try
-                {
-                    await EnsureAsync(id, cron, request, stoppingToken);
-                    break;
-                }
-                catch (RpcException e)
-                {
-                    logger.LogWarning("schedule {Schedule} not yet in place ({Code}: {Message}); retrying in {Delay}", id, e.Code, e.Message, RetryDelay);
-                    await Task.Delay(RetryDelay, stoppingToken);
-                }
-            }
-        }
-    }
-
-    async Task EnsureAsync(string id, string cron, GridIngestRequest request, CancellationToken ct)
-    {
-        var schedule = new Schedule(
-            ScheduleActionStartWorkflow.Create((GridIngestWorkflow w) => w.RunAsync(request), new WorkflowOptions(id, GridIngestWorkflow.TaskQueue)),
-            new ScheduleSpec { CronExpressions = [cron] })
-        {
-            Policy = new SchedulePolicy { Overlap = Temporalio.Api.Enums.V1.ScheduleOverlapPolicy.Skip, CatchupWindow = TimeSpan.FromHours(12) },
-        };
-        var rpc = new RpcOptions { CancellationToken = ct };
-        try
-        {
-            await client.CreateScheduleAsync(id, schedule, new ScheduleOptions { Rpc = rpc });
-            logger.LogInformation("created schedule {Schedule}: {Dataset} {Area} at '{Cron}' (UTC)", id, request.Dataset, request.Area, cron);
-        }
-        catch (ScheduleAlreadyRunningException)
-        {
-            await client.GetScheduleHandle(id).UpdateAsync(current => new ScheduleUpdate(schedule with { State = current.Description.Schedule.State }), rpc);
-            logger.LogInformation("updated schedule {Schedule}: {Dataset} {Area} at '{Cron}' (UTC)", id, request.Dataset, request.Area, cron);
+                Policy = new SchedulePolicy { Overlap = Temporalio.Api.Enums.V1.ScheduleOverlapPolicy.Skip, CatchupWindow = TimeSpan.FromHours(12) },
+            };
+            await client.EnsureScheduleAsync(id, schedule, $"{request.Dataset} {request.Area} at '{cron}' (UTC)", logger, stoppingToken);
         }
     }
 }

@@ -1,6 +1,6 @@
 using Temporalio.Client;
 using Temporalio.Client.Schedules;
-using Temporalio.Exceptions;
+using Workers.Schedules;
 using Workflows.Meters;
 
 namespace Workers.Meters;
@@ -24,28 +24,6 @@ public sealed class MeterLiveSchedule(ITemporalClient client, IConfiguration con
         {
             Policy = new SchedulePolicy { Overlap = Temporalio.Api.Enums.V1.ScheduleOverlapPolicy.Skip, CatchupWindow = TimeSpan.FromMinutes(5) },
         };
-        // Temporal may not answer yet (starting beside us): keep trying, the worker runs meanwhile.
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var rpc = new RpcOptions { CancellationToken = stoppingToken };
-            try
-            {
-                try
-                {
-                    await client.CreateScheduleAsync(ScheduleId, schedule, new ScheduleOptions { Rpc = rpc });
-                }
-                catch (ScheduleAlreadyRunningException)
-                {
-                    await client.GetScheduleHandle(ScheduleId).UpdateAsync(current => new ScheduleUpdate(schedule with { State = current.Description.Schedule.State }), rpc);
-                }
-                logger.LogInformation("schedule {Schedule}: the meter workflow every {Every}", ScheduleId, every);
-                return;
-            }
-            catch (RpcException e)
-            {
-                logger.LogWarning("schedule {Schedule} not yet in place ({Code}: {Message}); retrying in 10 s", ScheduleId, e.Code, e.Message);
-                await Task.Delay(TimeSpan.FromSeconds(10), stoppingToken);
-            }
-        }
+        await client.EnsureScheduleAsync(ScheduleId, schedule, $"the meter workflow every {every}", logger, stoppingToken);
     }
 }

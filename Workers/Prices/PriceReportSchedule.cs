@@ -1,6 +1,6 @@
 using Temporalio.Client;
 using Temporalio.Client.Schedules;
-using Temporalio.Exceptions;
+using Workers.Schedules;
 using Workflows.Prices;
 
 namespace Workers.Prices;
@@ -25,27 +25,6 @@ public sealed class PriceReportSchedule(ITemporalClient client, IConfiguration c
         {
             Policy = new SchedulePolicy { Overlap = Temporalio.Api.Enums.V1.ScheduleOverlapPolicy.Skip },
         };
-        // Temporal may not answer yet (starting beside us): try again every 10 s while the worker runs.
-        while (true)
-        {
-            try
-            {
-                await client.CreateScheduleAsync(ScheduleId, schedule, new ScheduleOptions { Rpc = new() { CancellationToken = stoppingToken } });
-                logger.LogInformation("created schedule {Schedule}: the price report every {Every}", ScheduleId, every);
-                return;
-            }
-            catch (ScheduleAlreadyRunningException)
-            {
-                await client.GetScheduleHandle(ScheduleId).UpdateAsync(current => new ScheduleUpdate(schedule with { State = current.Description.Schedule.State }),
-                    new() { CancellationToken = stoppingToken });
-                logger.LogInformation("updated schedule {Schedule}: the price report every {Every}", ScheduleId, every);
-                return;
-            }
-            catch (RpcException e)
-            {
-                logger.LogWarning("schedule {Schedule} not yet in place ({Code}: {Message}); retrying in 10 s", ScheduleId, e.Code, e.Message);
-                await Task.Delay(TimeSpan.FromSeconds(10), stoppingToken);
-            }
-        }
+        await client.EnsureScheduleAsync(ScheduleId, schedule, $"the price report every {every}", logger, stoppingToken);
     }
 }

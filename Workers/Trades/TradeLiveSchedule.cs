@@ -1,6 +1,6 @@
 using Temporalio.Client;
 using Temporalio.Client.Schedules;
-using Temporalio.Exceptions;
+using Workers.Schedules;
 using Workflows.Trades;
 
 namespace Workers.Trades;
@@ -17,26 +17,11 @@ public sealed class TradeLiveSchedule(ITemporalClient client, IConfiguration con
     /// <summary>Scheduled runs get this ID plus the scheduled time: the seal activity's window ID, deterministic per run.</summary>
     public const string WorkflowIdPrefix = "trades-live";
 
-    static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(10);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!configuration.GetValue("Trades:LiveSchedule:Enabled", true)) return;
         var schedule = Define(configuration.GetValue("Trades:LiveSchedule:Every", TimeSpan.FromMinutes(1)));
-        // Temporal may not answer yet (starting beside us, or unreachable): keep trying, the worker runs meanwhile.
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await EnsureAsync(schedule, stoppingToken);
-                return;
-            }
-            catch (RpcException e)
-            {
-                logger.LogWarning("schedule {Schedule} not yet in place ({Code}: {Message}); retrying in {Delay}", ScheduleId, e.Code, e.Message, RetryDelay);
-                await Task.Delay(RetryDelay, stoppingToken);
-            }
-        }
+        await client.EnsureScheduleAsync(ScheduleId, schedule, $"the trade pipeline every {schedule.Spec.Intervals.Single().Every}", logger, stoppingToken);
     }
 
     static Schedule Define(TimeSpan every) => new(
@@ -46,19 +31,4 @@ public sealed class TradeLiveSchedule(ITemporalClient client, IConfiguration con
     {
         Policy = new SchedulePolicy { Overlap = Temporalio.Api.Enums.V1.ScheduleOverlapPolicy.Skip, CatchupWindow = TimeSpan.FromMinutes(5) },
     };
-
-    async Task EnsureAsync(Schedule schedule, CancellationToken ct)
-    {
-        var rpc = new RpcOptions { CancellationToken = ct };
-        try
-        {
-            await client.CreateScheduleAsync(ScheduleId, schedule, new ScheduleOptions { Rpc = rpc });
-            logger.LogInformation("created schedule {Schedule}: the trade pipeline every {Every}", ScheduleId, schedule.Spec.Intervals.Single().Every);
-        }
-        catch (ScheduleAlreadyRunningException)
-        {
-            await client.GetScheduleHandle(ScheduleId).UpdateAsync(current => new ScheduleUpdate(schedule with { State = current.Description.Schedule.State }), rpc);
-            logger.LogInformation("updated schedule {Schedule}: the trade pipeline every {Every}", ScheduleId, schedule.Spec.Intervals.Single().Every);
-        }
-    }
 }
