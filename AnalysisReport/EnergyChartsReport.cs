@@ -1,16 +1,18 @@
 using System.Globalization;
 using Grid;
-using Grid.EnergyCharts;
-using Grid.Transformations;
+using Temporalio.Client;
+using Web.Api;
+using Web.Grid;
+using Workflows.Grid;
 using ScottPlot;
 
 namespace AnalysisReport;
 
 /// <summary>
-/// Energy-Charts: the recorded payloads (Feeds/EnergyCharts/Recorded, real API responses) read by Grid's own parser
-/// (<see cref="EnergyChartsParser"/>). Grid's transformations are SQL over PostgreSQL; here their definitions are
-/// applied to the parsed points in process (same local days, same excluded series, energy = Σ MW × ¼ h, Pearson
-/// correlation of the daily mean price with daily wind energy, a point revised when its value differs).
+/// Energy-Charts: the recorded days (Feeds/EnergyCharts/Recorded, real API responses, served by Feeds' stand-in)
+/// backfilled through <c>GridIngestWorkflow</c> on Temporal, as <c>pipeline grid backfill</c> starts it; then Feeds
+/// serves the recorded revision and the revised days are backfilled again, so the change data capture meets a real
+/// revision. The figures are read back from Web's API (<c>/api/grid/production</c>, <c>/price-wind</c>, <c>/changes</c>).
 /// </summary>
 static class EnergyChartsReport
 {
@@ -36,60 +38,70 @@ static class EnergyChartsReport
         ("Other (oil, waste, geothermal, others)", _ => true),
     ];
 
-    public static string Write(string repository, string figures)
+    public static async Task<string> WriteAsync(RunningPipeline pipeline, string repository, string figures)
     {
         var directory = Path.Combine(repository, Recorded);
-        var power = Payloads(directory, "public_power_de_*.json", day => GridRequest.PublicPower(Country, day, day));
-        var prices = Payloads(directory, "price_de-lu_*.json", day => GridRequest.Price(BiddingZone, day, day));
+        var powerDays = RecordedDays(directory, "public_power_de_*.json");
+        var priceDays = RecordedDays(directory, "price_de-lu_*.json");
+        var revisedDays = RecordedDays(directory, "public_power_de_*_v2.json");
 
-        // the pipeline keeps the latest fetch of a day: the revised (v2) payload where there is one
-        var latest = power.GroupBy(p => p.Day).Select(g => g.MaxBy(p => p.Revision)!).ToList();
-        var production = DailyProduction(latest.SelectMany(p => p.Parsed.Points));
-        var price = prices.SelectMany(p => p.Parsed.Points).GroupBy(p => BerlinTime.DayOf(p.Timestamp))
-            .ToDictionary(g => g.Key, g => (Mean: g.Average(p => p.Value), Unit: g.First().Unit, Points: g.Count()));
+        var first = await Task.WhenAll(Runs(powerDays).Select(r => BackfillAsync(pipeline, "public_power", Country, r))
+            .Concat(Runs(priceDays).Select(r => BackfillAsync(pipeline, "price", BiddingZone, r))));
+        await pipeline.ServeEnergyChartsRevisionAsync();
+        var second = await Task.WhenAll(Runs(revisedDays).Select(r => BackfillAsync(pipeline, "public_power", Country, r)));
+        if (second.Sum(r => r.Revised) == 0) throw new InvalidOperationException("the second fetch of the revised days revised nothing: Feeds did not serve revision 2");
+
+        var (from, to) = (powerDays.Concat(priceDays).Min(), powerDays.Concat(priceDays).Max());
+        var production = (await pipeline.GetAsync<Listed<DailyProductionRow>>($"/api/grid/production?from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}")).Items
+            .GroupBy(p => p.Day).ToDictionary(g => g.Key, g => g.ToDictionary(p => p.Series, p => p.EnergyMwh));
+        var priceWind = await pipeline.GetAsync<PriceWindReport>($"/api/grid/price-wind?from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}");
+        var changes = await pipeline.AllAsync<GridChangeRow>($"/api/grid/changes?from={revisedDays.Min():yyyy-MM-dd}&to={revisedDays.Max():yyyy-MM-dd}");
 
         return string.Create(Invariant, $"""
             ## Energy-Charts: production mix, price versus wind, a real revision
 
             **Data: recorded.** Every figure below comes from the real Energy-Charts API responses committed in `{Recorded}/`
-            (Fraunhofer ISE, CC BY 4.0; PROVENANCE.md there): public power for Germany on {Days(power.Select(p => p.Day))}
-            ({power.Count(p => p.Revision == 1)} days, {power.Count(p => p.Revision == 2)} of them fetched a second time) and
-            day-ahead prices for DE-LU on {Days(prices.Select(p => p.Day))}. Nothing is synthesised: the days the Feeds stand-in
-            synthesises for dates it has no recording of (`Feeds/EnergyCharts/DaySynthesiser.cs`) are not used. The payloads are
-            read by Grid's parser (`EnergyChartsParser`); the daily figures follow the definitions of Grid's transformations
-            (docs/grid.md), which run as SQL in PostgreSQL in the pipeline and are applied here to the parsed points in this
-            process: a day is a local day in Germany (`BerlinTime`), a type's daily energy is Σ MW × ¼ h, and load, residual
-            load, cross-border trading and the renewable shares are not production.
+            (Fraunhofer ISE, CC BY 4.0; PROVENANCE.md there), served by Feeds' stand-in of the API: public power for Germany on
+            {Days(powerDays)} ({powerDays.Count} days) and day-ahead prices for DE-LU on {Days(priceDays)}. Workers fetched them
+            in {first.Length} backfills on Temporal (`GridIngestWorkflow`, one per dataset and run of recorded days:
+            {first.Sum(r => r.Fetches)} fetches, {first.Sum(r => r.Points):N0} points stored), merged them into `pipeline.grid_points`
+            and computed the daily tables in PostgreSQL; the figures are read back from `/api/grid/production`,
+            `/api/grid/price-wind` and `/api/grid/changes`. Only recorded days were requested: the days the stand-in
+            synthesises for dates it has no recording of (`Feeds/EnergyCharts/DaySynthesiser.cs`) are not in this report. A
+            day is a local day in Germany, a type's daily energy is Σ MW × ¼ h, and load, residual load, cross-border trading
+            and the renewable shares are not production (docs/grid.md).
 
             {Mix(production, figures)}
-            {PriceVersusWind(production, price, figures)}
-            {Revision(power)}
+            {PriceVersusWind(priceWind, priceDays.Where(d => !powerDays.Contains(d)).ToList(), figures)}
+            {Revision(changes, second, revisedDays)}
             """);
     }
 
-    sealed record Payload(DateOnly Day, int Revision, ParsedPayload Parsed);
+    /// <summary>The days of the recorded files matching <paramref name="pattern"/> (<c>…_yyyy-MM-dd.json</c> or <c>…_yyyy-MM-dd_v2.json</c>).</summary>
+    static List<DateOnly> RecordedDays(string directory, string pattern) =>
+        [.. Directory.GetFiles(directory, pattern).Select(Path.GetFileNameWithoutExtension)
+            .Select(name => DateOnly.ParseExact(name!.Replace("_v2", "", StringComparison.Ordinal)[^10..], "yyyy-MM-dd", Invariant))
+            .Distinct().Order()];
 
-    /// <summary>Every recorded file matching <paramref name="pattern"/>, parsed; <c>_v2</c> marks a day's second fetch.</summary>
-    static List<Payload> Payloads(string directory, string pattern, Func<DateOnly, GridRequest> request)
+    /// <summary>Runs of consecutive days, so that no backfill asks for a day that was not recorded.</summary>
+    static List<(DateOnly First, DateOnly Last)> Runs(IEnumerable<DateOnly> days)
     {
-        var options = new EnergyChartsOptions();
-        return [.. Directory.GetFiles(directory, pattern).Order(StringComparer.Ordinal).Select(file =>
-        {
-            var name = Path.GetFileNameWithoutExtension(file);
-            var revised = name.EndsWith("_v2", StringComparison.Ordinal);
-            var day = DateOnly.ParseExact(name[^(revised ? 13 : 10)..][..10], "yyyy-MM-dd", Invariant);
-            var fetch = request(day);
-            // the parser reads the body and names the URL in its errors; the recorded files carry no fetch time
-            var parsed = EnergyChartsParser.Parse(new FetchedPayload(fetch, new Uri(options.BaseUrl, fetch.PathAndQuery), DateTimeOffset.MinValue, File.ReadAllBytes(file)));
-            return new Payload(day, revised ? 2 : 1, parsed);
-        })];
+        var runs = new List<(DateOnly First, DateOnly Last)>();
+        foreach (var day in days.Distinct().Order())
+            if (runs.Count > 0 && runs[^1].Last.AddDays(1) == day) runs[^1] = (runs[^1].First, day);
+            else runs.Add((day, day));
+        return runs;
     }
 
-    /// <summary>grid_daily_production's definition: per local day and production type, energy in MWh.</summary>
-    static Dictionary<DateOnly, Dictionary<string, double>> DailyProduction(IEnumerable<GridPoint> points) =>
-        points.Where(p => p.Unit == "MW" && !GridTransformations.NotProduction.Contains(p.Series))
-            .GroupBy(p => BerlinTime.DayOf(p.Timestamp))
-            .ToDictionary(day => day.Key, day => day.GroupBy(p => p.Series).ToDictionary(s => s.Key, s => s.Sum(p => p.Value) * 0.25));
+    static async Task<GridIngestReport> BackfillAsync(RunningPipeline pipeline, string dataset, string area, (DateOnly First, DateOnly Last) days)
+    {
+        var request = new GridIngestRequest { Dataset = dataset, Area = area, FirstDay = days.First, LastDay = days.Last };
+        var handle = await pipeline.Temporal.StartWorkflowAsync((GridIngestWorkflow w) => w.RunAsync(request),
+            new WorkflowOptions(GridIngestWorkflow.BackfillId(dataset, area, days.First, days.Last), GridIngestWorkflow.TaskQueue));
+        var report = await handle.GetResultAsync();
+        pipeline.Log($"grid {dataset} {days.First:yyyy-MM-dd}..{days.Last:yyyy-MM-dd}: {report.Points:N0} points, {report.Inserted:N0} new, {report.Revised:N0} revised");
+        return report;
+    }
 
     static string Mix(Dictionary<DateOnly, Dictionary<string, double>> production, string figures)
     {
@@ -135,7 +147,7 @@ static class EnergyChartsReport
             Net production per local day, grouped for the chart (the groups add up Grid's production types; pumped storage
             consumption is negative and drawn below zero, so a bar's top minus its part below zero is the day's net production).
             The 2020 days still have nuclear; the 2025 days have none and show the larger share of wind. December 2025 uses the
-            revised (second) fetch, as the pipeline would after the revision.
+            revised (second) fetch: the pipeline's tables after the revision.
 
             {Charts.Save(plot, figures, "grid-production-mix", "Stacked daily energy per production group, every recorded day")}
 
@@ -146,103 +158,93 @@ static class EnergyChartsReport
             """;
     }
 
-    static string PriceVersusWind(Dictionary<DateOnly, Dictionary<string, double>> production, Dictionary<DateOnly, (double Mean, string Unit, int Points)> price, string figures)
+    static string PriceVersusWind(PriceWindReport report, List<DateOnly> priceOnly, string figures)
     {
-        // grid_daily_price_wind: the days with a price and wind energy (the recordings overlap on 10 days)
-        var days = price.Keys.Where(production.ContainsKey).Order().Select(day => (Day: day, Price: price[day],
-            Onshore: production[day].GetValueOrDefault(Onshore) / 1000, Offshore: production[day].GetValueOrDefault(Offshore) / 1000)).ToList();
-        var prices = days.Select(d => d.Price.Mean).ToArray();
-        double[] onshore = [.. days.Select(d => d.Onshore)], offshore = [.. days.Select(d => d.Offshore)];
-        double[] wind = [.. days.Select(d => d.Onshore + d.Offshore)];
-        var unit = days.Select(d => d.Price.Unit).Distinct().Single();
+        // the days of grid_daily_price_wind with a price and wind energy (the recordings overlap on 10 days)
+        var days = report.Days.Where(d => d.WindOnshoreMwh is not null && d.WindOffshoreMwh is not null)
+            .Select(d => (d.Day, d.MeanPrice, Onshore: d.WindOnshoreMwh!.Value / 1000, Offshore: d.WindOffshoreMwh!.Value / 1000)).ToList();
+        var unit = report.Days.Select(d => d.PriceUnit).Distinct().Single();
+        var correlation = report.Correlation;
+        static string R(double? r) => r is { } value ? value.ToString("+0.00;-0.00", CultureInfo.InvariantCulture) : "n/a";
 
         var plot = Charts.Create("Daily mean day-ahead price (DE-LU) against daily wind energy (DE)", "wind energy on the day (GWh)", $"mean day-ahead price ({unit})");
-        foreach (var (series, values) in new[] { ("onshore", onshore), ("offshore", offshore) })
+        foreach (var (series, values, r) in new[] { ("onshore", days.Select(d => d.Onshore).ToArray(), correlation.Onshore), ("offshore", days.Select(d => d.Offshore).ToArray(), correlation.Offshore) })
         {
-            var scatter = plot.Add.ScatterPoints(values, prices);
-            scatter.LegendText = $"wind {series} (r = {Pearson(values, prices):+0.00;-0.00})";
+            var scatter = plot.Add.ScatterPoints(values, days.Select(d => d.MeanPrice).ToArray());
+            scatter.LegendText = $"wind {series} (r = {R(r)})";
             scatter.MarkerSize = 9;
         }
         plot.ShowLegend(Alignment.UpperRight);
 
-        var rows = days.Select(d => $"| {d.Day:yyyy-MM-dd} | {d.Price.Mean:N1} | {d.Price.Points} | {d.Onshore:N0} | {d.Offshore:N0} |");
-        var without = price.Keys.Where(d => !production.ContainsKey(d)).Order().ToList();
+        var rows = days.Select(d => $"| {d.Day:yyyy-MM-dd} | {d.MeanPrice:N1} | {d.Onshore:N0} | {d.Offshore:N0} |");
+        var windiest = days.MaxBy(d => d.Onshore + d.Offshore);
+        var cheapest = days.MinBy(d => d.MeanPrice);
         return $"""
             ### Day-ahead price versus wind
 
-            For each local day with both a recorded price and recorded public power ({days.Count} days), the mean day-ahead price
-            and the day's onshore and offshore wind energy, as `grid_daily_price_wind` holds them, and their Pearson correlation
-            over these days (what `GridTransformations.CorrelateAsync` asks PostgreSQL's `corr` for; here the correlation is
-            taken from ScottPlot's least-squares fit, r = sign(slope) × √R²). The price is hourly until 2025-09-30 and
-            quarter-hourly from 2025-10-01 (the market's change); the daily mean is over the day's points either way. The
-            recorded prices of {Days(without)} have no recorded public power and are not used here.
+            For each local day with both a recorded price and recorded public power ({correlation.Days} days), the mean
+            day-ahead price and the day's onshore and offshore wind energy as `pipeline.grid_daily_price_wind` holds them, and
+            their Pearson correlations over these days as the API computes them (PostgreSQL's `corr`,
+            `GridTransformations.CorrelateAsync`). The price is hourly until 2025-09-30 and quarter-hourly from 2025-10-01
+            (the market's change); the daily mean is over the day's points either way. The recorded prices of
+            {Days(priceOnly)} have no recorded public power and are not used here.
 
-            | correlation with the daily mean price ({days.Count} days) | r |
+            | correlation with the daily mean price ({correlation.Days} days) | r |
             |---|---|
-            | wind onshore | {Pearson(onshore, prices):+0.00;-0.00} |
-            | wind offshore | {Pearson(offshore, prices):+0.00;-0.00} |
-            | wind onshore + offshore | {Pearson(wind, prices):+0.00;-0.00} |
+            | wind onshore | {R(correlation.Onshore)} |
+            | wind offshore | {R(correlation.Offshore)} |
+            | wind onshore + offshore | {R(correlation.Wind)} |
 
             {Charts.Save(plot, figures, "grid-price-wind", "Daily mean day-ahead price against onshore and offshore wind energy")}
 
-            | day | mean price ({unit}) | price points | wind onshore (GWh) | wind offshore (GWh) |
-            |---|---|---|---|---|
+            | day | mean price ({unit}) | wind onshore (GWh) | wind offshore (GWh) |
+            |---|---|---|---|
             {string.Join('\n', rows)}
 
-            Ten days are few: the sign says more than the second digit. On these days more wind goes with a lower price (the
-            windiest day, 2025-10-04, has the lowest mean price), but the days come from two separate periods, late September to
-            early October and early December, which also differ in season and demand.
+            {correlation.Days} days are few: the sign says more than the second digit. On these days more wind goes with a lower
+            price (the windiest day, {windiest.Day:yyyy-MM-dd}, {(windiest.Day == cheapest.Day ? "has the lowest mean price" : $"is not the cheapest one, {cheapest.Day:yyyy-MM-dd} is")}), but the days come from
+            two separate periods, late September to early October and early December, which also differ in season and demand.
 
             """;
     }
 
-    /// <summary>Pearson's r, from the least-squares line: R² of a simple linear regression is r², its slope carries the sign.</summary>
-    static double Pearson(double[] x, double[] y)
+    static string Revision(List<GridChangeRow> changes, GridIngestReport[] second, List<DateOnly> revisedDays)
     {
-        var fit = new ScottPlot.Statistics.LinearRegression(x, y);
-        return Math.Sign(fit.Slope) * Math.Sqrt(fit.Rsquared);
-    }
-
-    static string Revision(List<Payload> power)
-    {
-        // the change-data-capture rule (GridStore): a point is revised when the later fetch has another value for it
-        var changes = power.Where(p => p.Revision == 2).SelectMany(second =>
-        {
-            var first = power.Single(p => p.Day == second.Day && p.Revision == 1).Parsed.Points.ToDictionary(p => (p.Series, p.Timestamp));
-            return second.Parsed.Points.Where(p => first[(p.Series, p.Timestamp)].Value != p.Value)
-                .Select(p => (second.Day, p.Series, p.Timestamp, p.Unit, Old: first[(p.Series, p.Timestamp)].Value, New: p.Value));
-        }).ToList();
-        var second = power.Where(p => p.Revision == 2).ToList();
-        var compared = second.Sum(p => p.Parsed.Points.Count);
-        var sameKeys = second.All(v2 => power.Single(p => p.Day == v2.Day && p.Revision == 1).Parsed.Points.Select(p => (p.Series, p.Timestamp)).ToHashSet()
-            .SetEquals(v2.Parsed.Points.Select(p => (p.Series, p.Timestamp))));
-        var days = changes.Select(c => c.Day).Distinct().Order().ToList();
-        var wholesale = changes.GroupBy(c => c.Series).Where(g => g.Count() == second.Sum(p => p.Parsed.Points.Count(q => q.Series == g.Key))).Select(g => g.Key).Order(StringComparer.Ordinal).ToList();
+        static DateOnly LocalDay(DateTimeOffset t) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(t, BerlinTime.Zone).DateTime);
+        var compared = second.Sum(r => r.Points);
+        var days = changes.Select(c => LocalDay(c.Timestamp)).Distinct().Order().ToList();
+        // a series replaced wholesale has a revision on every quarter hour of every revised day
+        static DateTime Midnight(DateOnly d) => TimeZoneInfo.ConvertTimeToUtc(d.ToDateTime(TimeOnly.MinValue), BerlinTime.Zone);
+        var quarterHours = days.Sum(d => (int)((Midnight(d.AddDays(1)) - Midnight(d)).TotalMinutes / 15));
+        var wholesale = changes.GroupBy(c => c.Series).Where(g => g.Count() == quarterHours).Select(g => g.Key).Order(StringComparer.Ordinal).ToList();
         var partly = changes.Select(c => c.Series).Distinct().Except(wholesale).Order(StringComparer.Ordinal).ToList();
         var windRevised = changes.Any(c => c.Series is Onshore or Offshore);
-        var largest = changes.Where(c => c.Unit == "MW").MaxBy(c => Math.Abs(c.New - c.Old));
+        var largest = changes.Where(c => c.Unit == "MW").MaxBy(c => Math.Abs(c.NewValue - c.OldValue))!;
 
         var perSeries = changes.GroupBy(c => c.Series).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g =>
         {
-            var most = g.MaxBy(c => Math.Abs(c.New - c.Old));
-            var energy = g.Where(c => c.Unit == "MW").Sum(c => (c.New - c.Old) * 0.25);
-            return $"| {g.Key} | {g.Count()} | {string.Join(" / ", days.Select(d => g.Count(c => c.Day == d)))} | {g.Average(c => c.New - c.Old):+0.00;-0.00} {g.First().Unit} | " +
-                $"{most.Old:0.0} → {most.New:0.0} {most.Unit} at {TimeZoneInfo.ConvertTimeFromUtc(most.Timestamp, BerlinTime.Zone):yyyy-MM-dd HH:mm} | " +
+            var most = g.MaxBy(c => Math.Abs(c.NewValue - c.OldValue))!;
+            var energy = g.Where(c => c.Unit == "MW").Sum(c => (c.NewValue - c.OldValue) * 0.25);
+            return $"| {g.Key} | {g.Count()} | {string.Join(" / ", days.Select(d => g.Count(c => LocalDay(c.Timestamp) == d)))} | {g.Average(c => c.NewValue - c.OldValue):+0.00;-0.00} {g.First().Unit} | " +
+                $"{most.OldValue:0.0} → {most.NewValue:0.0} {most.Unit} at {TimeZoneInfo.ConvertTime(most.Timestamp, BerlinTime.Zone):yyyy-MM-dd HH:mm} | " +
                 (g.First().Unit == "MW" ? $"{energy:+#,0.0;-#,0.0} MWh" : "–") + " |";
         });
         return $"""
             ### The real revision of {Days(days)}
 
-            Energy-Charts revises published values. Public power of {Days(second.Select(p => p.Day))} was recorded twice, the
-            second fetch two weeks after the first (`*_v2.json`, PROVENANCE.md). Compared point by point, as Grid's change data
-            capture does (a point is revised when its value differs), {changes.Count:N0} of the {compared:N0} points of the second
-            fetch have another value ({(double)changes.Count / compared:P1}); {(sameKeys ? "both fetches have exactly the same points, none added or dropped" : "the fetches do not have the same points")}.
+            Energy-Charts revises published values. Public power of {Days(revisedDays)} was recorded twice, the second fetch two
+            weeks after the first (`*_v2.json`, PROVENANCE.md). After the first backfill, Feeds was restarted serving the second
+            fetch (`EnergyCharts:Revision=2`) and the days were backfilled again: the change data capture compared
+            {compared:N0} points, revised **{second.Sum(r => r.Revised):N0}** ({(double)second.Sum(r => r.Revised) / compared:P1}), inserted
+            {second.Sum(r => r.Inserted):N0} and left {second.Sum(r => r.Unchanged):N0} untouched, and recomputed {second.Sum(r => r.ChangedDays)} days of the
+            daily tables. `pipeline.grid_point_changes` (`/api/grid/changes`) holds each revision, old value → new value:
             {wholesale.Count} series were replaced wholesale, every quarter hour of every day ({string.Join(", ", wholesale)}), and
-            {partly.Count} changed in some points only ({string.Join(", ", partly)}). The largest change of
-            a production type is {largest.New - largest.Old:+0.0;-0.0} MW ({largest.Series}, {largest.Old:N0} → {largest.New:N0} MW,
-            {(largest.New - largest.Old) / largest.Old:+0.0%;-0.0%}). Wind {(windRevised ? "was revised too, so the price-versus-wind figures above depend on the fetch" : "is not among the revised series, so the price-versus-wind figures above are the same with either fetch (the prices were fetched once)")};
-            downstream, the revision changes the daily production of the revised types (energy change over the days, last column)
-            and the underperformance features of those days and the 7 after them.
+            {partly.Count} changed in some points only ({string.Join(", ", partly)}). The largest change of a production type is
+            {largest.NewValue - largest.OldValue:+0.0;-0.0} MW ({largest.Series}, {largest.OldValue:N0} → {largest.NewValue:N0} MW,
+            {(largest.NewValue - largest.OldValue) / largest.OldValue:+0.0%;-0.0%}). Wind {(windRevised ? "was revised too, so the price-versus-wind figures above depend on the fetch" : "is not among the revised series, so the price-versus-wind figures above are the same with either fetch (the prices were fetched once)")};
+            downstream, the revision changed the daily production of the revised types (energy change over the days, last
+            column; the production table above already has the revised values) and the underperformance features of those days
+            and the 7 after them.
 
             | series | revised points | per day ({string.Join(" / ", days.Select(d => d.ToString("MM-dd", Invariant)))}) | mean change | largest change (local time) | energy change |
             |---|---|---|---|---|---|

@@ -1,30 +1,46 @@
 using System.Globalization;
-using Meters;
 using Meters.Capture;
+using Meters.Storage;
+using Npgsql;
+using Web.Meters;
 
 namespace AnalysisReport;
 
 /// <summary>
-/// Meters: the recorded Spark capture (real data, tests/Meters.Tests/Data) through the meter pipeline's own code
-/// (<see cref="MeterRun"/>: parse, quarantine, gap fill on the 10 s grid, checks) with the default options.
+/// Meters: the recorded Spark capture (real data, tests/Meters.Tests/Data) imported into <c>meters.raw_records</c> as
+/// <c>pipeline meters import</c> does, then one meter workflow run over its day (<c>POST /api/meters/runs</c>: process,
+/// clean, check, export); the figures are read back from Web's API.
 /// </summary>
 static class MetersReport
 {
     public const string Capture = "tests/Meters.Tests/Data/consumer_data.snappy.parquet";
+    static readonly DateTime CaptureDay = new(2024, 5, 23, 0, 0, 0, DateTimeKind.Utc);
+    static readonly TimeSpan GridInterval = TimeSpan.FromSeconds(10);
 
     static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
-    public static async Task<string> WriteAsync(string repository, string figures)
+    public static async Task<string> WriteAsync(RunningPipeline pipeline, string repository, string figures)
     {
         var records = await ParquetCapture.ReadAsync(Path.Combine(repository, Capture));
-        var run = MeterRun.Execute(records, new MeterOptions());
-
-        var series = run.Series.Where(s => s.Count > 0).OrderBy(s => s.Series.ToString(), StringComparer.Ordinal).Select(s =>
+        await using (var connection = new NpgsqlConnection(pipeline.Postgres))
         {
-            var span = (s.Timestamp(s.Count - 1) - s.Timestamp(0)).Ticks / TimeSpan.FromSeconds(10).Ticks + 1;
-            return (Name: $"{s.Series.DeviceId}/{s.Series.SignalName}", First: s.Timestamp(0), Last: s.Timestamp(s.Count - 1), Span: span,
-                Before: (double)s.MeasuredCount / span, After: (double)s.Count / span, Filled: s.Count - s.MeasuredCount, Gaps: s.UnfilledGaps.Count);
-        }).ToList();
+            await connection.OpenAsync();
+            await using var tx = await connection.BeginTransactionAsync();
+            await RawRecordStore.StoreAsync(connection, tx, "import:" + Path.GetFileName(Capture), records, CancellationToken.None);
+            await tx.CommitAsync();
+        }
+        var started = await pipeline.PostJsonAsync<MeterRunStarted>("/api/meters/runs", new { from = CaptureDay, to = CaptureDay.AddDays(1) });
+        await pipeline.Temporal.GetWorkflowHandle(started.WorkflowId).GetResultAsync();
+        pipeline.Log($"meters: run {started.WorkflowId} completed");
+
+        var run = (await pipeline.AllAsync<MeterRunRow>("/api/meters/runs", pageSize: 200)).Single(r => r.RunId == started.WorkflowId);
+        var checks = (await pipeline.GetAsync<Web.Api.Listed<MeterCheckRow>>($"/api/meters/runs/{started.WorkflowId}/checks")).Items;
+        var series = (await pipeline.GetAsync<Web.Api.Listed<MeterSeriesRow>>("/api/meters/series")).Items.Where(s => s.First is not null).Select(s =>
+        {
+            var span = (s.Last!.Value - s.First!.Value).Ticks / GridInterval.Ticks + 1;
+            return (Name: $"{s.DeviceId}/{s.SignalName}", First: s.First.Value, Last: s.Last.Value, Span: span,
+                Before: (double)s.Measured / span, After: (double)s.Points / span, s.Filled, Open: span - s.Points);
+        }).OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
 
         var plot = Charts.Create("Meter series: share of the 10 s grid with a value", "", "completeness");
         var positions = series.Select((_, i) => (double)i).ToArray();
@@ -38,24 +54,28 @@ static class MetersReport
         plot.ShowLegend();
 
         var rows = series.Select(s => string.Create(Invariant,
-            $"| {s.Name} | {s.First:HH:mm:ss}–{s.Last:HH:mm:ss} | {s.Span:N0} | {s.Before:P1} | {s.After:P1} | {s.Filled:N0} | {s.Gaps} |"));
-        var failed = run.Checks.Where(c => !c.Passed).Select(c => $"- {c.Severity.ToString().ToLowerInvariant()}: `{c.Check}`{(c.Series is null ? "" : " " + c.Series)}: {c.Message}").ToList();
+            $"| {s.Name} | {s.First:HH:mm:ss}–{s.Last:HH:mm:ss} | {s.Span:N0} | {s.Before:P1} | {s.After:P1} | {s.Filled:N0} | {s.Open:N0} |"));
+        var failed = checks.Where(c => !c.Passed).Select(c => $"- {c.Severity}: `{c.Check}`{(c.Series is null ? "" : " " + c.Series)}: {c.Message}").ToList();
         return string.Create(Invariant, $"""
             ## Meters: the recorded capture, before and after cleaning
 
             **Data: recorded.** `{Capture}` is a real Spark capture of the meter topic ({records.Count:N0} Kafka records,
-            2024-05-23): {run.Processed.Known.Count:N0} measurements of the pipeline's series, {run.Processed.Unknown.Count:N0} of
-            series it does not know (the capture starts with test traffic) and {run.Processed.Quarantined.Count:N0} quarantined
-            with a reason. Cleaning puts each series on the 10-second grid and fills gaps (linear for continuous signals,
-            forward fill for counters; gaps beyond the configured maximum stay open and are reported).
+            2024-05-23), imported into `meters.raw_records` with its own topic, partitions and offsets (what
+            `pipeline meters import` does). One meter workflow run over the day (`POST /api/meters/runs`, run
+            `{run.RunId}`, status {run.Status}) processed {run.Records:N0} records: {run.Measurements:N0} measurements of the
+            pipeline's series, {run.Unknown:N0} of series it does not know (the capture starts with test traffic) and
+            {run.Quarantined:N0} quarantined with a reason; it exported {run.ExportedFiles} Parquet files to the lake
+            (`meters/{"{raw,processed,cleaned}"}/day=…/device=…/`). Cleaning puts each series on the 10-second grid and fills gaps
+            (linear for continuous signals, forward fill for counters; gaps beyond the configured maximum stay open and are
+            reported). The live meter producer was off for this run, so these series hold the capture only.
 
             {Charts.Save(plot, figures, "meter-completeness", "Per series: share of grid points with a value, as received and after cleaning")}
 
-            | series | span (UTC) | grid points | as received | after cleaning | filled | open gaps |
+            | series | span (UTC) | grid points | as received | after cleaning | filled | left open |
             |---|---|---|---|---|---|---|
             {string.Join('\n', rows)}
 
-            Checks that did not pass on this capture:
+            Checks of the run that did not pass (`/api/meters/runs/{run.RunId}/checks`):
             {(failed.Count == 0 ? "- none" : string.Join('\n', failed))}
 
             """);

@@ -8,9 +8,17 @@ locals {
   athena_workgroup      = "${local.name}-analysts"
   athena_results_prefix = "athena-results"
 
-  # The topics and consumer groups the services use (AppHost/Program.cs and Workers' ingestion classes).
-  kafka_topics          = ["energy.trades.v1", "pipeline.heartbeat"]
-  kafka_consumer_groups = ["workers-trades", "workers-heartbeat"]
+  # The topics and consumer groups the services use (AppHost/Program.cs; the Group constants of Workers' ingestion
+  # classes and the price report's consumer key). MSK IAM grants name each of them: no wildcard.
+  kafka_topics          = ["energy.trades.v1", "pipeline.heartbeat", "energy.meters.v1", "prices"]
+  kafka_consumer_groups = ["workers-trades", "workers-heartbeat", "workers-meters", "prices-report"]
+}
+
+check "one_kafka_authentication" {
+  assert {
+    condition     = !(var.enable_msk && var.kafka_sasl_plain)
+    error_message = "kafka_sasl_plain is for an external cluster (enable_msk = false): MSK Serverless authenticates with IAM."
+  }
 }
 
 check "network_given" {
@@ -60,6 +68,8 @@ module "glue" {
   results_prefix       = local.athena_results_prefix
   delivery_areas       = var.delivery_areas
   first_delivery_date  = "2023-01-01"
+  first_meter_day      = "2024-01-01"
+  meter_devices        = var.meter_devices
   bytes_scanned_cutoff = 10 * 1024 * 1024 * 1024
 }
 
@@ -149,6 +159,7 @@ module "secrets" {
 
   name                     = local.name
   temporal_api_key_enabled = var.enable_temporal_cloud
+  kafka_sasl_enabled       = var.kafka_sasl_plain
   temporal_api_key         = var.enable_temporal_cloud ? module.temporal_cloud[0].api_key : ""
 }
 
@@ -168,16 +179,21 @@ locals {
       ConnectionStrings__temporal = local.temporal_address
       Temporal__Namespace         = local.temporal_namespace
     },
-    # MSK Serverless speaks SASL/IAM only: librdkafka needs an AWS-signed OAUTHBEARER token, which the services do
-    # not produce yet (terraform/README.md, "Kafka"). Confluent Cloud or SCRAM go through kafka_bootstrap_servers.
+    # MSK Serverless speaks SASL/IAM only: the services sign OAUTHBEARER tokens with the task role's credentials
+    # (ServiceDefaults/Kafka, Kafka:Authentication=AwsMskIam). Confluent Cloud: SASL/PLAIN with the kafka-sasl secret.
     var.enable_msk ? {
-      "Kafka__Client__security.protocol" = "SASL_SSL"
-      "Kafka__Client__sasl.mechanism"    = "OAUTHBEARER"
+      Kafka__Authentication = "AwsMskIam"
+      Kafka__Aws__Region    = var.aws_region
     } : {},
+    var.kafka_sasl_plain ? { Kafka__Authentication = "SaslPlain" } : {},
   )
 
   postgres_secret = local.postgres_password_secret == "" ? {} : { PGPASSWORD = "${local.postgres_password_secret}:password::" }
   temporal_secret = var.enable_temporal_cloud ? { Temporal__ApiKey = module.secrets.temporal_api_key_arn } : {}
+  kafka_secrets = var.kafka_sasl_plain ? {
+    Kafka__Sasl__Username = "${module.secrets.kafka_sasl_arn}:username::"
+    Kafka__Sasl__Password = "${module.secrets.kafka_sasl_arn}:password::"
+  } : {}
   operator_secrets = {
     for op in var.web_operators : "Operators__${op}__PasswordHash" => "${module.secrets.operators_arn}:${op}::"
   }
@@ -203,11 +219,12 @@ module "ecs" {
   environment             = local.service_environment
   workers_environment     = var.trade_feed_url == "" ? {} : { TradeFeed__Url = var.trade_feed_url }
   web_environment         = {}
-  workers_secrets         = merge(local.postgres_secret, local.temporal_secret)
-  web_secrets             = merge(local.postgres_secret, local.temporal_secret, local.operator_secrets)
+  workers_secrets         = merge(local.postgres_secret, local.temporal_secret, local.kafka_secrets)
+  web_secrets             = merge(local.postgres_secret, local.temporal_secret, local.kafka_secrets, local.operator_secrets)
   secret_arns = compact([
     local.postgres_password_secret,
     module.secrets.temporal_api_key_arn,
+    module.secrets.kafka_sasl_arn,
     module.secrets.operators_arn,
   ])
   secrets_kms_key_arn = module.secrets.kms_key_arn

@@ -63,6 +63,11 @@ output "operators_secret_arn" {
   value       = module.secrets.operators_arn
 }
 
+output "kafka_sasl_secret_arn" {
+  description = "Secret to put Kafka's SASL/PLAIN username and password into (Confluent Cloud API key and secret); empty unless kafka_sasl_plain."
+  value       = module.secrets.kafka_sasl_arn
+}
+
 output "web_url" {
   description = "Web's HTTPS address behind the ALB; empty when enable_ecs is false."
   value       = var.enable_ecs ? module.ecs[0].web_url : ""

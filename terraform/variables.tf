@@ -57,13 +57,13 @@ variable "lake_prefixes" {
 }
 
 variable "raw_prefixes" {
-  description = "Prefixes of raw (bronze) data that move to S3 Standard-IA after raw_transition_days and expire after raw_expiration_days."
+  description = "Prefixes of raw (bronze) data that move to S3 Standard-IA after raw_transition_days and expire after raw_expiration_days (meters/raw: the meter records as received)."
   type        = list(string)
-  default     = ["raw"]
+  default     = ["raw", "meters/raw"]
 
   validation {
-    condition     = alltrue([for p in var.raw_prefixes : can(regex("^[a-z0-9_=-]+$", p))])
-    error_message = "raw_prefixes must be single folder names without slashes or wildcards."
+    condition     = alltrue([for p in var.raw_prefixes : can(regex("^[a-z0-9_=-]+(/[a-z0-9_=-]+)*$", p))])
+    error_message = "raw_prefixes must be folder paths (lowercase letters, digits, _ = -, separated by /) without wildcards or a trailing slash."
   }
 }
 
@@ -206,6 +206,12 @@ variable "kafka_bootstrap_servers" {
   description = "Bootstrap servers of an existing Kafka cluster (host:port,...), used when enable_msk is false."
   type        = string
   default     = ""
+}
+
+variable "kafka_sasl_plain" {
+  description = "Authenticate to kafka_bootstrap_servers with SASL/PLAIN over TLS (Confluent Cloud): the API key and secret go into the kafka-sasl secret this creates. Only with enable_msk = false (MSK Serverless uses IAM)."
+  type        = bool
+  default     = false
 }
 
 variable "postgres_connection_string" {
@@ -457,6 +463,17 @@ variable "delivery_areas" {
   validation {
     condition     = length(var.delivery_areas) > 0 && alltrue([for a in var.delivery_areas : can(regex("^[A-Za-z0-9_-]+$", a))])
     error_message = "delivery_areas must be a non-empty list of area codes."
+  }
+}
+
+variable "meter_devices" {
+  description = "Meter devices the meters tables' partition projection enumerates (the device= folders; Meters:Feed:Devices)."
+  type        = list(string)
+  default     = ["device1", "device2"]
+
+  validation {
+    condition     = length(var.meter_devices) > 0 && alltrue([for d in var.meter_devices : can(regex("^[A-Za-z0-9_.-]+$", d))])
+    error_message = "meter_devices must be a non-empty list of device ids (letters, digits, _ . -)."
   }
 }
 

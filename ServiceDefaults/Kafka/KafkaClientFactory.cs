@@ -7,13 +7,15 @@ namespace ServiceDefaults.Kafka;
 /// Builds producers with the registration's configuration, its logging, error counting and statistics metrics. The
 /// registered <see cref="IProducer{TKey,TValue}"/> is one of these.
 /// </summary>
-public sealed class KafkaProducerFactory<TKey, TValue>(ProducerConfig config, KafkaMetrics metrics, ILogger logger, Action<ProducerBuilder<TKey, TValue>>? configureBuilder)
+public sealed class KafkaProducerFactory<TKey, TValue>(ProducerConfig config, KafkaMetrics metrics, ILogger logger, Action<ProducerBuilder<TKey, TValue>>? configureBuilder,
+    Action<IClient, string>? refreshToken = null)
 {
     public ProducerConfig Config => config;
 
     public IProducer<TKey, TValue> Create()
     {
         var builder = new ProducerBuilder<TKey, TValue>(config);
+        if (refreshToken is not null) builder.SetOAuthBearerTokenRefreshHandler(refreshToken);
         configureBuilder?.Invoke(builder);
         var telemetry = new KafkaClientTelemetry(metrics, logger, groupId: null, KafkaClientConfig.StatisticsInterval(config));
         return builder
@@ -29,7 +31,8 @@ public sealed class KafkaProducerFactory<TKey, TValue>(ProducerConfig config, Ka
 /// registered <see cref="IConsumer{TKey,TValue}"/> is one of these; a component whose consumer needs rebalance
 /// handlers of its own, or a fresh consumer after each restart, builds it with <see cref="Create"/>.
 /// </summary>
-public sealed class KafkaConsumerFactory<TKey, TValue>(ConsumerConfig config, KafkaMetrics metrics, ILogger logger, Action<ConsumerBuilder<TKey, TValue>>? configureBuilder)
+public sealed class KafkaConsumerFactory<TKey, TValue>(ConsumerConfig config, KafkaMetrics metrics, ILogger logger, Action<ConsumerBuilder<TKey, TValue>>? configureBuilder,
+    Action<IClient, string>? refreshToken = null)
 {
     public ConsumerConfig Config => config;
 
@@ -39,6 +42,7 @@ public sealed class KafkaConsumerFactory<TKey, TValue>(ConsumerConfig config, Ka
     public IConsumer<TKey, TValue> Create(Action<ConsumerBuilder<TKey, TValue>>? configure = null)
     {
         var builder = new ConsumerBuilder<TKey, TValue>(config);
+        if (refreshToken is not null) builder.SetOAuthBearerTokenRefreshHandler(refreshToken);
         configureBuilder?.Invoke(builder);
         configure?.Invoke(builder);
         var telemetry = new KafkaClientTelemetry(metrics, logger, GroupId, KafkaClientConfig.StatisticsInterval(config));

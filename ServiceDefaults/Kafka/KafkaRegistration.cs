@@ -13,8 +13,9 @@ namespace ServiceDefaults.Kafka;
 /// Kafka clients registered the way Aspire.Confluent.Kafka registers them (that package is not on this environment's
 /// mirror): <c>ConnectionStrings:&lt;name&gt;</c> holds the bootstrap servers (as the AppHost passes them); any other
 /// librdkafka property (security, SASL, tuning) comes from <c>Kafka:Client</c> and <c>Kafka:Producer</c> or
-/// <c>Kafka:Consumer</c>, so a real cluster needs configuration only. Each registration adds a health check on the
-/// cluster and librdkafka's statistics as metrics (<see cref="KafkaMetrics"/>).
+/// <c>Kafka:Consumer</c>, so a real cluster needs configuration only; <c>Kafka:Authentication</c> switches on MSK IAM or
+/// SASL/PLAIN (<see cref="KafkaAuthentication"/>). Each registration adds a health check on the cluster and librdkafka's
+/// statistics as metrics (<see cref="KafkaMetrics"/>).
 /// </summary>
 public static class KafkaRegistration
 {
@@ -25,13 +26,14 @@ public static class KafkaRegistration
         Action<KafkaProducerSettings>? configureSettings = null, Action<ProducerBuilder<TKey, TValue>>? configureBuilder = null)
     {
         var settings = new KafkaProducerSettings { ConnectionString = BootstrapServers(builder.Configuration, connectionName) };
-        Apply(builder.Configuration, settings.Config, "Producer");
+        Apply(builder, settings.Config, "Producer");
         configureSettings?.Invoke(settings);
         settings.Config.BootstrapServers = settings.ConnectionString;
         AddMetrics(builder, settings.Config, settings.DisableMetrics);
         if (!settings.DisableHealthChecks) builder.AddKafkaHealthCheck(connectionName);
 
-        builder.Services.AddSingleton(sp => new KafkaProducerFactory<TKey, TValue>(settings.Config, sp.GetRequiredService<KafkaMetrics>(), Logger(sp), configureBuilder));
+        var authentication = Authentication(builder);
+        builder.Services.AddSingleton(sp => new KafkaProducerFactory<TKey, TValue>(settings.Config, sp.GetRequiredService<KafkaMetrics>(), Logger(sp), configureBuilder, authentication.RefreshToken));
         builder.Services.AddSingleton(sp => sp.GetRequiredService<KafkaProducerFactory<TKey, TValue>>().Create());
         return builder;
     }
@@ -53,14 +55,15 @@ public static class KafkaRegistration
         Action<KafkaConsumerSettings>? configureSettings, Action<ConsumerBuilder<TKey, TValue>>? configureBuilder)
     {
         var settings = new KafkaConsumerSettings { ConnectionString = BootstrapServers(builder.Configuration, connectionName) };
-        Apply(builder.Configuration, settings.Config, "Consumer");
+        Apply(builder, settings.Config, "Consumer");
         configureSettings?.Invoke(settings);
         settings.Config.BootstrapServers = settings.ConnectionString;
         if (settings.Config.GroupId is null) throw new InvalidOperationException($"the Kafka consumer of {connectionName} has no group id (Kafka:Consumer:group.id or KafkaConsumerSettings.Config.GroupId)");
         AddMetrics(builder, settings.Config, settings.DisableMetrics);
         if (!settings.DisableHealthChecks) builder.AddKafkaHealthCheck(connectionName);
 
-        KafkaConsumerFactory<TKey, TValue> Factory(IServiceProvider sp) => new(settings.Config, sp.GetRequiredService<KafkaMetrics>(), Logger(sp), configureBuilder);
+        var authentication = Authentication(builder);
+        KafkaConsumerFactory<TKey, TValue> Factory(IServiceProvider sp) => new(settings.Config, sp.GetRequiredService<KafkaMetrics>(), Logger(sp), configureBuilder, authentication.RefreshToken);
         if (serviceKey is null)
         {
             builder.Services.AddSingleton(Factory);
@@ -79,8 +82,9 @@ public static class KafkaRegistration
     {
         if (!builder.Properties.TryAdd((typeof(KafkaHealthCheck), connectionName), true)) return builder;
         var config = new AdminClientConfig { BootstrapServers = BootstrapServers(builder.Configuration, connectionName) };
-        Apply(builder.Configuration, config, "Admin");
-        builder.Services.AddHealthChecks().Add(new(connectionName, _ => new KafkaHealthCheck(config), null, [Extensions.ReadyTag]));
+        Apply(builder, config, "Admin");
+        var refreshToken = Authentication(builder).RefreshToken;
+        builder.Services.AddHealthChecks().Add(new(connectionName, _ => new KafkaHealthCheck(config, refreshToken), null, [Extensions.ReadyTag]));
         return builder;
     }
 
@@ -88,11 +92,22 @@ public static class KafkaRegistration
         configuration.GetConnectionString(connectionName)
         ?? throw new InvalidOperationException($"ConnectionStrings:{connectionName} is not configured (the Kafka bootstrap servers)");
 
-    /// <summary>librdkafka properties by name: <c>Kafka:Client</c> for every client, then the role's own section.</summary>
-    static void Apply(IConfiguration configuration, ClientConfig config, string role)
+    /// <summary>librdkafka properties by name: <c>Kafka:Client</c> for every client, then the role's own section, then the authentication's.</summary>
+    static void Apply(IHostApplicationBuilder builder, ClientConfig config, string role)
     {
+        var configuration = builder.Configuration;
         foreach (var property in configuration.GetSection("Kafka:Client").GetChildren().Concat(configuration.GetSection($"Kafka:{role}").GetChildren()))
             if (property.Value is not null) config.Set(property.Key, property.Value);
+        Authentication(builder).Apply(config);
+    }
+
+    /// <summary>One <see cref="KafkaAuthentication"/> per host (its MSK IAM token provider holds the credential chain).</summary>
+    static KafkaAuthentication Authentication(IHostApplicationBuilder builder)
+    {
+        if (builder.Properties.TryGetValue(typeof(KafkaAuthentication), out var existing)) return (KafkaAuthentication)existing;
+        var authentication = KafkaAuthentication.FromConfiguration(builder.Configuration);
+        builder.Properties[typeof(KafkaAuthentication)] = authentication;
+        return authentication;
     }
 
     static void AddMetrics(IHostApplicationBuilder builder, ClientConfig config, bool disabled)
@@ -109,14 +124,16 @@ public static class KafkaRegistration
 }
 
 /// <summary>Healthy when the cluster answers a metadata request.</summary>
-sealed class KafkaHealthCheck(AdminClientConfig config) : IHealthCheck
+sealed class KafkaHealthCheck(AdminClientConfig config, Action<IClient, string>? refreshToken) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.Run(() =>
         {
             try
             {
-                using var admin = new AdminClientBuilder(config).Build();
+                var builder = new AdminClientBuilder(config);
+                if (refreshToken is not null) builder.SetOAuthBearerTokenRefreshHandler(refreshToken);
+                using var admin = builder.Build();
                 var metadata = admin.GetMetadata(TimeSpan.FromSeconds(3));
                 return HealthCheckResult.Healthy($"{metadata.Brokers.Count} broker(s), {metadata.Topics.Count} topic(s)");
             }

@@ -1,5 +1,5 @@
-# Athena over the Parquet exports: a Glue table per exported trades dataset, partitions found by projection (no crawler,
-# no MSCK REPAIR), and a workgroup whose results are encrypted with the lake's key.
+# Athena over the Parquet exports: a Glue table per exported dataset (trades and meters), partitions found by
+# projection (no crawler, no MSCK REPAIR), and a workgroup whose results are encrypted with the lake's key.
 
 resource "aws_glue_catalog_database" "lake" {
   name        = var.database
@@ -7,9 +7,43 @@ resource "aws_glue_catalog_database" "lake" {
 }
 
 locals {
-  # The columns of each exported table (Trades/Export: TradePartition.Layout and AnalysisFiles), in file order, in
-  # lowercase (Athena matches Parquet's camelCase names case-insensitively). deliveryDate and deliveryArea are the
-  # partition keys, taken from the path, so they are not repeated here.
+  # How each family of exports is partitioned: its Hive-style folders in path order, each a lowercase partition key and
+  # its Athena partition projection (no crawler, no MSCK REPAIR). A dataset names one of these.
+  partitionings = {
+    # Trades/Export: <table>/deliveryDate=yyyy-MM-dd/deliveryArea=XX/
+    delivery = [
+      {
+        key    = "deliverydate"
+        folder = "deliveryDate"
+        projection = {
+          type            = "date"
+          format          = "yyyy-MM-dd"
+          range           = "${var.first_delivery_date},NOW+2DAYS"
+          interval        = "1"
+          "interval.unit" = "DAYS"
+        }
+      },
+      { key = "deliveryarea", folder = "deliveryArea", projection = { type = "enum", values = join(",", var.delivery_areas) } },
+    ]
+    # Meters/Lake (MeterLakePartition): meters/<kind>/day=yyyy-MM-dd/device=<id>/ (UTC days)
+    meter_day = [
+      {
+        key    = "day"
+        folder = "day"
+        projection = {
+          type            = "date"
+          format          = "yyyy-MM-dd"
+          range           = "${var.first_meter_day},NOW+1DAYS"
+          interval        = "1"
+          "interval.unit" = "DAYS"
+        }
+      },
+      { key = "device", folder = "device", projection = { type = "enum", values = join(",", var.meter_devices) } },
+    ]
+  }
+
+  # The columns of the trades exports (Trades/Export: TradePartition.Layout and AnalysisFiles), in file order, in
+  # lowercase (Athena matches Parquet's camelCase names case-insensitively). Partition keys come from the path.
   product = [
     { name = "product", type = "string" },
     { name = "deliverystart", type = "timestamp" },
@@ -25,9 +59,15 @@ locals {
     { name = "maxprice", type = "double" },
     { name = "stddevprice", type = "double" },
   ]
-  tables = {
+
+  # One Glue table per exported dataset: where its files live, how they are partitioned, their columns. The prices and
+  # Energy-Charts (grid) exports join here as entries of this map (with a partitioning above if theirs is new) once
+  # their layouts are fixed in Prices/ and Grid/.
+  datasets = {
     trades = {
-      description = "Validated trade legs, one file per delivery day and area"
+      description  = "Validated trade legs, one file per delivery day and area"
+      prefix       = "trades"
+      partitioning = "delivery"
       columns = [
         { name = "tradeid", type = "bigint" },
         { name = "remotetradeid", type = "string" },
@@ -47,15 +87,21 @@ locals {
       ]
     }
     product_stats = {
-      description = "Statistics per financial product"
-      columns     = concat(local.product, local.stats)
+      description  = "Statistics per financial product"
+      prefix       = "product_stats"
+      partitioning = "delivery"
+      columns      = concat(local.product, local.stats)
     }
     top_products = {
-      description = "Top products by volume, overall and per delivery day and area"
-      columns     = concat([{ name = "scope", type = "string" }, { name = "rank", type = "int" }], local.product, local.stats)
+      description  = "Top products by volume, overall and per delivery day and area"
+      prefix       = "top_products"
+      partitioning = "delivery"
+      columns      = concat([{ name = "scope", type = "string" }, { name = "rank", type = "int" }], local.product, local.stats)
     }
     anomalies = {
-      description = "Trades whose price is anomalous for their product, with score, threshold and confidence"
+      description  = "Trades whose price is anomalous for their product, with score, threshold and confidence"
+      prefix       = "anomalies"
+      partitioning = "delivery"
       columns = concat(local.product, [
         { name = "tradeid", type = "bigint" },
         { name = "executiontime", type = "timestamp" },
@@ -68,43 +114,88 @@ locals {
         { name = "confidence", type = "double" },
       ])
     }
+    # Meters/Lake: RawFields, ProcessedFields, CleanedFields (snake_case in the files already).
+    meters_raw = {
+      description  = "Meter Kafka records as received (bronze), per UTC day of measurement and device"
+      prefix       = "meters/raw"
+      partitioning = "meter_day"
+      columns = [
+        { name = "topic", type = "string" },
+        { name = "partition", type = "int" },
+        { name = "offset", type = "bigint" },
+        { name = "key", type = "binary" },
+        { name = "value", type = "binary" },
+        { name = "timestamp", type = "timestamp" },
+        { name = "timestamptype", type = "smallint" },
+      ]
+    }
+    meters_processed = {
+      description  = "Meter measurements parsed from the raw records, with their source positions"
+      prefix       = "meters/processed"
+      partitioning = "meter_day"
+      columns = [
+        { name = "topic", type = "string" },
+        { name = "partition", type = "int" },
+        { name = "offset", type = "bigint" },
+        { name = "t_measurement", type = "timestamp" },
+        { name = "t_report", type = "timestamp" },
+        { name = "device_id", type = "string" },
+        { name = "signal_name", type = "string" },
+        { name = "value", type = "double" },
+      ]
+    }
+    meters_cleaned = {
+      description  = "Meter series on the 10-second grid, each value measured or filled (method) and its source offset"
+      prefix       = "meters/cleaned"
+      partitioning = "meter_day"
+      columns = [
+        { name = "device_id", type = "string" },
+        { name = "signal_name", type = "string" },
+        { name = "timestamp", type = "timestamp" },
+        { name = "value", type = "double" },
+        { name = "method", type = "string" },
+        { name = "source_offset", type = "bigint" },
+      ]
+    }
   }
 }
 
 resource "aws_glue_catalog_table" "export" {
-  for_each = local.tables
+  for_each = local.datasets
 
   name          = each.key
   database_name = aws_glue_catalog_database.lake.name
   description   = each.value.description
   table_type    = "EXTERNAL_TABLE"
 
-  parameters = {
-    "classification"                        = "parquet"
-    "EXTERNAL"                              = "TRUE"
-    "projection.enabled"                    = "true"
-    "projection.deliverydate.type"          = "date"
-    "projection.deliverydate.format"        = "yyyy-MM-dd"
-    "projection.deliverydate.range"         = "${var.first_delivery_date},NOW+2DAYS"
-    "projection.deliverydate.interval"      = "1"
-    "projection.deliverydate.interval.unit" = "DAYS"
-    "projection.deliveryarea.type"          = "enum"
-    "projection.deliveryarea.values"        = join(",", var.delivery_areas)
-    "storage.location.template"             = "s3://${var.bucket_name}/${each.key}/deliveryDate=$${deliverydate}/deliveryArea=$${deliveryarea}/"
-  }
+  parameters = merge(
+    {
+      "classification"     = "parquet"
+      "EXTERNAL"           = "TRUE"
+      "projection.enabled" = "true"
+      "storage.location.template" = join("", [
+        "s3://${var.bucket_name}/${each.value.prefix}/",
+        join("", [for p in local.partitionings[each.value.partitioning] : "${p.folder}=$${${p.key}}/"]),
+      ])
+    },
+    merge([
+      for p in local.partitionings[each.value.partitioning] : {
+        for property, value in p.projection : "projection.${p.key}.${property}" => value
+      }
+    ]...),
+  )
 
-  partition_keys {
-    name = "deliverydate"
-    type = "string"
-  }
+  dynamic "partition_keys" {
+    for_each = local.partitionings[each.value.partitioning]
 
-  partition_keys {
-    name = "deliveryarea"
-    type = "string"
+    content {
+      name = partition_keys.value.key
+      type = "string"
+    }
   }
 
   storage_descriptor {
-    location      = "s3://${var.bucket_name}/${each.key}/"
+    location      = "s3://${var.bucket_name}/${each.value.prefix}/"
     input_format  = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
     output_format = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
 

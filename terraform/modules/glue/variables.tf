@@ -33,6 +33,16 @@ variable "first_delivery_date" {
   type        = string
 }
 
+variable "first_meter_day" {
+  description = "Earliest day partition of the meters tables the projection considers (yyyy-MM-dd, UTC)."
+  type        = string
+}
+
+variable "meter_devices" {
+  description = "Values of the meters tables' device partition (the device= folders)."
+  type        = list(string)
+}
+
 variable "bytes_scanned_cutoff" {
   description = "Bytes one query may scan before Athena cancels it (a cost guard)."
   type        = number

@@ -115,7 +115,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "lake" {
     for_each = toset(var.raw_prefixes)
 
     content {
-      id     = "raw-${rule.value}"
+      id     = "raw-${replace(rule.value, "/", "-")}"
       status = "Enabled"
 
       filter {

@@ -28,3 +28,13 @@ resource "aws_secretsmanager_secret" "operators" {
   description = "Web operators' PBKDF2 password hashes, JSON object name -> hash (Operators:<name>:PasswordHash)"
   kms_key_id  = aws_kms_key.secrets.arn
 }
+
+# Kafka SASL/PLAIN credentials ({"username": "<API key>", "password": "<API secret>"}) for Confluent Cloud: put by an
+# operator with the CLI (terraform/README.md), so the secret never sits in Terraform state.
+resource "aws_secretsmanager_secret" "kafka_sasl" {
+  count = var.kafka_sasl_enabled ? 1 : 0
+
+  name        = "${var.name}/kafka-sasl"
+  description = "Kafka SASL/PLAIN credentials, JSON username and password (Kafka:Sasl:Username, Kafka:Sasl:Password)"
+  kms_key_id  = aws_kms_key.secrets.arn
+}

@@ -8,6 +8,11 @@ output "temporal_api_key_arn" {
   value       = var.temporal_api_key_enabled ? aws_secretsmanager_secret.temporal_api_key[0].arn : ""
 }
 
+output "kafka_sasl_arn" {
+  description = "Secret holding Kafka's SASL/PLAIN username and password; empty when SASL/PLAIN is off."
+  value       = var.kafka_sasl_enabled ? aws_secretsmanager_secret.kafka_sasl[0].arn : ""
+}
+
 output "operators_arn" {
   description = "Secret holding Web's operators."
   value       = aws_secretsmanager_secret.operators.arn
