@@ -182,14 +182,14 @@ static class EnergyChartsReport
         return $"""
             ### Day-ahead price versus wind
 
-            For each local day with both a recorded price and recorded public power ({correlation.Days} days), the mean
+            For each local day with both a recorded price and recorded public power ({days.Count} days), the mean
             day-ahead price and the day's onshore and offshore wind energy as `pipeline.grid_daily_price_wind` holds them, and
-            their Pearson correlations over these days as the API computes them (PostgreSQL's `corr`,
-            `GridTransformations.CorrelateAsync`). The price is hourly until 2025-09-30 and quarter-hourly from 2025-10-01
+            their Pearson correlations over these days as the API computes them (PostgreSQL's `corr`, which skips the days
+            without wind; `GridTransformations.CorrelateAsync`). The price is hourly until 2025-09-30 and quarter-hourly from 2025-10-01
             (the market's change); the daily mean is over the day's points either way. The recorded prices of
             {Days(priceOnly)} have no recorded public power and are not used here.
 
-            | correlation with the daily mean price ({correlation.Days} days) | r |
+            | correlation with the daily mean price ({days.Count} days) | r |
             |---|---|
             | wind onshore | {R(correlation.Onshore)} |
             | wind offshore | {R(correlation.Offshore)} |
@@ -201,7 +201,7 @@ static class EnergyChartsReport
             |---|---|---|---|
             {string.Join('\n', rows)}
 
-            {correlation.Days} days are few: the sign says more than the second digit. On these days more wind goes with a lower
+            {days.Count} days are few: the sign says more than the second digit. On these days more wind goes with a lower
             price (the windiest day, {windiest.Day:yyyy-MM-dd}, {(windiest.Day == cheapest.Day ? "has the lowest mean price" : $"is not the cheapest one, {cheapest.Day:yyyy-MM-dd} is")}), but the days come from
             two separate periods, late September to early October and early December, which also differ in season and demand.
 

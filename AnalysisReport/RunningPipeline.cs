@@ -72,6 +72,7 @@ sealed class RunningPipeline : IAsyncDisposable
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning)
             .AddFilter("AppHost.Resources", LogLevel.None)
             .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None)
+            .AddFilter("System.Net.Http.HttpClient", LogLevel.Warning)
             .AddFilter("Aspire.Hosting.Dcp", LogLevel.Error));
         var pipeline = default(RunningPipeline);
         // Only what the report feeds: no live meter producer, no scheduled meter or Energy-Charts runs (the report starts them).
@@ -122,9 +123,9 @@ sealed class RunningPipeline : IAsyncDisposable
     {
         var items = new List<T>();
         var separator = path.Contains('?', StringComparison.Ordinal) ? '&' : '?';
-        for (Page<T> page; ; )
+        while (true)
         {
-            page = await GetAsync<Page<T>>($"{path}{separator}offset={items.Count}&limit={pageSize}");
+            var page = await GetAsync<Page<T>>($"{path}{separator}offset={items.Count}&limit={pageSize}");
             items.AddRange(page.Items);
             if (page.Items.Count == 0 || items.Count >= page.Total) return items;
         }
@@ -162,11 +163,17 @@ sealed class RunningPipeline : IAsyncDisposable
     {
         _energyChartsRevision = 2;
         var feeds = _app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == "feeds");
-        var result = await _app.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(feeds, KnownResourceCommands.RestartCommand);
-        if (!result.Success) throw new InvalidOperationException($"restarting feeds: {result.Message}");
+        var commands = _app.Services.GetRequiredService<ResourceCommandService>();
         using var timeout = new CancellationTokenSource(StartTimeout);
+        // Stop and start rather than restart: the stop command gives up while Feeds still closes its WebSocket clients
+        // (up to 5 s) behind `dotnet run`; waiting for the exit here has no such deadline.
+        var stop = await commands.ExecuteCommandAsync(feeds, KnownResourceCommands.StopCommand, timeout.Token);
+        await _app.ResourceNotifications.WaitForResourceAsync("feeds", [KnownResourceStates.Exited, KnownResourceStates.Finished], timeout.Token);
+        Log($"feeds stopped{(stop.Success ? "" : $" (the stop command reported: {stop.Message})")}");
+        var start = await commands.ExecuteCommandAsync(feeds, KnownResourceCommands.StartCommand, timeout.Token);
+        if (!start.Success) throw new InvalidOperationException($"starting feeds again: {start.Message}");
         await _app.ResourceNotifications.WaitForResourceHealthyAsync("feeds", timeout.Token);
-        Log("feeds restarted serving Energy-Charts revision 2");
+        Log("feeds started again, serving Energy-Charts revision 2");
     }
 
     /// <summary>Web's <c>Paged&lt;T&gt;</c> as it reads (that record has two constructors, which System.Text.Json does not choose between).</summary>
