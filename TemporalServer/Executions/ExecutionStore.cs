@@ -147,6 +147,34 @@ sealed class ExecutionStore(NpgsqlDataSource dataSource)
             insert.Parameters.Add(new() { Value = (object?)timer.Payload ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea });
             batch.BatchCommands.Add(insert);
         }
+        foreach (var timer in run.CancelledTimers)
+        {
+            // SKIP LOCKED: a timer processor firing this row right now waits for the run's lock, which this transaction
+            // holds; waiting for its row would deadlock. That timer then finds nothing to do.
+            var delete = new NpgsqlBatchCommand("""
+                DELETE FROM temporal.timers WHERE id IN (SELECT id FROM temporal.timers
+                    WHERE run_id = $1 AND kind = $2 AND scheduled_event_id = $3 AND attempt = $4 FOR UPDATE SKIP LOCKED)
+                """);
+            delete.Parameters.Add(new() { Value = Guid.Parse(timer.RunId) });
+            delete.Parameters.Add(new() { Value = (short)timer.Kind });
+            delete.Parameters.Add(new() { Value = timer.ScheduledEventId });
+            delete.Parameters.Add(new() { Value = timer.Attempt });
+            batch.BatchCommands.Add(delete);
+        }
+        foreach (var task in run.WithdrawnTasks)
+        {
+            // SKIP LOCKED for the same reason: a poller holding the row drops it when it sees the run.
+            var delete = new NpgsqlBatchCommand("""
+                DELETE FROM temporal.tasks WHERE id IN (SELECT id FROM temporal.tasks
+                    WHERE namespace = $1 AND task_queue = $2 AND kind = $3 AND run_id = $4 AND scheduled_event_id = $5 FOR UPDATE SKIP LOCKED)
+                """);
+            delete.Parameters.Add(new() { Value = task.Namespace });
+            delete.Parameters.Add(new() { Value = task.TaskQueue });
+            delete.Parameters.Add(new() { Value = (short)task.Kind });
+            delete.Parameters.Add(new() { Value = Guid.Parse(task.RunId) });
+            delete.Parameters.Add(new() { Value = task.ScheduledEventId });
+            batch.BatchCommands.Add(delete);
+        }
         foreach (var key in run.Notifications)
         {
             var notify = new NpgsqlBatchCommand("SELECT pg_notify($1, $2)");
@@ -158,6 +186,8 @@ sealed class ExecutionStore(NpgsqlDataSource dataSource)
         run.NewEvents.Clear();
         run.NewTasks.Clear();
         run.NewTimers.Clear();
+        run.CancelledTimers.Clear();
+        run.WithdrawnTasks.Clear();
         run.Notifications.Clear();
         foreach (var created in run.NewRuns) await SaveAsync(tx, created, ct);
         run.NewRuns.Clear();

@@ -30,6 +30,12 @@ sealed class RunState
     public long NextEventId { get; set; } = 1;
 
     public WorkflowTaskState WorkflowTask { get; set; } = new();
+    /// <summary>
+    /// The sticky queue of the worker that completed the last workflow task (its cache holds the run), and how long
+    /// a task may wait there before it goes back to the normal queue; null when the run is not sticky.
+    /// </summary>
+    public string? StickyQueue { get; set; }
+    public TimeSpan StickyScheduleToStartTimeout { get; set; }
     public long LastCompletedStartedEventId { get; set; }
     /// <summary>Events that arrived while a workflow task was started; ids are assigned when they are appended.</summary>
     public List<HistoryEvent> Buffered { get; init; } = [];
@@ -59,6 +65,8 @@ sealed class WorkflowTaskState
     public int Attempt { get; set; } = 1;
     public DateTime ScheduledTime { get; set; }
     public DateTime StartedTime { get; set; }
+    /// <summary>The sticky queue this task was dispatched to; null for the normal queue.</summary>
+    public string? StickyQueue { get; set; }
 }
 
 sealed class PendingActivity

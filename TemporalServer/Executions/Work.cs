@@ -25,6 +25,7 @@ enum TimerKind : short
     CancelExternal = 12,
     ExternalDelivered = 13,
     ApplyParentClosePolicy = 14,
+    StickyScheduleToStart = 15,
 }
 
 sealed record TaskRow(string Namespace, string TaskQueue, TaskKind Kind, string RunId, long ScheduledEventId, int Attempt, Guid? QueryId = null);

@@ -21,6 +21,10 @@ sealed partial class WorkflowRun(RunState state, bool isNew)
     public List<HistoryEvent> NewEvents { get; } = [];
     public List<TaskRow> NewTasks { get; } = [];
     public List<TimerRow> NewTimers { get; } = [];
+    /// <summary>Timers whose wait ended another way (a task completed in time): deleted, unless a timer processor holds them.</summary>
+    public List<TimerRow> CancelledTimers { get; } = [];
+    /// <summary>Tasks no poller should get any more (a sticky task moved to the normal queue): deleted, unless a poller holds them.</summary>
+    public List<TaskRow> WithdrawnTasks { get; } = [];
     public HashSet<string> Notifications { get; } = [];
     /// <summary>Runs this transition created (continue-as-new, retry, cron): inserted after this one is saved.</summary>
     public List<WorkflowRun> NewRuns { get; } = [];
@@ -89,8 +93,14 @@ sealed partial class WorkflowRun(RunState state, bool isNew)
     void Timer(TimeSpan after, TimerKind kind, long scheduledEventId, int attempt, IMessage? payload = null, string? runId = null)
     {
         NewTimers.Add(new TimerRow(Now + (after < TimeSpan.Zero ? TimeSpan.Zero : after), runId ?? State.RunId, kind, scheduledEventId, attempt, payload?.ToByteArray()));
-        Notifications.Add(Storage.Notifications.TimersKey);
+        // Timer processors look again within their longest sleep anyway: waking them for every task's timeout cost
+        // two transactions per task.
+        if (after < Timers.TimerProcessor.LongestSleep) Notifications.Add(Storage.Notifications.TimersKey);
     }
+
+    /// <summary>Drops this run's timer of <paramref name="kind"/> for that event and attempt (it would fire as a no-op).</summary>
+    public void CancelTimer(TimerKind kind, long scheduledEventId, int attempt) =>
+        CancelledTimers.Add(new TimerRow(default, State.RunId, kind, scheduledEventId, attempt));
 
     void Task(string taskQueue, TaskKind kind, long scheduledEventId, int attempt)
     {
@@ -144,21 +154,61 @@ sealed partial class WorkflowRun(RunState state, bool isNew)
     {
         var task = State.WorkflowTask;
         if (!State.IsRunning || task.ScheduledEventId != 0) return;
+        var sticky = State.StickyQueue;
         var e = Event(EventType.WorkflowTaskScheduled);
         e.WorkflowTaskScheduledEventAttributes = new()
         {
-            TaskQueue = new TaskQueue { Name = State.TaskQueue, Kind = TaskQueueKind.Normal },
+            TaskQueue = sticky is null
+                ? new TaskQueue { Name = State.TaskQueue, Kind = TaskQueueKind.Normal }
+                : new TaskQueue { Name = sticky, Kind = TaskQueueKind.Sticky, NormalName = State.TaskQueue },
             StartToCloseTimeout = State.Started.WorkflowTaskTimeout,
             Attempt = task.Attempt,
         };
         Append(e);
         task.ScheduledEventId = e.EventId;
         task.ScheduledTime = Now;
-        Task(State.TaskQueue, TaskKind.Workflow, e.EventId, task.Attempt);
+        if (sticky is not null)
+        {
+            // The worker that ran the last task has the run cached: it gets only the new events if it polls in time.
+            task.StickyQueue = sticky;
+            Task(sticky, TaskKind.Workflow, e.EventId, task.Attempt);
+            Timer(State.StickyScheduleToStartTimeout, TimerKind.StickyScheduleToStart, e.EventId, task.Attempt, new StringValue { Value = sticky });
+        }
+        else Task(State.TaskQueue, TaskKind.Workflow, e.EventId, task.Attempt);
     }
 
-    public bool CanStartWorkflowTask(long scheduledEventId) =>
-        State.IsRunning && State.WorkflowTask.ScheduledEventId == scheduledEventId && State.WorkflowTask.StartedEventId == 0;
+    /// <summary>Whether the scheduled task may start from the queue it was taken from (<paramref name="stickyQueue"/>, null for the normal one).</summary>
+    public bool CanStartWorkflowTask(long scheduledEventId, string? stickyQueue) =>
+        State.IsRunning && State.WorkflowTask.ScheduledEventId == scheduledEventId && State.WorkflowTask.StartedEventId == 0
+        && State.WorkflowTask.StickyQueue == stickyQueue;
+
+    /// <summary>The worker asked for its sticky queue (or for none) when it completed a workflow task.</summary>
+    public void SetStickyQueue(StickyExecutionAttributes? sticky)
+    {
+        State.StickyQueue = string.IsNullOrEmpty(sticky?.WorkerTaskQueue?.Name) ? null : sticky.WorkerTaskQueue.Name;
+        State.StickyScheduleToStartTimeout = Positive(sticky?.ScheduleToStartTimeout) ?? TimeSpan.FromSeconds(5);
+    }
+
+    /// <summary>The sticky queue's schedule-to-start timer fired: a task still waiting there goes to the normal queue.</summary>
+    public void StickyTaskTimedOut(long scheduledEventId, int attempt)
+    {
+        var task = State.WorkflowTask;
+        if (task.ScheduledEventId == scheduledEventId && task.Attempt == attempt && task.StartedEventId == 0 && task.StickyQueue is not null) LeaveStickyQueue();
+    }
+
+    /// <summary>
+    /// Stickiness ends (the sticky task waited too long, the worker failed a task or asked for it): a task waiting
+    /// on the sticky queue moves to the normal queue, where a poller gets the full history.
+    /// </summary>
+    public void LeaveStickyQueue()
+    {
+        State.StickyQueue = null;
+        var task = State.WorkflowTask;
+        if (task.StickyQueue is not { } sticky || task.StartedEventId != 0) return;
+        WithdrawnTasks.Add(new TaskRow(State.Namespace, sticky, TaskKind.Workflow, State.RunId, task.ScheduledEventId, task.Attempt));
+        task.StickyQueue = null;
+        Task(State.TaskQueue, TaskKind.Workflow, task.ScheduledEventId, task.Attempt);
+    }
 
     /// <summary>WorkflowTaskStarted, with the history size the SDK reports to the workflow and whether to continue as new.</summary>
     public void StartWorkflowTask(string identity, int suggestContinueAsNewAfter)
@@ -185,6 +235,8 @@ sealed partial class WorkflowRun(RunState state, bool isNew)
     /// <summary>WorkflowTaskFailed or WorkflowTaskTimedOut: the next attempt is scheduled with the buffered events before it.</summary>
     void EndWorkflowTaskUnsuccessfully(HistoryEvent e, bool countsAsAttempt)
     {
+        // The worker's cached state is suspect: the next attempt replays the full history from the normal queue.
+        State.StickyQueue = null;
         Append(e);
         var task = State.WorkflowTask;
         State.WorkflowTask = new WorkflowTaskState { Attempt = countsAsAttempt ? task.Attempt + 1 : 1 };

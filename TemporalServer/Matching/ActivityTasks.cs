@@ -110,6 +110,12 @@ sealed class ActivityTasks(ExecutionStore store, TaskQueue queue, NamespaceRegis
         if (run is null || activity is null || !activity.Running) throw ApiErrors.TaskNotFound("Activity task");
         var asks = OperatorAsks.Of(activity);
         change(run, activity);
+        if (run.FindActivity(scheduled, attempt) is not { Running: true })
+        {
+            // The attempt is over: its timeouts would only fire as no-ops.
+            run.CancelTimer(TimerKind.ActivityStartToClose, scheduled, attempt);
+            run.CancelTimer(TimerKind.ActivityHeartbeat, scheduled, attempt);
+        }
         await store.SaveAsync(tx, run, call.CancellationToken);
         await tx.CommitAsync(call.CancellationToken);
         return asks;

@@ -13,7 +13,7 @@ sealed record TakenTask(string RunId, long ScheduledEventId, int Attempt, Guid? 
 /// <summary>
 /// Long polls on <c>temporal.tasks</c>. A poll deletes one row with <c>FOR UPDATE SKIP LOCKED</c> and starts the task
 /// in the same transaction, so with several servers on one database each task goes to one poller; it sleeps on
-/// LISTEN/NOTIFY when the queue is empty. A task whose poller vanished after the commit is recovered by its
+/// LISTEN/NOTIFY when the queue is empty, in line with the process's other pollers of the queue. A task whose poller vanished after the commit is recovered by its
 /// start-to-close timeout, as in Temporal.
 /// </summary>
 sealed class TaskQueue(ExecutionStore store, Notifications notifications)
@@ -43,25 +43,37 @@ sealed class TaskQueue(ExecutionStore store, Notifications notifications)
         while (true)
         {
             ct.ThrowIfCancellationRequested();
-            var wake = notifications.NextAsync(key);
-            await using (var tx = await store.BeginAsync(ct))
+            var wake = notifications.Enqueue(key);
+            var woken = false;
+            try
             {
-                var task = await TakeAsync(tx, ns, taskQueue, kind, ct);
-                if (task is not null)
+                await using (var tx = await store.BeginAsync(ct))
                 {
-                    var response = await start(tx, task);
-                    // A poller that went away before the commit leaves the task in the queue for the next one.
-                    ct.ThrowIfCancellationRequested();
-                    await tx.CommitAsync(ct);
-                    if (response is not null)
+                    var task = await TakeAsync(tx, ns, taskQueue, kind, ct);
+                    if (task is not null)
                     {
-                        Dispatched.Add(1, new KeyValuePair<string, object?>("kind", kind.ToString()));
-                        return response;
+                        var response = await start(tx, task);
+                        // A poller that went away before the commit leaves the task in the queue for the next one.
+                        ct.ThrowIfCancellationRequested();
+                        await tx.CommitAsync(ct);
+                        if (response is not null)
+                        {
+                            Dispatched.Add(1, new KeyValuePair<string, object?>("kind", kind.ToString()));
+                            // More tasks may be queued behind this one, and a notification wakes one poller.
+                            notifications.WakeOne(key);
+                            return response;
+                        }
+                        continue;
                     }
-                    continue;
                 }
+                woken = await Notifications.WaitAsync(wake.Task, until, ct);
+                if (!woken) return empty;
             }
-            if (!await Notifications.WaitAsync(wake, until, ct)) return empty;
+            finally
+            {
+                // A wake-up that reached this poller after it stopped waiting goes to the next one in line.
+                if (!woken && !wake.TrySetCanceled()) notifications.WakeOne(key);
+            }
         }
     }
 

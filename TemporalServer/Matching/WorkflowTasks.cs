@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Temporalio.Api.Enums.V1;
@@ -7,13 +8,17 @@ using TemporalServer.Api;
 using TemporalServer.Executions;
 using TemporalServer.Namespaces;
 using TemporalServer.Queries;
+using TemporalServer.Storage;
 using TaskQueueMessage = Temporalio.Api.TaskQueue.V1.TaskQueue;
 
 namespace TemporalServer.Matching;
 
 /// <summary>
-/// Workflow task polls and completions. Stickiness is ignored: every task goes to the normal queue with the full
-/// history (the sticky pollers just wait), which Temporal's workers handle by reconciling their cache.
+/// Workflow task polls and completions, with Temporal's sticky queues: a worker completing a task names its own
+/// sticky queue, and the run's next task goes there with only the events after the last completed task (the worker
+/// has the rest cached). A task not taken from the sticky queue within the worker's schedule-to-start timeout, and
+/// every task after a failed or timed-out one, goes to the normal queue with the full history; ShutdownWorker and
+/// ResetStickyTaskQueue end stickiness at once.
 /// </summary>
 sealed class WorkflowTasks(ExecutionStore store, TaskQueue queue, NamespaceRegistry namespaces, QueryTasks queries, IConfiguration configuration) : IRpcFeature
 {
@@ -25,7 +30,11 @@ sealed class WorkflowTasks(ExecutionStore store, TaskQueue queue, NamespaceRegis
         handlers.Add<PollWorkflowTaskQueueRequest, PollWorkflowTaskQueueResponse>("PollWorkflowTaskQueue", Poll);
         handlers.Add<RespondWorkflowTaskCompletedRequest, RespondWorkflowTaskCompletedResponse>("RespondWorkflowTaskCompleted", async (r, call) =>
         {
-            await UpdateStartedTaskAsync(r.Namespace, r.TaskToken, run => run.CompleteWorkflowTask(r), call);
+            await UpdateStartedTaskAsync(r.Namespace, r.TaskToken, run =>
+            {
+                run.SetStickyQueue(r.StickyAttributes);
+                run.CompleteWorkflowTask(r);
+            }, call);
             return new RespondWorkflowTaskCompletedResponse();
         });
         handlers.Add<RespondWorkflowTaskFailedRequest, RespondWorkflowTaskFailedResponse>("RespondWorkflowTaskFailed", async (r, call) =>
@@ -33,25 +42,48 @@ sealed class WorkflowTasks(ExecutionStore store, TaskQueue queue, NamespaceRegis
             await UpdateStartedTaskAsync(r.Namespace, r.TaskToken, run => run.FailWorkflowTask(r.Cause, r.Failure, r.Identity), call);
             return new RespondWorkflowTaskFailedResponse();
         });
-        // Sticky queues are not used (see the class comment), so there is nothing to shut down or reset.
-        handlers.Add<ShutdownWorkerRequest, ShutdownWorkerResponse>("ShutdownWorker", (_, _) => Task.FromResult(new ShutdownWorkerResponse()));
-        handlers.Add<ResetStickyTaskQueueRequest, ResetStickyTaskQueueResponse>("ResetStickyTaskQueue", (_, _) => Task.FromResult(new ResetStickyTaskQueueResponse()));
+        handlers.Add<ShutdownWorkerRequest, ShutdownWorkerResponse>("ShutdownWorker", async (r, call) =>
+        {
+            namespaces.Require(r.Namespace);
+            if (!string.IsNullOrEmpty(r.StickyTaskQueue)) await ShutDownStickyQueueAsync(r.StickyTaskQueue, call.CancellationToken);
+            return new ShutdownWorkerResponse();
+        });
+        handlers.Add<ResetStickyTaskQueueRequest, ResetStickyTaskQueueResponse>("ResetStickyTaskQueue", async (r, call) =>
+        {
+            namespaces.Require(r.Namespace);
+            await store.UpdateAsync(r.Namespace, r.Execution ?? new(), (run, _) =>
+            {
+                run.LeaveStickyQueue();
+                return Task.FromResult(0);
+            }, call.CancellationToken);
+            return new ResetStickyTaskQueueResponse();
+        });
+    }
+
+    /// <summary>
+    /// A worker shutting down will not poll its sticky queue again: the tasks waiting there time out now (the timer
+    /// moves each to the normal queue in its run's transaction). Runs still naming the queue find out at their next
+    /// task, after the sticky timeout, as in Temporal when a worker vanishes without saying so.
+    /// </summary>
+    async Task ShutDownStickyQueueAsync(string stickyQueue, CancellationToken ct)
+    {
+        await using var tx = await store.BeginAsync(ct);
+        await tx.ExecuteAsync(ct, ("UPDATE temporal.timers SET fire_at = now() WHERE kind = $1 AND payload = $2",
+            [(short)TimerKind.StickyScheduleToStart, new StringValue { Value = stickyQueue }.ToByteArray()]));
+        await tx.NotifyAsync(Notifications.TimersKey, ct);
+        await tx.CommitAsync(ct);
     }
 
     async Task<PollWorkflowTaskQueueResponse> Poll(PollWorkflowTaskQueueRequest r, ServerCallContext call)
     {
         namespaces.Require(r.Namespace);
-        if (r.TaskQueue?.Kind == TaskQueueKind.Sticky)
-        {
-            // Nothing is ever dispatched to a sticky queue: park the poll until its deadline or cancellation.
-            await Storage.Notifications.WaitAsync(Task.Delay(Timeout.Infinite, call.CancellationToken), Storage.Notifications.LongPollDeadline(call, TimeSpan.FromSeconds(60)), call.CancellationToken);
-            return new PollWorkflowTaskQueueResponse();
-        }
+        var sticky = r.TaskQueue?.Kind == TaskQueueKind.Sticky ? r.TaskQueue.Name : null;
         return await queue.PollAsync(r.Namespace, r.TaskQueue?.Name ?? "", TaskKind.Workflow, call, async (tx, task) =>
         {
             if (task.QueryId is { } queryId) return await queries.StartAsync(tx, task.RunId, queryId, call.CancellationToken);
             var run = await store.LockAsync(tx, task.RunId, call.CancellationToken);
-            if (run is null || !run.CanStartWorkflowTask(task.ScheduledEventId)) return null;
+            // A task taken from a queue it no longer belongs to (moved off a sticky queue meanwhile) is dropped.
+            if (run is null || !run.CanStartWorkflowTask(task.ScheduledEventId, sticky)) return null;
             run.StartWorkflowTask(r.Identity, _suggestContinueAsNewAfter);
             var s = run.State;
             var response = new PollWorkflowTaskQueueResponse
@@ -69,7 +101,9 @@ sealed class WorkflowTasks(ExecutionStore store, TaskQueue queue, NamespaceRegis
             };
             response.Messages.AddRange(run.DeliverUpdates());
             await store.SaveAsync(tx, run, call.CancellationToken);
-            response.History.Events.AddRange(await ExecutionStore.ReadHistoryAsync(tx, s.RunId, 0, int.MaxValue, reverse: false, call.CancellationToken));
+            // A sticky worker has the events up to the last completed task cached; any other gets the full history.
+            var after = sticky is null ? 0 : s.LastCompletedStartedEventId;
+            response.History.Events.AddRange(await ExecutionStore.ReadHistoryAsync(tx, s.RunId, after, int.MaxValue, reverse: false, call.CancellationToken));
             return response;
         }, new PollWorkflowTaskQueueResponse());
     }
@@ -81,6 +115,7 @@ sealed class WorkflowTasks(ExecutionStore store, TaskQueue queue, NamespaceRegis
         await using var tx = await store.BeginAsync(call.CancellationToken);
         var run = await store.LockAsync(tx, runId, call.CancellationToken);
         if (run is null || !run.IsStartedWorkflowTask(scheduled, attempt)) throw ApiErrors.TaskNotFound("Workflow task");
+        run.CancelTimer(TimerKind.WorkflowTaskTimeout, scheduled, attempt);
         change(run);
         await store.SaveAsync(tx, run, call.CancellationToken);
         await tx.CommitAsync(call.CancellationToken);

@@ -19,7 +19,7 @@ namespace TemporalServer.Timers;
 sealed class TimerProcessor(ExecutionStore store, Notifications notifications, ILogger<TimerProcessor> logger) : BackgroundService
 {
     /// <summary>A new timer notifies, so this only bounds how long a missed notification can delay one.</summary>
-    static readonly TimeSpan LongestSleep = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan LongestSleep = TimeSpan.FromSeconds(1);
     static readonly Meter Meter = new("Pipeline.TemporalServer");
     static readonly Histogram<double> Lag = Meter.CreateHistogram<double>("temporal.server.timer.lag", "ms", "how late a timer fired");
 
@@ -163,6 +163,9 @@ sealed class TimerProcessor(ExecutionStore store, Notifications notifications, I
                 break;
             case TimerKind.ExternalDelivered:
                 execution.AddExternal(HistoryEvent.Parser.ParseFrom(timer.Payload));
+                break;
+            case TimerKind.StickyScheduleToStart:
+                execution.StickyTaskTimedOut(timer.ScheduledEventId, timer.Attempt);
                 break;
         }
         await store.SaveAsync(tx, execution, ct);

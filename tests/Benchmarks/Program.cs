@@ -8,6 +8,8 @@ var suites = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.Or
     ["trades-latency"] = Ingestion.Benchmarks.FeedLatencyBenchmark.RunAsync,
     ["web-render"] = Web.Benchmarks.WebRenderBenchmark.RunAsync,
     ["temporal"] = Temporal.Benchmarks.TemporalServerBenchmark.RunAsync,
+    // the temporal suite's worker processes
+    ["temporal-worker"] = Temporal.Benchmarks.BenchWorker.RunAsync,
     ["grid-backfill"] = Grid.Benchmarks.GridBackfillBenchmark.RunAsync,
     ["meters-capture"] = Meters.Benchmarks.CaptureBenchmark.RunAsync,
     ["meters-cleaning"] = Meters.Benchmarks.CleaningBenchmark.RunAsync,
