@@ -19,13 +19,18 @@ sealed class WorkflowTasks(ExecutionStore store, TaskQueue queue, NamespaceRegis
 {
     /// <summary>History length from which workflows are told to continue as new (Temporal's limit.historyCount.suggestContinueAsNew).</summary>
     readonly int _suggestContinueAsNewAfter = configuration.GetValue("Temporal:SuggestContinueAsNewHistoryCount", 4096);
+    readonly HistoryLimits _historyLimits = HistoryLimits.From(configuration);
 
     public void Register(RpcHandlers handlers)
     {
         handlers.Add<PollWorkflowTaskQueueRequest, PollWorkflowTaskQueueResponse>("PollWorkflowTaskQueue", Poll);
         handlers.Add<RespondWorkflowTaskCompletedRequest, RespondWorkflowTaskCompletedResponse>("RespondWorkflowTaskCompleted", async (r, call) =>
         {
-            await UpdateStartedTaskAsync(r.Namespace, r.TaskToken, run => run.CompleteWorkflowTask(r), call);
+            await UpdateStartedTaskAsync(r.Namespace, r.TaskToken, run =>
+            {
+                run.CompleteWorkflowTask(r);
+                run.EnforceHistoryLimits(_historyLimits);
+            }, call);
             return new RespondWorkflowTaskCompletedResponse();
         });
         handlers.Add<RespondWorkflowTaskFailedRequest, RespondWorkflowTaskFailedResponse>("RespondWorkflowTaskFailed", async (r, call) =>
