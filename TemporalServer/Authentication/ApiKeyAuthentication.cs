@@ -48,8 +48,8 @@ public sealed class ApiKeyOptions : AuthenticationSchemeOptions
 }
 
 /// <summary>
-/// Authenticates <c>Authorization: Bearer &lt;key&gt;</c>. A refused call is 401: gRPC clients see UNAUTHENTICATED,
-/// HTTP API clients grpc-gateway's error body with code 16.
+/// Authenticates <c>Authorization: Bearer &lt;key&gt;</c>. A refused gRPC call gets the status UNAUTHENTICATED, a refused
+/// HTTP API call 401 with grpc-gateway's error body (code 16).
 /// </summary>
 sealed class ApiKeyHandler(IOptionsMonitor<ApiKeyOptions> options, ILoggerFactory logger, UrlEncoder encoder)
     : AuthenticationHandler<ApiKeyOptions>(options, logger, encoder)
@@ -70,11 +70,20 @@ sealed class ApiKeyHandler(IOptionsMonitor<ApiKeyOptions> options, ILoggerFactor
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        Response.StatusCode = StatusCodes.Status401Unauthorized;
-        Response.Headers.WWWAuthenticate = "Bearer";
-        if (Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true) return;
         var failure = (await HandleAuthenticateOnceSafeAsync()).Failure?.Message ?? "the request has no 'Authorization: Bearer <API key>' header";
+        var message = $"Request unauthenticated: {failure}";
+        Response.Headers.WWWAuthenticate = "Bearer";
+        if (Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true)
+        {
+            // A gRPC status (trailers-only response), so clients see UNAUTHENTICATED with the reason.
+            Response.StatusCode = StatusCodes.Status200OK;
+            Response.ContentType = "application/grpc";
+            Response.Headers["grpc-status"] = "16";
+            Response.Headers["grpc-message"] = Uri.EscapeDataString(message);
+            return;
+        }
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
         // grpc-gateway's error body, as every other /api/v1 error (code 16: UNAUTHENTICATED).
-        await Response.WriteAsJsonAsync(new { code = 16, message = $"Request unauthenticated: {failure}", details = Array.Empty<object>() });
+        await Response.WriteAsJsonAsync(new { code = 16, message, details = Array.Empty<object>() });
     }
 }

@@ -156,7 +156,8 @@ sealed class ScheduleRpcs(ScheduleStore store, ScheduleActions actions, Namespac
         foreach (var backfill in patch.BackfillRequest)
         {
             var policy = ScheduleActions.OverlapPolicy(row, backfill.OverlapPolicy);
-            foreach (var nominal in times.Between(backfill.StartTime.ToDateTime().AddTicks(-1), backfill.EndTime.ToDateTime()))
+            // (start, end], as Temporal's scheduler takes a backfill: two adjacent ranges share no time.
+            foreach (var nominal in times.Between(backfill.StartTime.ToDateTime(), backfill.EndTime.ToDateTime()))
                 await actions.TakeAsync(row, nominal, policy, ct);
         }
     }
