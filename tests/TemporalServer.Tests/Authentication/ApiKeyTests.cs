@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Playwright;
 using Temporalio.Client;
 using Temporalio.Exceptions;
 using Temporalio.Worker;
@@ -114,6 +115,32 @@ public sealed class ApiKeyTests(KeyedServer keyed, TemporalEnvironment env) : IC
 
         var elsewhere = await LoginAsync(KeyedServer.Key, "https://elsewhere.example/steal");
         Assert.Equal("/", elsewhere.Headers.Location!.OriginalString);
+    }
+
+    [Fact]
+    public async Task The_web_ui_sends_a_visitor_to_sign_in_and_with_the_key_lists_the_workflows()
+    {
+        var client = await keyed.ConnectAsync(KeyedServer.Key);
+        var id = "ui-keyed-" + Guid.NewGuid().ToString("N");
+        var handle = await client.StartWorkflowAsync((SleepingWorkflow wf) => wf.RunAsync(TimeSpan.FromHours(1)), new(id, "nobody-polls"));
+        Assertions.SetDefaultExpectTimeout(20_000);
+        await using var chromium = new HeadlessChromium();
+        var page = await (await chromium.NewContextAsync(keyed.Server.HttpUrl)).NewPageAsync();
+
+        await page.GotoAsync("/namespaces/default/workflows");
+        var key = page.GetByLabel("API key");
+        await Assertions.Expect(key).ToBeVisibleAsync();
+        Assert.Contains("/auth/sso?returnUrl=", page.Url);
+        await key.FillAsync("not-the-key");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("That is not this server's API key.")).ToBeVisibleAsync();
+
+        await page.GetByLabel("API key").FillAsync(KeyedServer.Key);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(page.GetByText(id).First).ToBeVisibleAsync();
+        Assert.EndsWith("/namespaces/default/workflows", new Uri(page.Url).AbsolutePath);
+        await HeadlessChromium.ScreenshotAsync(page, "temporal-ui-signed-in");
+        await handle.TerminateAsync("test over");
     }
 
     [Fact]
