@@ -29,7 +29,10 @@ static class UiLogin
             var user = JsonSerializer.SerializeToUtf8Bytes(new { AccessToken = form["apiKey"].ToString(), Name = "API key" });
             http.Response.Cookies.Append("user0", Convert.ToBase64String(user).TrimEnd('='), new CookieOptions
             {
-                Path = "/", SameSite = SameSiteMode.Strict, Secure = http.Request.IsHttps, MaxAge = TimeSpan.FromMinutes(1),
+                Path = "/",
+                SameSite = SameSiteMode.Strict,
+                Secure = http.Request.IsHttps,
+                MaxAge = TimeSpan.FromMinutes(1),
             });
             return Results.Redirect(returnUrl);
         });

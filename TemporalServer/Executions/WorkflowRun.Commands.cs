@@ -76,7 +76,11 @@ sealed partial class WorkflowRun
                     var a = command.RecordMarkerCommandAttributes;
                     Append(Event(EventType.MarkerRecorded, e => e.MarkerRecordedEventAttributes = new()
                     {
-                        MarkerName = a.MarkerName, Header = a.Header, Failure = a.Failure, Details = { a.Details }, WorkflowTaskCompletedEventId = completedId,
+                        MarkerName = a.MarkerName,
+                        Header = a.Header,
+                        Failure = a.Failure,
+                        Details = { a.Details },
+                        WorkflowTaskCompletedEventId = completedId,
                     }));
                     break;
                 }
@@ -100,8 +104,13 @@ sealed partial class WorkflowRun
                     var a = command.SignalExternalWorkflowExecutionCommandAttributes;
                     var initiated = new SignalExternalWorkflowExecutionInitiatedEventAttributes
                     {
-                        Namespace = State.Namespace, WorkflowExecution = a.Execution, SignalName = a.SignalName, Input = a.Input,
-                        ChildWorkflowOnly = a.ChildWorkflowOnly, Header = a.Header, WorkflowTaskCompletedEventId = completedId,
+                        Namespace = State.Namespace,
+                        WorkflowExecution = a.Execution,
+                        SignalName = a.SignalName,
+                        Input = a.Input,
+                        ChildWorkflowOnly = a.ChildWorkflowOnly,
+                        Header = a.Header,
+                        WorkflowTaskCompletedEventId = completedId,
                     };
                     var e = Append(Event(EventType.SignalExternalWorkflowExecutionInitiated, e => e.SignalExternalWorkflowExecutionInitiatedEventAttributes = initiated));
                     Timer(TimeSpan.Zero, TimerKind.SignalExternal, e.EventId, 0, initiated);
@@ -112,8 +121,11 @@ sealed partial class WorkflowRun
                     var a = command.RequestCancelExternalWorkflowExecutionCommandAttributes;
                     var initiated = new RequestCancelExternalWorkflowExecutionInitiatedEventAttributes
                     {
-                        Namespace = State.Namespace, WorkflowExecution = new WorkflowExecution { WorkflowId = a.WorkflowId, RunId = a.RunId },
-                        ChildWorkflowOnly = a.ChildWorkflowOnly, Reason = a.Reason, WorkflowTaskCompletedEventId = completedId,
+                        Namespace = State.Namespace,
+                        WorkflowExecution = new WorkflowExecution { WorkflowId = a.WorkflowId, RunId = a.RunId },
+                        ChildWorkflowOnly = a.ChildWorkflowOnly,
+                        Reason = a.Reason,
+                        WorkflowTaskCompletedEventId = completedId,
                     };
                     var e = Append(Event(EventType.RequestCancelExternalWorkflowExecutionInitiated, e => e.RequestCancelExternalWorkflowExecutionInitiatedEventAttributes = initiated));
                     Timer(TimeSpan.Zero, TimerKind.CancelExternal, e.EventId, 0, initiated);

@@ -93,7 +93,7 @@ static class HttpApi
         http.Response.ContentType = "application/json";
         await http.Response.WriteAsync("[", http.RequestAborted);
         var separator = "";
-        for (var page = first; ; )
+        for (var page = first; ;)
         {
             foreach (var e in page.History?.Events ?? [])
             {

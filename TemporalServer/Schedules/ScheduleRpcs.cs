@@ -35,9 +35,14 @@ sealed class ScheduleRpcs(ScheduleStore store, ScheduleActions actions, Namespac
         var now = actions.Now;
         var row = new ScheduleRow
         {
-            Namespace = request.Namespace, ScheduleId = request.ScheduleId, Schedule = request.Schedule,
+            Namespace = request.Namespace,
+            ScheduleId = request.ScheduleId,
+            Schedule = request.Schedule,
             Info = new ScheduleInfo { CreateTime = Timestamp.FromDateTime(now) },
-            Memo = request.Memo, SearchAttributes = request.SearchAttributes, ConflictToken = 1, ProcessedUntil = now,
+            Memo = request.Memo,
+            SearchAttributes = request.SearchAttributes,
+            ConflictToken = 1,
+            ProcessedUntil = now,
         };
         row.Schedule.State ??= new ScheduleState();
         await using var connection = await store.DataSource.OpenConnectionAsync(ct);
@@ -60,7 +65,11 @@ sealed class ScheduleRpcs(ScheduleStore store, ScheduleActions actions, Namespac
         row.Info.FutureActionTimes.AddRange(Future(row, FutureActionTimes));
         return new DescribeScheduleResponse
         {
-            Schedule = row.Schedule, Info = row.Info, Memo = row.Memo, SearchAttributes = row.SearchAttributes, ConflictToken = Token(row),
+            Schedule = row.Schedule,
+            Info = row.Info,
+            Memo = row.Memo,
+            SearchAttributes = row.SearchAttributes,
+            ConflictToken = Token(row),
         };
     }
 
@@ -120,8 +129,10 @@ sealed class ScheduleRpcs(ScheduleStore store, ScheduleActions actions, Namespac
         {
             var info = new ScheduleListInfo
             {
-                Spec = row.Schedule.Spec, WorkflowType = row.Schedule.Action?.StartWorkflow?.WorkflowType,
-                Notes = row.Schedule.State.Notes, Paused = row.Schedule.State.Paused,
+                Spec = row.Schedule.Spec,
+                WorkflowType = row.Schedule.Action?.StartWorkflow?.WorkflowType,
+                Notes = row.Schedule.State.Notes,
+                Paused = row.Schedule.State.Paused,
             };
             info.RecentActions.AddRange(row.Info.RecentActions);
             info.FutureActionTimes.AddRange(Future(row, 5));

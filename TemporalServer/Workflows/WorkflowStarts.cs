@@ -121,17 +121,17 @@ sealed class WorkflowStarts(ExecutionStore store, NamespaceRegistry namespaces) 
         if (current is not null)
         {
             var state = current.State;
+            // A retried start changes nothing (its signal was delivered the first time); only a companion (idempotent) is applied.
             var retried = !string.IsNullOrEmpty(r.RequestId) && state.StartRequestId == r.RequestId;
+            if (retried && (with is null || !state.IsRunning)) return (state.RunId, true);
             if (state.IsRunning && (retried || signal is not null || r.ConflictPolicy == WorkflowIdConflictPolicy.UseExisting || with?.JoinsRunning(state) == true))
             {
-                // A retried start changes nothing (its signal was delivered the first time); the companion is idempotent.
                 if (signal is not null && !retried) current.AddExternal(signal);
                 with?.Apply(current);
                 await store.SaveAsync(tx, current, ct);
                 await tx.CommitAsync(ct);
                 return (state.RunId, retried);
             }
-            if (retried) return (state.RunId, true);
             if (state.IsRunning)
             {
 #pragma warning disable CS0612 // TerminateIfRunning: deprecated for the conflict policy, still sent by older clients

@@ -30,7 +30,10 @@ public sealed class BadInputTests(TemporalEnvironment env)
     {
         var request = new StartWorkflowExecutionRequest
         {
-            Namespace = "default", WorkflowId = NewId(), WorkflowType = new WorkflowType { Name = "SleepingWorkflow" }, RequestId = Guid.NewGuid().ToString(),
+            Namespace = "default",
+            WorkflowId = NewId(),
+            WorkflowType = new WorkflowType { Name = "SleepingWorkflow" },
+            RequestId = Guid.NewGuid().ToString(),
         };
 
         var error = await Assert.ThrowsAsync<RpcException>(() => env.Client.WorkflowService.StartWorkflowExecutionAsync(request));
