@@ -3,6 +3,7 @@ using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using ServiceDefaults.Postgres;
 using TemporalServer.Api;
+using TemporalServer.Authentication;
 using TemporalServer.Executions;
 using TemporalServer.Matching;
 using TemporalServer.Namespaces;
@@ -18,7 +19,7 @@ namespace TemporalServer;
 /// <summary>
 /// The server's wiring: PostgreSQL (<c>ConnectionStrings:postgres</c> or <c>temporal-db</c>), the gRPC port
 /// (<c>Temporal:GrpcPort</c>, default 7233, h2c), the HTTP ports for health, the /api/v1 API and the Web UI
-/// (ASPNETCORE_URLS and <c>Temporal:HttpPort</c>, default 8233) and one line per feature.
+/// (ASPNETCORE_URLS and <c>Temporal:HttpPort</c>, default 8233), the optional API key and one line per feature.
 /// </summary>
 public static class TemporalServerSetup
 {
@@ -28,6 +29,7 @@ public static class TemporalServerSetup
         builder.AddPostgres(connectionName);
         var grpcPort = builder.Configuration.GetValue("Temporal:GrpcPort", 7233);
         var address = IPAddress.Parse(builder.Configuration["Temporal:Address"] ?? "127.0.0.1");
+        builder.AddTemporalAuthentication(address);
         // Explicit listeners replace ASPNETCORE_URLS, so its ports are bound here too (the AppHost and tests set it);
         // Aspire lists the gRPC endpoint there as well, and that port gets the HTTP/2-only listener. Temporal:HttpPort
         // (the UI's and /api/v1's port, default 8233) is added when configured, or when nothing else is.
@@ -58,9 +60,13 @@ public static class TemporalServerSetup
         builder.Services.AddSingleton<IRpcFeature>(sp => sp.GetRequiredService<NamespaceRegistry>());
         builder.Services.AddSingleton<QueryTasks>();
         builder.Services.AddSingleton<IRpcFeature>(sp => sp.GetRequiredService<QueryTasks>());
-        builder.Services.AddSingleton<IRpcFeature, WorkflowStarts>();
+        builder.Services.AddSingleton<RunningWorkflows>();
+        builder.Services.AddSingleton<WorkflowStarts>();
+        builder.Services.AddSingleton<IRpcFeature>(sp => sp.GetRequiredService<WorkflowStarts>());
         builder.Services.AddSingleton<IRpcFeature, WorkflowOperations>();
-        builder.Services.AddSingleton<IRpcFeature, WorkflowUpdates>();
+        builder.Services.AddSingleton<WorkflowUpdates>();
+        builder.Services.AddSingleton<IRpcFeature>(sp => sp.GetRequiredService<WorkflowUpdates>());
+        builder.Services.AddSingleton<IRpcFeature, UpdateWithStart>();
         builder.Services.AddSingleton<IRpcFeature, WorkflowResets>();
         builder.Services.AddSingleton<IRpcFeature, ActivityOperations>();
         builder.Services.AddTemporalVisibility();
@@ -75,7 +81,7 @@ public static class TemporalServerSetup
 
     public static WebApplication MapTemporalServer(this WebApplication app)
     {
-        app.MapGrpcService<WorkflowServiceBinding>();
+        app.MapGrpcService<WorkflowServiceBinding>().RequireApiKey(app.Configuration);
         app.MapGrpcHealthChecksService();
         return app;
     }

@@ -3,6 +3,7 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Temporalio.Api.Common.V1;
 using Temporalio.Api.ErrorDetails.V1;
+using Temporalio.Api.Failure.V1;
 
 namespace TemporalServer.Api;
 
@@ -12,6 +13,8 @@ namespace TemporalServer.Api;
 /// </summary>
 static class ApiErrors
 {
+    const string DetailsKey = "grpc-status-details-bin";
+
     public static RpcException InvalidArgument(string message) => new(new Status(StatusCode.InvalidArgument, message));
 
     public static RpcException WorkflowNotFound(WorkflowExecution execution) =>
@@ -33,10 +36,33 @@ static class ApiErrors
 
     public static RpcException QueryFailed(string message) => WithDetails(StatusCode.InvalidArgument, message, new QueryFailedFailure());
 
+    /// <summary>
+    /// A multi-operation (update-with-start) that could not be executed: Temporal's MultiOperationExecutionFailure
+    /// with one status per operation, the failed ones as they would fail alone and the others Aborted; the call's
+    /// code is the first failed operation's. Null stands for an operation that was aborted.
+    /// </summary>
+    public static RpcException MultiOperation(params RpcException?[] operations)
+    {
+        var failure = new MultiOperationExecutionFailure();
+        foreach (var operation in operations)
+        {
+            var status = new MultiOperationExecutionFailure.Types.OperationStatus
+            {
+                Code = (int)(operation?.StatusCode ?? StatusCode.Aborted),
+                Message = operation?.Status.Detail ?? "Operation was aborted.",
+            };
+            if (operation is null) status.Details.Add(Any.Pack(new MultiOperationExecutionAborted()));
+            else if (operation.Trailers.GetValueBytes(DetailsKey) is { } details) status.Details.AddRange(GrpcStatus.Parser.ParseFrom(details).Details);
+            failure.Statuses.Add(status);
+        }
+        var first = operations.First(o => o is not null)!;
+        return WithDetails(first.StatusCode, "Update-with-Start could not be executed.", failure);
+    }
+
     static RpcException WithDetails(StatusCode code, string message, IMessage details)
     {
         var status = new GrpcStatus { Code = (int)code, Message = message };
         status.Details.Add(Any.Pack(details));
-        return new RpcException(new Status(code, message), new Metadata { { "grpc-status-details-bin", status.ToByteArray() } });
+        return new RpcException(new Status(code, message), new Metadata { { DetailsKey, status.ToByteArray() } });
     }
 }

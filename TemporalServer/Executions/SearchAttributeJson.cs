@@ -7,7 +7,9 @@ namespace TemporalServer.Executions;
 /// <summary>Search attributes as the jsonb visibility filters on: name → the payload's JSON value.</summary>
 static class SearchAttributeJson
 {
-    public static string ToJson(SearchAttributes attributes)
+    public static string ToJson(SearchAttributes attributes) => ToJsonObject(attributes).ToJsonString();
+
+    public static JsonObject ToJsonObject(SearchAttributes attributes)
     {
         var json = new JsonObject();
         foreach (var (name, payload) in attributes.IndexedFields)
@@ -21,6 +23,6 @@ static class SearchAttributeJson
                 // Search attribute payloads are json/plain; anything else is kept out of the filterable document.
             }
         }
-        return json.ToJsonString();
+        return json;
     }
 }

@@ -36,6 +36,17 @@ sealed partial class WorkflowRun
         }
     }
 
+    /// <summary>
+    /// A running run whose history outgrew a limit is terminated with Temporal's reason (checked, as Temporal does,
+    /// when a workflow task completes, which is where the workflow itself makes its history grow).
+    /// </summary>
+    public void EnforceHistoryLimits(HistoryLimits limits)
+    {
+        if (!State.IsRunning) return;
+        if (State.HistorySizeBytes > limits.MaxBytes) Terminate(HistoryLimits.SizeExceeded, null, "temporal-server");
+        else if (State.NextEventId - 1 > limits.MaxEvents) Terminate(HistoryLimits.CountExceeded, null, "temporal-server");
+    }
+
     public void TimeOutRun()
     {
         var e = Event(EventType.WorkflowExecutionTimedOut);

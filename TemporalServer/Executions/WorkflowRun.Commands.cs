@@ -74,27 +74,27 @@ sealed partial class WorkflowRun
             case CommandType.RecordMarker:
                 {
                     var a = command.RecordMarkerCommandAttributes;
-                    var e = Event(EventType.MarkerRecorded);
-                    e.MarkerRecordedEventAttributes = new() { MarkerName = a.MarkerName, Header = a.Header, Failure = a.Failure, WorkflowTaskCompletedEventId = completedId };
-                    e.MarkerRecordedEventAttributes.Details.Add(a.Details);
-                    Append(e);
+                    Append(Event(EventType.MarkerRecorded, e => e.MarkerRecordedEventAttributes = new()
+                    {
+                        MarkerName = a.MarkerName,
+                        Header = a.Header,
+                        Failure = a.Failure,
+                        Details = { a.Details },
+                        WorkflowTaskCompletedEventId = completedId,
+                    }));
                     break;
                 }
             case CommandType.UpsertWorkflowSearchAttributes:
                 {
                     var attributes = command.UpsertWorkflowSearchAttributesCommandAttributes.SearchAttributes;
-                    var e = Event(EventType.UpsertWorkflowSearchAttributes);
-                    e.UpsertWorkflowSearchAttributesEventAttributes = new() { SearchAttributes = attributes, WorkflowTaskCompletedEventId = completedId };
-                    Append(e);
+                    Append(Event(EventType.UpsertWorkflowSearchAttributes, e => e.UpsertWorkflowSearchAttributesEventAttributes = new() { SearchAttributes = attributes, WorkflowTaskCompletedEventId = completedId }));
                     Merge(State.SearchAttributes.IndexedFields, attributes.IndexedFields);
                     break;
                 }
             case CommandType.ModifyWorkflowProperties:
                 {
                     var memo = command.ModifyWorkflowPropertiesCommandAttributes.UpsertedMemo;
-                    var e = Event(EventType.WorkflowPropertiesModified);
-                    e.WorkflowPropertiesModifiedEventAttributes = new() { UpsertedMemo = memo, WorkflowTaskCompletedEventId = completedId };
-                    Append(e);
+                    Append(Event(EventType.WorkflowPropertiesModified, e => e.WorkflowPropertiesModifiedEventAttributes = new() { UpsertedMemo = memo, WorkflowTaskCompletedEventId = completedId }));
                     if (memo is not null) Merge(State.Memo.Fields, memo.Fields);
                     break;
                 }
@@ -102,8 +102,7 @@ sealed partial class WorkflowRun
             case CommandType.SignalExternalWorkflowExecution:
                 {
                     var a = command.SignalExternalWorkflowExecutionCommandAttributes;
-                    var e = Event(EventType.SignalExternalWorkflowExecutionInitiated);
-                    e.SignalExternalWorkflowExecutionInitiatedEventAttributes = new()
+                    var initiated = new SignalExternalWorkflowExecutionInitiatedEventAttributes
                     {
                         Namespace = State.Namespace,
                         WorkflowExecution = a.Execution,
@@ -113,15 +112,14 @@ sealed partial class WorkflowRun
                         Header = a.Header,
                         WorkflowTaskCompletedEventId = completedId,
                     };
-                    Append(e);
-                    Timer(TimeSpan.Zero, TimerKind.SignalExternal, e.EventId, 0, e.SignalExternalWorkflowExecutionInitiatedEventAttributes);
+                    var e = Append(Event(EventType.SignalExternalWorkflowExecutionInitiated, e => e.SignalExternalWorkflowExecutionInitiatedEventAttributes = initiated));
+                    Timer(TimeSpan.Zero, TimerKind.SignalExternal, e.EventId, 0, initiated);
                     break;
                 }
             case CommandType.RequestCancelExternalWorkflowExecution:
                 {
                     var a = command.RequestCancelExternalWorkflowExecutionCommandAttributes;
-                    var e = Event(EventType.RequestCancelExternalWorkflowExecutionInitiated);
-                    e.RequestCancelExternalWorkflowExecutionInitiatedEventAttributes = new()
+                    var initiated = new RequestCancelExternalWorkflowExecutionInitiatedEventAttributes
                     {
                         Namespace = State.Namespace,
                         WorkflowExecution = new WorkflowExecution { WorkflowId = a.WorkflowId, RunId = a.RunId },
@@ -129,29 +127,14 @@ sealed partial class WorkflowRun
                         Reason = a.Reason,
                         WorkflowTaskCompletedEventId = completedId,
                     };
-                    Append(e);
-                    Timer(TimeSpan.Zero, TimerKind.CancelExternal, e.EventId, 0, e.RequestCancelExternalWorkflowExecutionInitiatedEventAttributes);
+                    var e = Append(Event(EventType.RequestCancelExternalWorkflowExecutionInitiated, e => e.RequestCancelExternalWorkflowExecutionInitiatedEventAttributes = initiated));
+                    Timer(TimeSpan.Zero, TimerKind.CancelExternal, e.EventId, 0, initiated);
                     break;
                 }
-            case CommandType.CompleteWorkflowExecution:
+            case CommandType.CompleteWorkflowExecution or CommandType.FailWorkflowExecution or CommandType.CancelWorkflowExecution:
                 {
-                    var e = Event(EventType.WorkflowExecutionCompleted);
-                    e.WorkflowExecutionCompletedEventAttributes = new() { Result = command.CompleteWorkflowExecutionCommandAttributes.Result, WorkflowTaskCompletedEventId = completedId };
-                    Close(e, WorkflowExecutionStatus.Completed);
-                    break;
-                }
-            case CommandType.FailWorkflowExecution:
-                {
-                    var e = Event(EventType.WorkflowExecutionFailed);
-                    e.WorkflowExecutionFailedEventAttributes = new() { Failure = command.FailWorkflowExecutionCommandAttributes.Failure, WorkflowTaskCompletedEventId = completedId };
-                    Close(e, WorkflowExecutionStatus.Failed);
-                    break;
-                }
-            case CommandType.CancelWorkflowExecution:
-                {
-                    var e = Event(EventType.WorkflowExecutionCanceled);
-                    e.WorkflowExecutionCanceledEventAttributes = new() { Details = command.CancelWorkflowExecutionCommandAttributes.Details, WorkflowTaskCompletedEventId = completedId };
-                    Close(e, WorkflowExecutionStatus.Canceled);
+                    var (e, status) = ClosingEvent(command, completedId);
+                    Close(e, status);
                     break;
                 }
             case CommandType.ContinueAsNewWorkflowExecution: ContinueAsNew(command.ContinueAsNewWorkflowExecutionCommandAttributes, completedId); break;
@@ -159,6 +142,25 @@ sealed partial class WorkflowRun
                 // Nexus operations are not supported: the workflow sees no answer.
                 break;
         }
+    }
+
+    /// <summary>The event and status of a command that closes the run (other than continue-as-new).</summary>
+    static (HistoryEvent, WorkflowExecutionStatus) ClosingEvent(Command c, long completedId) => c.CommandType switch
+    {
+        CommandType.CompleteWorkflowExecution => (Event(EventType.WorkflowExecutionCompleted, e => e.WorkflowExecutionCompletedEventAttributes =
+            new() { Result = c.CompleteWorkflowExecutionCommandAttributes.Result, WorkflowTaskCompletedEventId = completedId }), WorkflowExecutionStatus.Completed),
+        CommandType.FailWorkflowExecution => (Event(EventType.WorkflowExecutionFailed, e => e.WorkflowExecutionFailedEventAttributes =
+            new() { Failure = c.FailWorkflowExecutionCommandAttributes.Failure, WorkflowTaskCompletedEventId = completedId }), WorkflowExecutionStatus.Failed),
+        _ => (Event(EventType.WorkflowExecutionCanceled, e => e.WorkflowExecutionCanceledEventAttributes =
+            new() { Details = c.CancelWorkflowExecutionCommandAttributes.Details, WorkflowTaskCompletedEventId = completedId }), WorkflowExecutionStatus.Canceled),
+    };
+
+    /// <summary>A command's event: <paramref name="type"/> with the attributes <paramref name="set"/> fills in.</summary>
+    static HistoryEvent Event(EventType type, Action<HistoryEvent> set)
+    {
+        var e = Event(type);
+        set(e);
+        return e;
     }
 
     static void Merge(Google.Protobuf.Collections.MapField<string, Payload> into, Google.Protobuf.Collections.MapField<string, Payload> from)

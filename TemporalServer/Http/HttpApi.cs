@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Temporalio.Api.Common.V1;
 using Temporalio.Api.WorkflowService.V1;
 using TemporalServer.Api;
+using TemporalServer.Authentication;
 
 namespace TemporalServer.Http;
 
@@ -24,9 +25,12 @@ static class HttpApi
 {
     public static IEndpointRouteBuilder MapTemporalHttpApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/settings", (IConfiguration configuration) =>
-            Results.Json(UiSettings.For(configuration["Temporal:DefaultNamespace"] ?? "default"), new JsonSerializerOptions()));
-        app.Map("/api/v1/{**path}", HandleAsync);
+        var configuration = app.ServiceProvider.GetRequiredService<IConfiguration>();
+        // The UI reads its settings before it has a key: they say whether it needs one.
+        app.MapGet("/api/v1/settings", () => Results.Json(
+            UiSettings.For(configuration["Temporal:DefaultNamespace"] ?? "default", authEnabled: ApiKeyAuthentication.Key(configuration) is not null),
+            new JsonSerializerOptions()));
+        app.Map("/api/v1/{**path}", HandleAsync).RequireApiKey(configuration);
         return app;
     }
 
@@ -89,7 +93,7 @@ static class HttpApi
         http.Response.ContentType = "application/json";
         await http.Response.WriteAsync("[", http.RequestAborted);
         var separator = "";
-        for (var page = first; ; )
+        for (var page = first; ;)
         {
             foreach (var e in page.History?.Events ?? [])
             {

@@ -1,3 +1,4 @@
+using TemporalServer.Authentication;
 using TemporalServer.Ui;
 
 namespace TemporalServer.Http;
@@ -11,6 +12,7 @@ public static class TemporalHttpSetup
     public static WebApplication MapTemporalHttp(this WebApplication app)
     {
         app.MapTemporalHttpApi();
+        app.MapUiLogin();
         app.MapTemporalUi();
         return app;
     }

@@ -3,14 +3,15 @@ namespace TemporalServer.Http;
 /// <summary>
 /// <c>GET /api/v1/settings</c>, which only Temporal's Go ui-server answers: plain (PascalCase) JSON. The UI
 /// double-encodes ids in URLs unless <c>Version</c> is at least 2.23.0, so it names the UI package it serves.
+/// <c>Auth.Enabled</c> (an API key is set) makes the UI sign in first (Authentication/UiLogin).
 /// </summary>
 static class UiSettings
 {
     public const string UiVersion = "2.38.0";
 
-    public static object For(string defaultNamespace) => new
+    public static object For(string defaultNamespace, bool authEnabled) => new
     {
-        Auth = new { Enabled = false, Options = Array.Empty<string>() },
+        Auth = new { Enabled = authEnabled, Options = Array.Empty<string>() },
         DefaultNamespace = defaultNamespace,
         Codec = new { Endpoint = "", PassAccessToken = false, IncludeCredentials = false, DefaultErrorMessage = "", DefaultErrorLink = "" },
         Version = UiVersion,

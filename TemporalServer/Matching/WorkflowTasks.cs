@@ -24,6 +24,7 @@ sealed class WorkflowTasks(ExecutionStore store, TaskQueue queue, NamespaceRegis
 {
     /// <summary>History length from which workflows are told to continue as new (Temporal's limit.historyCount.suggestContinueAsNew).</summary>
     readonly int _suggestContinueAsNewAfter = configuration.GetValue("Temporal:SuggestContinueAsNewHistoryCount", 4096);
+    readonly HistoryLimits _historyLimits = HistoryLimits.From(configuration);
 
     public void Register(RpcHandlers handlers)
     {
@@ -34,6 +35,7 @@ sealed class WorkflowTasks(ExecutionStore store, TaskQueue queue, NamespaceRegis
             {
                 run.SetStickyQueue(r.StickyAttributes);
                 run.CompleteWorkflowTask(r);
+                run.EnforceHistoryLimits(_historyLimits);
             }, call);
             return new RespondWorkflowTaskCompletedResponse();
         });

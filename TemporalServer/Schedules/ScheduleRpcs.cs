@@ -7,11 +7,12 @@ using Temporalio.Api.Schedule.V1;
 using Temporalio.Api.WorkflowService.V1;
 using TemporalServer.Api;
 using TemporalServer.Namespaces;
+using TemporalServer.Visibility;
 
 namespace TemporalServer.Schedules;
 
 /// <summary>CreateSchedule, DescribeSchedule, UpdateSchedule, PatchSchedule, DeleteSchedule and ListSchedules.</summary>
-sealed class ScheduleRpcs(ScheduleStore store, ScheduleActions actions, NamespaceRegistry namespaces) : IRpcFeature
+sealed class ScheduleRpcs(ScheduleStore store, ScheduleActions actions, NamespaceRegistry namespaces, SearchAttributeRegistry searchAttributes) : IRpcFeature
 {
     const int FutureActionTimes = 10;
     const int DefaultPageSize = 1000;
@@ -34,9 +35,14 @@ sealed class ScheduleRpcs(ScheduleStore store, ScheduleActions actions, Namespac
         var now = actions.Now;
         var row = new ScheduleRow
         {
-            Namespace = request.Namespace, ScheduleId = request.ScheduleId, Schedule = request.Schedule,
+            Namespace = request.Namespace,
+            ScheduleId = request.ScheduleId,
+            Schedule = request.Schedule,
             Info = new ScheduleInfo { CreateTime = Timestamp.FromDateTime(now) },
-            Memo = request.Memo, SearchAttributes = request.SearchAttributes, ConflictToken = 1, ProcessedUntil = now,
+            Memo = request.Memo,
+            SearchAttributes = request.SearchAttributes,
+            ConflictToken = 1,
+            ProcessedUntil = now,
         };
         row.Schedule.State ??= new ScheduleState();
         await using var connection = await store.DataSource.OpenConnectionAsync(ct);
@@ -59,7 +65,11 @@ sealed class ScheduleRpcs(ScheduleStore store, ScheduleActions actions, Namespac
         row.Info.FutureActionTimes.AddRange(Future(row, FutureActionTimes));
         return new DescribeScheduleResponse
         {
-            Schedule = row.Schedule, Info = row.Info, Memo = row.Memo, SearchAttributes = row.SearchAttributes, ConflictToken = Token(row),
+            Schedule = row.Schedule,
+            Info = row.Info,
+            Memo = row.Memo,
+            SearchAttributes = row.SearchAttributes,
+            ConflictToken = Token(row),
         };
     }
 
@@ -73,6 +83,8 @@ sealed class ScheduleRpcs(ScheduleStore store, ScheduleActions actions, Namespac
                 throw new RpcException(new Status(StatusCode.FailedPrecondition, $"schedule {request.ScheduleId} was changed since it was described (conflict token mismatch)"));
             request.Schedule.State ??= new ScheduleState();
             row.Schedule = request.Schedule;
+            // Absent: the search attributes stay; present (even empty): they are replaced.
+            if (request.SearchAttributes is not null) row.SearchAttributes = request.SearchAttributes;
             row.Info.UpdateTime = Timestamp.FromDateTime(now);
             // Times before the update belong to the old spec: the new one starts from now.
             if (row.ProcessedUntil < now) row.ProcessedUntil = now;
@@ -103,19 +115,24 @@ sealed class ScheduleRpcs(ScheduleStore store, ScheduleActions actions, Namespac
     async Task<ListSchedulesResponse> ListAsync(ListSchedulesRequest request, CancellationToken ct)
     {
         namespaces.Require(request.Namespace);
-        if (!string.IsNullOrWhiteSpace(request.Query)) throw ApiErrors.InvalidArgument("ListSchedules: filtering schedules with a query is not supported by this server");
+        var attributes = await searchAttributes.ForSchedulesAsync(request.Namespace, ct);
+        var filter = VisibilityQueries.Parse(request.Query, attributes);
+        if (filter.GroupBy is not null || filter.OrderBy.Count > 0) throw ApiErrors.InvalidArgument("invalid query: ListSchedules supports neither GROUP BY nor ORDER BY (schedules are listed by id)");
+        var (where, parameters, _) = ListFilterSql.Translate(filter, firstParameter: 4, attributes, document: "search_document");
         var pageSize = request.MaximumPageSize > 0 ? request.MaximumPageSize : DefaultPageSize;
         var offset = request.NextPageToken.IsEmpty ? 0
             : int.TryParse(request.NextPageToken.ToStringUtf8(), NumberStyles.None, CultureInfo.InvariantCulture, out var o) ? o
             : throw ApiErrors.InvalidArgument("invalid next_page_token: it was not returned by ListSchedules");
-        var rows = await store.ListAsync(request.Namespace, offset, pageSize + 1, ct);
+        var rows = await store.ListAsync(request.Namespace, where, parameters, offset, pageSize + 1, ct);
         var response = new ListSchedulesResponse();
         foreach (var row in rows.Take(pageSize))
         {
             var info = new ScheduleListInfo
             {
-                Spec = row.Schedule.Spec, WorkflowType = row.Schedule.Action?.StartWorkflow?.WorkflowType,
-                Notes = row.Schedule.State.Notes, Paused = row.Schedule.State.Paused,
+                Spec = row.Schedule.Spec,
+                WorkflowType = row.Schedule.Action?.StartWorkflow?.WorkflowType,
+                Notes = row.Schedule.State.Notes,
+                Paused = row.Schedule.State.Paused,
             };
             info.RecentActions.AddRange(row.Info.RecentActions);
             info.FutureActionTimes.AddRange(Future(row, 5));
@@ -150,7 +167,8 @@ sealed class ScheduleRpcs(ScheduleStore store, ScheduleActions actions, Namespac
         foreach (var backfill in patch.BackfillRequest)
         {
             var policy = ScheduleActions.OverlapPolicy(row, backfill.OverlapPolicy);
-            foreach (var nominal in times.Between(backfill.StartTime.ToDateTime().AddTicks(-1), backfill.EndTime.ToDateTime()))
+            // (start, end], as Temporal's scheduler takes a backfill: two adjacent ranges share no time.
+            foreach (var nominal in times.Between(backfill.StartTime.ToDateTime(), backfill.EndTime.ToDateTime()))
                 await actions.TakeAsync(row, nominal, policy, ct);
         }
     }

@@ -37,13 +37,15 @@ sealed class ScheduleStore(NpgsqlDataSource dataSource)
         return rows;
     }
 
-    public async Task<List<ScheduleRow>> ListAsync(string ns, int offset, int limit, CancellationToken ct)
+    /// <summary>A page of the namespace's schedules matching <paramref name="where"/> (a list filter's SQL, parameters from $4).</summary>
+    public async Task<List<ScheduleRow>> ListAsync(string ns, string where, IEnumerable<NpgsqlParameter> parameters, int offset, int limit, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand(
-            $"SELECT {Columns} FROM temporal.schedules WHERE namespace = $1 ORDER BY schedule_id LIMIT $2 OFFSET $3");
+            $"SELECT {Columns} FROM temporal.schedules WHERE namespace = $1 AND ({where}) ORDER BY schedule_id LIMIT $2 OFFSET $3");
         command.Parameters.Add(new() { Value = ns });
         command.Parameters.Add(new() { Value = limit });
         command.Parameters.Add(new() { Value = offset });
+        command.Parameters.AddRange(parameters.ToArray());
         var rows = new List<ScheduleRow>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) rows.Add(Read(reader));
@@ -54,7 +56,7 @@ sealed class ScheduleStore(NpgsqlDataSource dataSource)
     public static async Task<bool> InsertAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ScheduleRow row, DateTime? wakeAt, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand($"""
-            INSERT INTO temporal.schedules ({Columns}, wake_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            INSERT INTO temporal.schedules ({Columns}, wake_at, search_document) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
             ON CONFLICT (namespace, schedule_id) DO NOTHING
             """, connection, tx);
         AddParameters(command, row, wakeAt);
@@ -65,7 +67,7 @@ sealed class ScheduleStore(NpgsqlDataSource dataSource)
     {
         await using var command = new NpgsqlCommand("""
             UPDATE temporal.schedules SET schedule = $3, info = $4, memo = $5, search_attributes = $6, conflict_token = $7,
-                processed_until = $8, buffered = $9, wake_at = $10
+                processed_until = $8, buffered = $9, wake_at = $10, search_document = $11
             WHERE namespace = $1 AND schedule_id = $2
             """, connection, tx);
         AddParameters(command, row, wakeAt);
@@ -105,6 +107,7 @@ sealed class ScheduleStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(new() { Value = row.ProcessedUntil, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new() { Value = row.Buffered.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new() { Value = (object?)wakeAt ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new() { Value = row.SearchDocument(), NpgsqlDbType = NpgsqlDbType.Jsonb });
     }
 
     static ScheduleRow Read(NpgsqlDataReader reader) => new()

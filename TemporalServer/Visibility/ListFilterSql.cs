@@ -16,21 +16,25 @@ sealed class ListFilterSql
     readonly List<NpgsqlParameter> _parameters;
     readonly int _firstParameter;
     readonly SearchAttributeSet _attributes;
+    readonly string _document;
 
-    ListFilterSql(int firstParameter, SearchAttributeSet attributes)
+    ListFilterSql(int firstParameter, SearchAttributeSet attributes, string document)
     {
         _parameters = [];
         _firstParameter = firstParameter;
         _attributes = attributes;
+        _document = document;
     }
 
     /// <summary>
     /// The condition (or <c>TRUE</c>), its parameters numbered from <paramref name="firstParameter"/>, and the ORDER BY
-    /// list; attribute names are looked up in <paramref name="attributes"/> (by default: nothing registered).
+    /// list; attribute names are looked up in <paramref name="attributes"/> (by default: nothing registered), custom
+    /// attributes in the jsonb column <paramref name="document"/>.
     /// </summary>
-    public static (string Where, IReadOnlyList<NpgsqlParameter> Parameters, string OrderBy) Translate(ListFilter filter, int firstParameter = 1, SearchAttributeSet? attributes = null)
+    public static (string Where, IReadOnlyList<NpgsqlParameter> Parameters, string OrderBy) Translate(ListFilter filter, int firstParameter = 1,
+        SearchAttributeSet? attributes = null, string document = "search_attributes")
     {
-        var sql = new ListFilterSql(firstParameter, attributes ?? SearchAttributeSet.Defaults);
+        var sql = new ListFilterSql(firstParameter, attributes ?? SearchAttributeSet.Defaults, document);
         var where = filter.Where is null ? "TRUE" : sql.Condition(filter.Where);
         var orderBy = filter.OrderBy.Count == 0
             ? "start_time DESC, run_id"
@@ -93,18 +97,19 @@ sealed class ListFilterSql
     }
 
     /// <summary>The SQL expression of an attribute: its column, or its typed value in the jsonb document.</summary>
+    /// <remarks>The document column is one of the callers' constants, never text from a request.</remarks>
     string Expression(SearchAttribute attribute)
     {
         if (attribute.Column is not null) return attribute.Column;
         var name = Parameter(attribute.Name, NpgsqlDbType.Text);
         return attribute.Type switch
         {
-            IndexedValueType.KeywordList => $"(search_attributes -> {name})",
-            IndexedValueType.Int => $"(search_attributes ->> {name})::bigint",
-            IndexedValueType.Double => $"(search_attributes ->> {name})::double precision",
-            IndexedValueType.Bool => $"(search_attributes ->> {name})::boolean",
-            IndexedValueType.Datetime => $"(search_attributes ->> {name})::timestamptz",
-            _ => $"(search_attributes ->> {name})",
+            IndexedValueType.KeywordList => $"({_document} -> {name})",
+            IndexedValueType.Int => $"({_document} ->> {name})::bigint",
+            IndexedValueType.Double => $"({_document} ->> {name})::double precision",
+            IndexedValueType.Bool => $"({_document} ->> {name})::boolean",
+            IndexedValueType.Datetime => $"({_document} ->> {name})::timestamptz",
+            _ => $"({_document} ->> {name})",
         };
     }
 

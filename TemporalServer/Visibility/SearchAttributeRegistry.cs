@@ -20,14 +20,19 @@ sealed class SearchAttributeRegistry(NpgsqlDataSource dataSource, NamespaceRegis
         handlers.Add<RemoveSearchAttributesRequest, RemoveSearchAttributesResponse>("RemoveSearchAttributes", (r, call) => RemoveAsync(r, call.CancellationToken));
     }
 
-    public async Task<SearchAttributeSet> ForNamespaceAsync(string ns, CancellationToken ct)
+    public async Task<SearchAttributeSet> ForNamespaceAsync(string ns, CancellationToken ct) => new(await RegisteredAsync(ns, ct));
+
+    /// <summary>What a ListSchedules query may name in the namespace: the schedule attributes and the custom ones.</summary>
+    public async Task<SearchAttributeSet> ForSchedulesAsync(string ns, CancellationToken ct) => new(await RegisteredAsync(ns, ct), SearchAttributes.ScheduleAttributes);
+
+    async Task<List<SearchAttribute>> RegisteredAsync(string ns, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand("SELECT name, type FROM temporal.search_attributes WHERE namespace = $1");
         command.Parameters.Add(new() { Value = ns });
         var registered = new List<SearchAttribute>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) registered.Add(new(reader.GetString(0), (IndexedValueType)reader.GetInt32(1), null, IsSystem: false));
-        return new SearchAttributeSet(registered);
+        return registered;
     }
 
     async Task<ListSearchAttributesResponse> ListAsync(ListSearchAttributesRequest request, CancellationToken ct)

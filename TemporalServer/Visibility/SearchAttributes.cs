@@ -27,6 +27,9 @@ static class SearchAttributes
     public const string ScheduledById = "TemporalScheduledById";
     public const string ScheduledStartTime = "TemporalScheduledStartTime";
 
+    /// <summary>Set by Temporal's scheduler on a schedule: whether it is paused.</summary>
+    public const string TemporalSchedulePaused = "TemporalSchedulePaused";
+
     static readonly SearchAttribute[] System =
     [
         new("WorkflowId", IndexedValueType.Keyword, "workflow_id"),
@@ -57,7 +60,19 @@ static class SearchAttributes
         new("CustomKeywordListField", IndexedValueType.KeywordList, null, IsSystem: false),
     ];
 
+    /// <summary>
+    /// What ListSchedules' queries may name besides custom attributes: the schedule's id (the UI's schedule filter)
+    /// and, as on Temporal's scheduler workflows, whether it is paused (columns of temporal.schedules).
+    /// </summary>
+    static readonly SearchAttribute[] Schedule =
+    [
+        new("ScheduleId", IndexedValueType.Keyword, "schedule_id"),
+        new(TemporalSchedulePaused, IndexedValueType.Bool, null),
+    ];
+
     public static IEnumerable<SearchAttribute> SystemAttributes => System;
+
+    public static IEnumerable<SearchAttribute> ScheduleAttributes => Schedule;
 
     /// <summary>The custom attributes every namespace has without registering them.</summary>
     public static IEnumerable<SearchAttribute> DefaultCustomAttributes => Custom;
@@ -75,8 +90,9 @@ sealed class SearchAttributeSet
 {
     readonly Dictionary<string, SearchAttribute> _byName;
 
-    public SearchAttributeSet(IEnumerable<SearchAttribute> registered) =>
-        _byName = SearchAttributes.SystemAttributes.Concat(SearchAttributes.DefaultCustomAttributes).Concat(registered)
+    /// <summary>The registered attributes with the default custom ones and <paramref name="system"/> (by default: a workflow's).</summary>
+    public SearchAttributeSet(IEnumerable<SearchAttribute> registered, IEnumerable<SearchAttribute>? system = null) =>
+        _byName = (system ?? SearchAttributes.SystemAttributes).Concat(SearchAttributes.DefaultCustomAttributes).Concat(registered)
             .ToDictionary(a => a.Name, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>A namespace with nothing registered.</summary>

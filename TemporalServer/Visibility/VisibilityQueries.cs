@@ -90,7 +90,8 @@ sealed class VisibilityQueries(NpgsqlDataSource dataSource, NamespaceRegistry na
         return response;
     }
 
-    static ListFilter Parse(string query, SearchAttributeSet attributes)
+    /// <summary>The parsed query, checked against <paramref name="attributes"/>; INVALID_ARGUMENT naming the problem otherwise.</summary>
+    public static ListFilter Parse(string query, SearchAttributeSet attributes)
     {
         try
         {

@@ -15,7 +15,7 @@ using TemporalServer.Storage;
 namespace TemporalServer.Workflows;
 
 /// <summary>What clients do to a running workflow (signal, cancel, terminate) and read from any (describe, history).</summary>
-sealed class WorkflowOperations(ExecutionStore store, NamespaceRegistry namespaces, Notifications notifications) : IRpcFeature
+sealed class WorkflowOperations(ExecutionStore store, RunningWorkflows running, NamespaceRegistry namespaces, Notifications notifications) : IRpcFeature
 {
     static readonly TimeSpan LongestHistoryWait = TimeSpan.FromSeconds(20);
 
@@ -24,24 +24,24 @@ sealed class WorkflowOperations(ExecutionStore store, NamespaceRegistry namespac
         handlers.Add<SignalWorkflowExecutionRequest, SignalWorkflowExecutionResponse>("SignalWorkflowExecution", async (r, call) =>
         {
             if (string.IsNullOrEmpty(r.SignalName)) throw ApiErrors.InvalidArgument("SignalName is not set on request.");
-            await UpdateRunningAsync(r.Namespace, r.WorkflowExecution, run => run.Signal(r.SignalName, r.Input, r.Header, r.Identity), call);
+            await running.ChangeAsync(r.Namespace, r.WorkflowExecution, "", run => run.Signal(r.SignalName, r.Input, r.Header, r.Identity), call.CancellationToken);
             return new SignalWorkflowExecutionResponse();
         });
         handlers.Add<RequestCancelWorkflowExecutionRequest, RequestCancelWorkflowExecutionResponse>("RequestCancelWorkflowExecution", async (r, call) =>
         {
             // Cancelling a run that already closed succeeds and changes nothing, as in Temporal.
-            await UpdateRunningAsync(r.Namespace, r.WorkflowExecution, run => run.RequestCancel(r.Reason, r.Identity), call, r.FirstExecutionRunId, closedIsNoop: true);
+            await running.ChangeAsync(r.Namespace, r.WorkflowExecution, r.FirstExecutionRunId, run => run.RequestCancel(r.Reason, r.Identity), call.CancellationToken, closedIsNoop: true);
             return new RequestCancelWorkflowExecutionResponse();
         });
         handlers.Add<TerminateWorkflowExecutionRequest, TerminateWorkflowExecutionResponse>("TerminateWorkflowExecution", async (r, call) =>
         {
-            await UpdateRunningAsync(r.Namespace, r.WorkflowExecution, run => run.Terminate(r.Reason, r.Details, r.Identity), call, r.FirstExecutionRunId);
+            await running.ChangeAsync(r.Namespace, r.WorkflowExecution, r.FirstExecutionRunId, run => run.Terminate(r.Reason, r.Details, r.Identity), call.CancellationToken);
             return new TerminateWorkflowExecutionResponse();
         });
         handlers.Add<DescribeWorkflowExecutionRequest, DescribeWorkflowExecutionResponse>("DescribeWorkflowExecution", async (r, call) =>
         {
             namespaces.Require(r.Namespace);
-            var state = await store.ReadStateAsync(r.Namespace, Required(r.Execution), call.CancellationToken) ?? throw ApiErrors.WorkflowNotFound(r.Execution);
+            var state = await store.ReadStateAsync(r.Namespace, RunningWorkflows.Required(r.Execution), call.CancellationToken) ?? throw ApiErrors.WorkflowNotFound(r.Execution);
             return Describe(state);
         });
         handlers.Add<GetWorkflowExecutionHistoryRequest, GetWorkflowExecutionHistoryResponse>("GetWorkflowExecutionHistory", History);
@@ -49,7 +49,7 @@ sealed class WorkflowOperations(ExecutionStore store, NamespaceRegistry namespac
         {
             namespaces.Require(r.Namespace);
             await using var tx = await store.BeginAsync(call.CancellationToken);
-            var state = await store.ReadStateAsync(tx, r.Namespace, Required(r.Execution), forUpdate: false, call.CancellationToken) ?? throw ApiErrors.WorkflowNotFound(r.Execution);
+            var state = await store.ReadStateAsync(tx, r.Namespace, RunningWorkflows.Required(r.Execution), forUpdate: false, call.CancellationToken) ?? throw ApiErrors.WorkflowNotFound(r.Execution);
             var before = r.NextPageToken.IsEmpty ? 0 : long.Parse(r.NextPageToken.ToStringUtf8());
             var events = await ExecutionStore.ReadHistoryAsync(tx, state.RunId, before, PageSize(r.MaximumPageSize), reverse: true, call.CancellationToken);
             var response = new GetWorkflowExecutionHistoryReverseResponse { History = new History() };
@@ -59,23 +59,7 @@ sealed class WorkflowOperations(ExecutionStore store, NamespaceRegistry namespac
         });
     }
 
-    static WorkflowExecution Required(WorkflowExecution? execution) =>
-        string.IsNullOrEmpty(execution?.WorkflowId) ? throw ApiErrors.InvalidArgument("WorkflowId is not set on request.") : execution;
-
     static int PageSize(int requested) => requested is > 0 and <= 1000 ? requested : 1000;
-
-    async Task UpdateRunningAsync(string ns, WorkflowExecution execution, Action<WorkflowRun> change, ServerCallContext call, string firstExecutionRunId = "", bool closedIsNoop = false)
-    {
-        namespaces.Require(ns);
-        await store.UpdateAsync(ns, Required(execution), (run, _) =>
-        {
-            if (!run.State.IsRunning && closedIsNoop) return Task.FromResult(false);
-            if (!run.State.IsRunning) throw ApiErrors.WorkflowClosed();
-            if (!string.IsNullOrEmpty(firstExecutionRunId) && run.State.Started.FirstExecutionRunId != firstExecutionRunId) throw ApiErrors.WorkflowNotFound(execution);
-            change(run);
-            return Task.FromResult(true);
-        }, call.CancellationToken);
-    }
 
     /// <summary>
     /// A page of events after the page token; with <c>wait_new_event</c> it long-polls for events (or, with the
@@ -84,7 +68,7 @@ sealed class WorkflowOperations(ExecutionStore store, NamespaceRegistry namespac
     async Task<GetWorkflowExecutionHistoryResponse> History(GetWorkflowExecutionHistoryRequest r, ServerCallContext call)
     {
         namespaces.Require(r.Namespace);
-        Required(r.Execution);
+        RunningWorkflows.Required(r.Execution);
         var after = r.NextPageToken.IsEmpty ? 0 : long.Parse(r.NextPageToken.ToStringUtf8());
         var until = Notifications.LongPollDeadline(call, LongestHistoryWait);
         string? runKey = null;

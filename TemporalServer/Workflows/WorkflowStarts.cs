@@ -18,13 +18,7 @@ sealed class WorkflowStarts(ExecutionStore store, NamespaceRegistry namespaces) 
     {
         handlers.Add<StartWorkflowExecutionRequest, StartWorkflowExecutionResponse>("StartWorkflowExecution", async (r, call) =>
         {
-            var attributes = Attributes(r.WorkflowType, r.TaskQueue, r.Input, r.WorkflowExecutionTimeout, r.WorkflowRunTimeout, r.WorkflowTaskTimeout, r.Identity,
-                r.RetryPolicy, r.CronSchedule, r.Memo, r.SearchAttributes, r.Header, r.Priority);
-            // Set by schedules: the last completed action's result and the latest action's failure.
-            attributes.LastCompletionResult = r.LastCompletionResult;
-            attributes.ContinuedFailure = r.ContinuedFailure;
-            var (runId, started) = await StartAsync(new StartRequest(r.Namespace, r.WorkflowId, r.RequestId, r.WorkflowIdReusePolicy, r.WorkflowIdConflictPolicy,
-                attributes, r.WorkflowStartDelay, r.UserMetadata), signal: null, call.CancellationToken);
+            var (runId, started) = await StartAsync(Request(r), signal: null, with: null, call.CancellationToken);
             return new StartWorkflowExecutionResponse { RunId = runId, Started = started, Status = WorkflowExecutionStatus.Running };
         });
         handlers.Add<SignalWithStartWorkflowExecutionRequest, SignalWithStartWorkflowExecutionResponse>("SignalWithStartWorkflowExecution", async (r, call) =>
@@ -34,14 +28,31 @@ sealed class WorkflowStarts(ExecutionStore store, NamespaceRegistry namespaces) 
             signal.WorkflowExecutionSignaledEventAttributes = new() { SignalName = r.SignalName, Input = r.SignalInput, Header = r.Header, Identity = r.Identity };
             var (runId, started) = await StartAsync(new StartRequest(r.Namespace, r.WorkflowId, r.RequestId, r.WorkflowIdReusePolicy, r.WorkflowIdConflictPolicy,
                 Attributes(r.WorkflowType, r.TaskQueue, r.Input, r.WorkflowExecutionTimeout, r.WorkflowRunTimeout, r.WorkflowTaskTimeout, r.Identity,
-                    r.RetryPolicy, r.CronSchedule, r.Memo, r.SearchAttributes, r.Header, r.Priority), r.WorkflowStartDelay, r.UserMetadata), signal, call.CancellationToken);
+                    r.RetryPolicy, r.CronSchedule, r.Memo, r.SearchAttributes, r.Header, r.Priority), r.WorkflowStartDelay, r.UserMetadata), signal, with: null, call.CancellationToken);
             return new SignalWithStartWorkflowExecutionResponse { RunId = runId, Started = started };
         });
     }
 
-    sealed record StartRequest(string Namespace, string WorkflowId, string RequestId, WorkflowIdReusePolicy ReusePolicy,
+    /// <summary>A StartWorkflowExecution request as a start (validating the workflow type, task queue and cron schedule).</summary>
+    public static StartRequest Request(StartWorkflowExecutionRequest r)
+    {
+        var attributes = Attributes(r.WorkflowType, r.TaskQueue, r.Input, r.WorkflowExecutionTimeout, r.WorkflowRunTimeout, r.WorkflowTaskTimeout, r.Identity,
+            r.RetryPolicy, r.CronSchedule, r.Memo, r.SearchAttributes, r.Header, r.Priority);
+        // Set by schedules: the last completed action's result and the latest action's failure.
+        attributes.LastCompletionResult = r.LastCompletionResult;
+        attributes.ContinuedFailure = r.ContinuedFailure;
+        return new StartRequest(r.Namespace, r.WorkflowId, r.RequestId, r.WorkflowIdReusePolicy, r.WorkflowIdConflictPolicy, attributes, r.WorkflowStartDelay, r.UserMetadata);
+    }
+
+    public sealed record StartRequest(string Namespace, string WorkflowId, string RequestId, WorkflowIdReusePolicy ReusePolicy,
         WorkflowIdConflictPolicy ConflictPolicy, WorkflowExecutionStartedEventAttributes Started, Duration? StartDelay,
         Temporalio.Api.Sdk.V1.UserMetadata? UserMetadata);
+
+    /// <summary>
+    /// What a start also does to the run it lands on, in the same transaction (update-with-start admits its update):
+    /// <paramref name="JoinsRunning"/> says whether a running run takes it even where the conflict policy would refuse.
+    /// </summary>
+    public sealed record Companion(Func<RunState, bool> JoinsRunning, Action<WorkflowRun> Apply);
 
     static WorkflowExecutionStartedEventAttributes Attributes(WorkflowType? type, Temporalio.Api.TaskQueue.V1.TaskQueue? taskQueue, Payloads? input,
         Duration? executionTimeout, Duration? runTimeout, Duration? taskTimeout, string identity, RetryPolicy? retry, string cron, Memo? memo,
@@ -82,7 +93,11 @@ sealed class WorkflowStarts(ExecutionStore store, NamespaceRegistry namespaces) 
         return started;
     }
 
-    async Task<(string RunId, bool Started)> StartAsync(StartRequest r, HistoryEvent? signal, CancellationToken ct)
+    /// <summary>
+    /// Starts a run, or lands on the running one where the request id (a retried start), a signal, the conflict policy
+    /// or <paramref name="with"/> says so; <paramref name="with"/> is applied to whichever run that is.
+    /// </summary>
+    public async Task<(string RunId, bool Started)> StartAsync(StartRequest r, HistoryEvent? signal, Companion? with, CancellationToken ct)
     {
         namespaces.Require(r.Namespace);
         if (string.IsNullOrEmpty(r.WorkflowId)) throw ApiErrors.InvalidArgument("WorkflowId is not set on request.");
@@ -90,7 +105,7 @@ sealed class WorkflowStarts(ExecutionStore store, NamespaceRegistry namespaces) 
         {
             try
             {
-                return await TryStartAsync(r, signal, ct);
+                return await TryStartAsync(r, signal, with, ct);
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && attempt < 3)
             {
@@ -99,23 +114,26 @@ sealed class WorkflowStarts(ExecutionStore store, NamespaceRegistry namespaces) 
         }
     }
 
-    async Task<(string RunId, bool Started)> TryStartAsync(StartRequest r, HistoryEvent? signal, CancellationToken ct)
+    async Task<(string RunId, bool Started)> TryStartAsync(StartRequest r, HistoryEvent? signal, Companion? with, CancellationToken ct)
     {
         await using var tx = await store.BeginAsync(ct);
         var current = await store.LockAsync(tx, r.Namespace, new WorkflowExecution { WorkflowId = r.WorkflowId }, ct);
         if (current is not null)
         {
             var state = current.State;
-            if (!string.IsNullOrEmpty(r.RequestId) && state.StartRequestId == r.RequestId) return (state.RunId, true);
+            // A retried start changes nothing (its signal was delivered the first time); only a companion (idempotent) is applied.
+            var retried = !string.IsNullOrEmpty(r.RequestId) && state.StartRequestId == r.RequestId;
+            if (retried && (with is null || !state.IsRunning)) return (state.RunId, true);
+            if (state.IsRunning && (retried || signal is not null || r.ConflictPolicy == WorkflowIdConflictPolicy.UseExisting || with?.JoinsRunning(state) == true))
+            {
+                if (signal is not null && !retried) current.AddExternal(signal);
+                with?.Apply(current);
+                await store.SaveAsync(tx, current, ct);
+                await tx.CommitAsync(ct);
+                return (state.RunId, retried);
+            }
             if (state.IsRunning)
             {
-                if (signal is not null || r.ConflictPolicy == WorkflowIdConflictPolicy.UseExisting)
-                {
-                    if (signal is not null) current.AddExternal(signal);
-                    await store.SaveAsync(tx, current, ct);
-                    await tx.CommitAsync(ct);
-                    return (state.RunId, false);
-                }
 #pragma warning disable CS0612 // TerminateIfRunning: deprecated for the conflict policy, still sent by older clients
                 if (r.ConflictPolicy != WorkflowIdConflictPolicy.TerminateExisting && r.ReusePolicy != WorkflowIdReusePolicy.TerminateIfRunning)
 #pragma warning restore CS0612
@@ -137,6 +155,7 @@ sealed class WorkflowStarts(ExecutionStore store, NamespaceRegistry namespaces) 
             delay = WorkflowCron.FirstBackoff(r.Started.CronSchedule);
         }
         var run = WorkflowRun.Start(r.Namespace, r.WorkflowId, Guid.NewGuid().ToString(), r.Started, r.RequestId, delay, signal is null ? null : [signal], r.UserMetadata);
+        with?.Apply(run);
         await store.SaveAsync(tx, run, ct);
         await tx.CommitAsync(ct);
         return (run.State.RunId, true);

@@ -11,7 +11,7 @@ using TemporalServer.Storage;
 namespace TemporalServer.Workflows;
 
 /// <summary>UpdateWorkflowExecution and PollWorkflowExecutionUpdate: admit an update, then wait for the stage the client asked for.</summary>
-sealed class WorkflowUpdates(ExecutionStore store, NamespaceRegistry namespaces, Notifications notifications) : IRpcFeature
+sealed class WorkflowUpdates(ExecutionStore store, RunningWorkflows running, NamespaceRegistry namespaces, Notifications notifications) : IRpcFeature
 {
     static readonly TimeSpan LongestWait = TimeSpan.FromSeconds(20);
 
@@ -19,23 +19,9 @@ sealed class WorkflowUpdates(ExecutionStore store, NamespaceRegistry namespaces,
     {
         handlers.Add<UpdateWorkflowExecutionRequest, UpdateWorkflowExecutionResponse>("UpdateWorkflowExecution", async (r, call) =>
         {
-            namespaces.Require(r.Namespace);
-            if (string.IsNullOrEmpty(r.Request?.Meta?.UpdateId)) throw ApiErrors.InvalidArgument("Request.Meta.UpdateId is not set on request.");
-            if (string.IsNullOrEmpty(r.Request.Input?.Name)) throw ApiErrors.InvalidArgument("Request.Input.Name is not set on request.");
-            var runId = await store.UpdateAsync(r.Namespace, r.WorkflowExecution, (run, _) =>
-            {
-                if (!run.State.IsRunning) throw ApiErrors.WorkflowClosed();
-                if (!string.IsNullOrEmpty(r.FirstExecutionRunId) && run.State.Started.FirstExecutionRunId != r.FirstExecutionRunId) throw ApiErrors.WorkflowNotFound(r.WorkflowExecution);
-                run.AdmitUpdate(r.Request);
-                return Task.FromResult(run.State.RunId);
-            }, call.CancellationToken);
-            var (stage, outcome) = await WaitAsync(r.Namespace, new WorkflowExecution { WorkflowId = r.WorkflowExecution.WorkflowId, RunId = runId }, r.Request.Meta.UpdateId, r.WaitPolicy?.LifecycleStage, call);
-            return new UpdateWorkflowExecutionResponse
-            {
-                UpdateRef = new UpdateRef { WorkflowExecution = new WorkflowExecution { WorkflowId = r.WorkflowExecution.WorkflowId, RunId = runId }, UpdateId = r.Request.Meta.UpdateId },
-                Stage = stage,
-                Outcome = outcome,
-            };
+            Validate(r);
+            var state = await running.ChangeAsync(r.Namespace, r.WorkflowExecution, r.FirstExecutionRunId, run => run.AdmitUpdate(r.Request), call.CancellationToken);
+            return await RespondAsync(r.Namespace, state!.Execution, r.Request.Meta.UpdateId, r.WaitPolicy, call);
         });
         handlers.Add<PollWorkflowExecutionUpdateRequest, PollWorkflowExecutionUpdateResponse>("PollWorkflowExecutionUpdate", async (r, call) =>
         {
@@ -52,8 +38,22 @@ sealed class WorkflowUpdates(ExecutionStore store, NamespaceRegistry namespaces,
         });
     }
 
+    /// <summary>The answer to an admitted update: the stage it reached within the wait the client asked for, and its outcome once completed.</summary>
+    public async Task<UpdateWorkflowExecutionResponse> RespondAsync(string ns, WorkflowExecution run, string updateId, WaitPolicy? wait, ServerCallContext call)
+    {
+        var (stage, outcome) = await WaitAsync(ns, run, updateId, wait?.LifecycleStage, call);
+        return new UpdateWorkflowExecutionResponse { UpdateRef = new UpdateRef { WorkflowExecution = run, UpdateId = updateId }, Stage = stage, Outcome = outcome };
+    }
+
+    /// <summary>An update request names its update id and handler (INVALID_ARGUMENT naming the field otherwise).</summary>
+    public static void Validate(UpdateWorkflowExecutionRequest r)
+    {
+        if (string.IsNullOrEmpty(r.Request?.Meta?.UpdateId)) throw ApiErrors.InvalidArgument("Request.Meta.UpdateId is not set on request.");
+        if (string.IsNullOrEmpty(r.Request.Input?.Name)) throw ApiErrors.InvalidArgument("Request.Input.Name is not set on request.");
+    }
+
     /// <summary>Waits until the update reaches <paramref name="wanted"/> (default: accepted) or the wait is up; answers the stage reached.</summary>
-    async Task<(UpdateWorkflowExecutionLifecycleStage, Outcome?)> WaitAsync(string ns, WorkflowExecution run, string updateId, UpdateWorkflowExecutionLifecycleStage? wanted, ServerCallContext call)
+    async Task<(UpdateWorkflowExecutionLifecycleStage Stage, Outcome? Outcome)> WaitAsync(string ns, WorkflowExecution run, string updateId, UpdateWorkflowExecutionLifecycleStage? wanted, ServerCallContext call)
     {
         var target = wanted is null or UpdateWorkflowExecutionLifecycleStage.Unspecified ? UpdateWorkflowExecutionLifecycleStage.Accepted : wanted.Value;
         var until = Notifications.LongPollDeadline(call, LongestWait);

@@ -277,3 +277,38 @@ public sealed class PausableActivities
         }
     }
 }
+
+/// <summary>The first version of a workflow: waits on a long timer; a signal only wakes a workflow task.</summary>
+[Workflow("Drifting")]
+public sealed class DriftingWorkflowV1
+{
+    [WorkflowRun]
+    public Task RunAsync() => Workflow.DelayAsync(TimeSpan.FromHours(1));
+
+    [WorkflowSignal("poke")]
+    public Task PokeAsync() => Task.CompletedTask;
+}
+
+/// <summary>A changed version of <see cref="DriftingWorkflowV1"/>: an activity where the history has the timer (non-deterministic).</summary>
+[Workflow("Drifting")]
+public sealed class DriftingWorkflowV2
+{
+    [WorkflowRun]
+    public Task RunAsync() =>
+        Workflow.ExecuteActivityAsync("Anything", [], new ActivityOptions { StartToCloseTimeout = TimeSpan.FromMinutes(1) });
+
+    [WorkflowSignal("poke")]
+    public Task PokeAsync() => Task.CompletedTask;
+}
+
+/// <summary>Fires the given number of short timers one after the other: each adds five events to the history.</summary>
+[Workflow]
+public sealed class TimerLoopWorkflow
+{
+    [WorkflowRun]
+    public async Task<int> RunAsync(int timers)
+    {
+        for (var i = 0; i < timers; i++) await Workflow.DelayAsync(TimeSpan.FromMilliseconds(10));
+        return timers;
+    }
+}

@@ -1,6 +1,7 @@
 using Temporalio.Api.Enums.V1;
 using Temporalio.Client;
 using Temporalio.Client.Schedules;
+using Temporalio.Common;
 using Temporalio.Worker;
 using TestSupport;
 
@@ -177,9 +178,43 @@ public sealed class ScheduleTests(TemporalEnvironment env)
         Assert.Equal(runs.Count, runs.Select(r => r.Id).Distinct().Count());
     }
 
+    [Fact]
+    public async Task Listing_schedules_with_a_query_selects_by_search_attribute_id_and_pause_and_follows_updates()
+    {
+        // Each test gets its own keyword, so schedules of other tests never match.
+        var keyword = SearchAttributeKey.CreateKeyword("CustomKeywordField");
+        var mine = "k-" + Guid.NewGuid().ToString("N");
+        var tagged = new ScheduleOptions { TypedSearchAttributes = new SearchAttributeCollection.Builder().Set(keyword, mine).ToSearchAttributeCollection() };
+        var paused = new ScheduleState { Paused = true };
+        var first = await CreateAsync(env.Client, TimeSpan.Zero, EverySecond, ScheduleOverlapPolicy.Skip, paused, options: tagged);
+        var second = await CreateAsync(env.Client, TimeSpan.Zero, EverySecond, ScheduleOverlapPolicy.Skip, paused, options: tagged);
+        var untagged = await CreateAsync(env.Client, TimeSpan.Zero, EverySecond, ScheduleOverlapPolicy.Skip, paused);
+        try
+        {
+            Assert.Equal(new[] { first.Id, second.Id }.Order(), (await ListScheduleIdsAsync(env.Client, $"CustomKeywordField = '{mine}'")).Order());
+            Assert.Equal([untagged.Id], await ListScheduleIdsAsync(env.Client, $"ScheduleId = '{untagged.Id}'"));
+            await second.UnpauseAsync();
+            Assert.Equal([first.Id], await ListScheduleIdsAsync(env.Client, $"CustomKeywordField = '{mine}' AND TemporalSchedulePaused = true"));
+
+            // An update with search attributes replaces them; one without leaves them as they are.
+            await first.UpdateAsync(input => new ScheduleUpdate(input.Description.Schedule) { TypedSearchAttributes = SearchAttributeCollection.Empty });
+            await second.UpdateAsync(input => new ScheduleUpdate(input.Description.Schedule));
+            Assert.Equal([second.Id], await ListScheduleIdsAsync(env.Client, $"CustomKeywordField = '{mine}'"));
+
+            var invalid = await Assert.ThrowsAsync<Temporalio.Exceptions.RpcException>(() => ListScheduleIdsAsync(env.Client, "WorkflowType = 'x'"));
+            Assert.Equal(Temporalio.Exceptions.RpcException.StatusCode.InvalidArgument, invalid.Code);
+            Assert.Contains("WorkflowType is not a registered search attribute", invalid.Message);
+        }
+        finally
+        {
+            foreach (var schedule in new[] { first, second, untagged }) await DeleteAsync(env.Client, schedule);
+        }
+    }
+
     RunningWorker Worker(ITemporalClient client) => new(client, new TemporalWorkerOptions(_queue).AddWorkflow<SleepingWorkflow>());
 
-    async Task<ScheduleHandle> CreateAsync(ITemporalClient client, TimeSpan sleep, ScheduleSpec spec, ScheduleOverlapPolicy overlap, ScheduleState? state = null, TimeSpan? catchupWindow = null)
+    async Task<ScheduleHandle> CreateAsync(ITemporalClient client, TimeSpan sleep, ScheduleSpec spec, ScheduleOverlapPolicy overlap, ScheduleState? state = null,
+        TimeSpan? catchupWindow = null, ScheduleOptions? options = null)
     {
         var id = "s-" + Guid.NewGuid().ToString("N");
         var action = ScheduleActionStartWorkflow.Create((SleepingWorkflow wf) => wf.RunAsync(sleep), new WorkflowOptions(id + "-wf", _queue));
@@ -187,7 +222,7 @@ public sealed class ScheduleTests(TemporalEnvironment env)
         {
             Policy = new SchedulePolicy { Overlap = overlap, CatchupWindow = catchupWindow },
             State = state ?? new ScheduleState(),
-        });
+        }, options);
     }
 
     static async Task<ScheduleDescription> WaitForAsync(ScheduleHandle schedule, Func<ScheduleDescription, bool> condition)
@@ -210,10 +245,10 @@ public sealed class ScheduleTests(TemporalEnvironment env)
         return runs;
     }
 
-    static async Task<List<string>> ListScheduleIdsAsync(ITemporalClient client)
+    static async Task<List<string>> ListScheduleIdsAsync(ITemporalClient client, string? query = null)
     {
         var ids = new List<string>();
-        await foreach (var schedule in client.ListSchedulesAsync()) ids.Add(schedule.Id);
+        await foreach (var schedule in client.ListSchedulesAsync(new ScheduleListOptions { Query = query })) ids.Add(schedule.Id);
         return ids;
     }
 
