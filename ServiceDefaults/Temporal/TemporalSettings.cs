@@ -8,7 +8,8 @@ namespace ServiceDefaults.Temporal;
 /// address (<c>host:port</c>; an <c>https://</c> prefix turns TLS on), <c>Temporal:Namespace</c> the namespace
 /// (default "default"). Temporal Cloud or a TLS cluster: <c>Temporal:ApiKey</c> (TLS is then on by itself), or
 /// <c>Temporal:Tls:Enabled</c> with optional <c>ServerName</c>, <c>ServerCaCertificateFile</c> and, for mTLS,
-/// <c>ClientCertificateFile</c> + <c>ClientKeyFile</c> (PEM files).
+/// <c>ClientCertificateFile</c> + <c>ClientKeyFile</c> (PEM files). <c>Temporal:Tls:Enabled=false</c> keeps TLS off with an
+/// API key (the SDK would turn it on): our local TemporalServer with <c>Temporal:ApiKey</c> listens without TLS.
 /// </summary>
 public sealed record TemporalSettings(string TargetHost, string Namespace, string? ApiKey, TlsOptions? Tls)
 {
@@ -27,7 +28,9 @@ public sealed record TemporalSettings(string TargetHost, string Namespace, strin
         var tls = temporal.GetSection("Tls");
         var files = new[] { "ServerCaCertificateFile", "ClientCertificateFile", "ClientKeyFile" }.ToDictionary(k => k, k => tls[k]);
         TlsOptions? tlsOptions = null;
-        if (secure || tls.GetValue("Enabled", false) || files.Values.Any(f => f is { Length: > 0 }))
+        if (tls["Enabled"] is { Length: > 0 } && !tls.GetValue<bool>("Enabled"))
+            tlsOptions = new TlsOptions { Disabled = true };
+        else if (secure || tls.GetValue("Enabled", false) || files.Values.Any(f => f is { Length: > 0 }))
         {
             tlsOptions = new TlsOptions
             {
