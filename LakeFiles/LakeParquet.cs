@@ -31,9 +31,12 @@ public static class LakeParquet
             var (field, column) = (fields[i], i);
             T[] Values<T>() => rows.Select(r => (T)r[column]!).ToArray();
             T?[] Optional<T>() where T : struct => rows.Select(r => (T?)r[column]).ToArray();
+            // by the field's element type (Parquet.Net reports text as ReadOnlyMemory<char>)
             Task write = field.ClrType switch
             {
-                var t when t == typeof(string) => group.WriteAsync<ReadOnlyMemory<char>>(field, rows.Select(r => ((string)r[column]!).AsMemory()).ToArray(), cancellationToken: ct),
+                // text that may be missing: the array overload, which writes the nulls' definition levels
+                var t when (t == typeof(string) || t == typeof(ReadOnlyMemory<char>)) && field.IsNullable => group.WriteAsync(field, rows.Select(r => (string?)r[column]).ToArray()),
+                var t when t == typeof(string) || t == typeof(ReadOnlyMemory<char>) => group.WriteAsync<ReadOnlyMemory<char>>(field, rows.Select(r => ((string)r[column]!).AsMemory()).ToArray(), cancellationToken: ct),
                 var t when t == typeof(int) => group.WriteAsync<int>(field, Values<int>(), cancellationToken: ct),
                 var t when t == typeof(short) => group.WriteAsync<short>(field, Values<short>(), cancellationToken: ct),
                 var t when t == typeof(double) && field.IsNullable => group.WriteAsync<double>(field, Optional<double>(), cancellationToken: ct),
@@ -44,7 +47,7 @@ public static class LakeParquet
                 var t when t == typeof(DateTime) && field.IsNullable => group.WriteAsync<DateTime>(field, Optional<DateTime>(), cancellationToken: ct),
                 var t when t == typeof(DateTime) => group.WriteAsync<DateTime>(field, Values<DateTime>(), cancellationToken: ct),
                 // bytea: Parquet.Net's overload for binary values (null where missing)
-                var t when t == typeof(byte[]) => group.WriteAsync(field, rows.Select(r => (byte[])r[column]!).ToArray()),
+                var t when t == typeof(byte[]) || t == typeof(ReadOnlyMemory<byte>) => group.WriteAsync(field, rows.Select(r => (byte[])r[column]!).ToArray()),
                 var t => throw new NotSupportedException($"Parquet field '{field.Name}' of type {t.Name} is not one the lake writes"),
             };
             await write;
