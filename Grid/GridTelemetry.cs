@@ -12,5 +12,6 @@ static class GridTelemetry
     public static readonly Counter<long> Fetches = Meter.CreateCounter<long>("pipeline.grid.fetches", "{request}", "Energy-Charts requests answered (any status), per attempt");
     public static readonly Counter<long> PointsInserted = Meter.CreateCounter<long>("pipeline.grid.points_inserted", "{point}", "points new to the silver table");
     public static readonly Counter<long> PointsRevised = Meter.CreateCounter<long>("pipeline.grid.points_revised", "{point}", "stored points whose value a later fetch changed (logged with the old value)");
+    public static readonly Counter<long> PartitionsExported = Meter.CreateCounter<long>("pipeline.grid.partitions_exported", "{file}", "Parquet partitions written to the lake because their rows changed");
     public static readonly Counter<long> Rejected = Meter.CreateCounter<long>("pipeline.grid.rejected", "{payload}", "payloads kept in bronze but rejected: their shape was not the expected one");
 }

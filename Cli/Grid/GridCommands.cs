@@ -66,7 +66,7 @@ internal static class GridCommands
                 foreach (var handle in handles)
                 {
                     var r = await handle.GetResultAsync(rpcOptions: new RpcOptions { CancellationToken = ct });
-                    Console.WriteLine($"{r.Dataset} {r.Area}: {r.Fetches} fetches, {r.Points:N0} points: {r.Inserted:N0} new, {r.Revised:N0} revised, {r.Unchanged:N0} unchanged; {r.ChangedDays} days recomputed");
+                    Console.WriteLine($"{r.Dataset} {r.Area}: {r.Fetches} fetches, {r.Points:N0} points: {r.Inserted:N0} new, {r.Revised:N0} revised, {r.Unchanged:N0} unchanged; {r.ChangedDays} days recomputed; {r.PartitionsExported} lake partitions written");
                 }
                 return TradesCommands.Ok;
             }

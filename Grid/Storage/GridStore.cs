@@ -32,38 +32,45 @@ public static class GridStore
     // One merge per dataset and area at a time: two overlapping fetches must not both log the same revision.
     const string Lock = "SELECT pg_advisory_xact_lock(hashtext('grid:' || $1 || ':' || $2))";
 
+    // Keyed like the payload: a point given twice in one payload is an error here rather than a double revision.
     const string CreateStaging = """
-        CREATE TEMP TABLE IF NOT EXISTS grid_staging (series text NOT NULL, ts timestamptz NOT NULL, value double precision NOT NULL, unit text NOT NULL)
+        CREATE TEMP TABLE IF NOT EXISTS grid_staging (
+            series text NOT NULL, ts timestamptz NOT NULL, value double precision NOT NULL, unit text NOT NULL,
+            PRIMARY KEY (ts, series))
         ON COMMIT DELETE ROWS
         """;
 
     const string CopyStaging = "COPY grid_staging (series, ts, value, unit) FROM STDIN (FORMAT BINARY)";
 
-    // All CTEs see the table as it was before the statement: `before` holds the old values of exactly the points whose
-    // value or unit differs, `revised` writes the new ones, `logged` keeps old and new, `inserted` adds points the
-    // table did not have (existing ones conflict and are skipped). Unchanged points are neither updated nor logged.
+    // Set-based over the payload's time window ($5..$6), which the key (dataset, area, ts, series) reads as one index
+    // range: `stored` is that window's points (materialised, so the join is a hash join of the two sets whatever the
+    // table's size, never a probe per point), `matched` pairs each staged point with its stored one, `revised` updates
+    // exactly the points whose value or unit differs (joined on the key), `logged` writes their old and new values from
+    // the same join, `inserted` adds the points not stored yet. Unchanged points are neither updated nor logged. All
+    // CTEs see the table as it was before the statement.
     const string Merge = """
-        WITH before AS (
-            SELECT p.series, p.ts, p.value, p.unit, p.valid_from
-            FROM grid_staging s JOIN pipeline.grid_points p
-              ON p.dataset = $1 AND p.area = $2 AND p.series = s.series AND p.ts = s.ts
-            WHERE (p.value, p.unit) IS DISTINCT FROM (s.value, s.unit)),
+        WITH stored AS MATERIALIZED (
+            SELECT series, ts, value, unit, valid_from FROM pipeline.grid_points
+            WHERE dataset = $1 AND area = $2 AND ts BETWEEN $5 AND $6),
+        matched AS (
+            SELECT s.series, s.ts, s.value, s.unit, p.ts IS NOT NULL AS stored,
+                   p.ts IS NOT NULL AND (p.value, p.unit) IS DISTINCT FROM (s.value, s.unit) AS changed,
+                   p.value AS old_value, p.valid_from AS old_valid_from
+            FROM grid_staging s LEFT JOIN stored p USING (ts, series)),
         revised AS (
-            UPDATE pipeline.grid_points p SET value = s.value, unit = s.unit, valid_from = $3, fetch_id = $4
-            FROM grid_staging s JOIN before b USING (series, ts)
-            WHERE p.dataset = $1 AND p.area = $2 AND p.series = s.series AND p.ts = s.ts
-            RETURNING p.series, p.ts, p.value, p.unit),
+            UPDATE pipeline.grid_points p SET value = m.value, unit = m.unit, valid_from = $3, fetch_id = $4
+            FROM matched m
+            WHERE m.changed AND p.dataset = $1 AND p.area = $2 AND p.ts BETWEEN $5 AND $6 AND p.ts = m.ts AND p.series = m.series
+            RETURNING p.ts),
         logged AS (
             INSERT INTO pipeline.grid_point_changes (dataset, area, series, ts, unit, old_value, new_value, old_valid_from, changed_at, fetch_id)
-            SELECT $1, $2, r.series, r.ts, r.unit, b.value, r.value, b.valid_from, $3, $4 FROM revised r JOIN before b USING (series, ts)
-            RETURNING 1),
+            SELECT $1, $2, series, ts, unit, old_value, value, old_valid_from, $3, $4 FROM matched WHERE changed),
         inserted AS (
             INSERT INTO pipeline.grid_points (dataset, area, series, ts, value, unit, valid_from, fetch_id)
-            SELECT $1, $2, series, ts, value, unit, $3, $4 FROM grid_staging
-            ON CONFLICT (dataset, area, series, ts) DO NOTHING
+            SELECT $1, $2, series, ts, value, unit, $3, $4 FROM matched WHERE NOT stored
             RETURNING ts)
         SELECT (SELECT count(*) FROM inserted)::int,
-               (SELECT count(*) FROM logged)::int,
+               (SELECT count(*) FROM revised)::int,
                ARRAY(SELECT DISTINCT (ts AT TIME ZONE 'Europe/Berlin')::date FROM (SELECT ts FROM inserted UNION ALL SELECT ts FROM revised) t ORDER BY 1)
         """;
 
@@ -113,6 +120,7 @@ public static class GridStore
         // ANALYZE: the planner otherwise guesses a tiny staging table and joins a year's points row by row
         await ExecuteAsync(connection, transaction, "ANALYZE grid_staging", ct);
 
+        var (first, last) = (parsed.Points.Min(p => p.Timestamp), parsed.Points.Max(p => p.Timestamp));
         int inserted, revised;
         DateOnly[] days;
         await using (var merge = new NpgsqlCommand(Merge, connection, transaction))
@@ -121,12 +129,14 @@ public static class GridStore
             merge.Parameters.Add(new() { Value = area });
             merge.Parameters.Add(new() { Value = payload.FetchedAt.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
             merge.Parameters.Add(new() { Value = fetchId });
+            merge.Parameters.Add(new() { Value = first, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            merge.Parameters.Add(new() { Value = last, NpgsqlDbType = NpgsqlDbType.TimestampTz });
             await using var reader = await merge.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);
             (inserted, revised, days) = (reader.GetInt32(0), reader.GetInt32(1), reader.GetFieldValue<DateOnly[]>(2));
         }
 
-        var missing = await MissingSeriesAsync(connection, transaction, payload, parsed, ct);
+        var missing = await MissingSeriesAsync(connection, transaction, payload, parsed, first, last, ct);
         GridTelemetry.PointsInserted.Add(inserted, new KeyValuePair<string, object?>("grid.dataset", dataset));
         GridTelemetry.PointsRevised.Add(revised, new KeyValuePair<string, object?>("grid.dataset", dataset));
         span?.SetTag("grid.inserted", inserted);
@@ -134,13 +144,13 @@ public static class GridStore
         return new MergeOutcome(fetchId, parsed.Points.Count, inserted, revised, parsed.Points.Count - inserted - revised, days, missing);
     }
 
-    static async Task<IReadOnlyList<string>> MissingSeriesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, FetchedPayload payload, ParsedPayload parsed, CancellationToken ct)
+    static async Task<IReadOnlyList<string>> MissingSeriesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, FetchedPayload payload, ParsedPayload parsed, DateTime first, DateTime last, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(StoredSeries, connection, transaction);
         command.Parameters.Add(new() { Value = payload.Request.Dataset });
         command.Parameters.Add(new() { Value = payload.Request.Area });
-        command.Parameters.Add(new() { Value = parsed.Points.Min(p => p.Timestamp), NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new() { Value = parsed.Points.Max(p => p.Timestamp), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new() { Value = first, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new() { Value = last, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         var missing = new List<string>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

@@ -1,5 +1,6 @@
 using Grid;
 using Grid.EnergyCharts;
+using Grid.Lake;
 using Temporalio.Activities;
 using Temporalio.Exceptions;
 using Workflows.Grid;
@@ -9,9 +10,10 @@ namespace Workers.Grid;
 /// <summary>
 /// The grid workflow's activity: one Energy-Charts request through bronze, silver and gold (<see cref="GridIngestion"/>,
 /// idempotent). A payload of another shape and a refused request (4xx) fail without retry; anything else (5xx after the
-/// client's own retries, timeouts, the database) is retried by Temporal.
+/// client's own retries, timeouts, the database) is retried by Temporal. The export writes the changed partitions'
+/// Parquet to the lake (<see cref="GridLakeExport"/>, idempotent).
 /// </summary>
-public sealed class GridActivities(GridIngestion ingestion) : IGridActivities
+public sealed class GridActivities(GridIngestion ingestion, GridLakeExport lake) : IGridActivities
 {
     [Activity]
     public async Task<GridFetchOutcome> FetchAndMergeAsync(GridFetch fetch)
@@ -31,5 +33,13 @@ public sealed class GridActivities(GridIngestion ingestion) : IGridActivities
         {
             throw new ApplicationFailureException(e.Message, GridIngestErrors.InvalidRequest, nonRetryable: true);
         }
+    }
+
+    [Activity]
+    public async Task<GridExported> ExportAsync(GridExport export)
+    {
+        var outcome = await lake.ExportAsync(new GridExportRequest(export.Dataset, export.Area, export.FirstDay, export.LastDay, export.FetchedSince),
+            ActivityExecutionContext.Current.CancellationToken);
+        return new GridExported(outcome.Partitions, outcome.Exported, outcome.Rows, outcome.ManifestKey);
     }
 }

@@ -1,5 +1,7 @@
 using Grid;
 using Grid.EnergyCharts;
+using Grid.Lake;
+using Npgsql;
 using ServiceDefaults.Temporal;
 using Temporalio.Extensions.Hosting;
 using Workflows.Grid;
@@ -26,7 +28,7 @@ public sealed record GridSettings(EnergyChartsOptions EnergyCharts, GridAreas Ar
 
 public static class GridRegistration
 {
-    /// <summary>Energy-Charts ingestion: the client, the ingestion, the <c>grid</c> task queue's worker and the Schedules.</summary>
+    /// <summary>Energy-Charts ingestion: the client, the ingestion, the lake export (the <c>lake</c> bucket), the <c>grid</c> task queue's worker and the Schedules.</summary>
     public static IHostApplicationBuilder AddGridIngestion(this IHostApplicationBuilder builder)
     {
         var settings = GridSettings.Read(builder.Configuration);
@@ -36,6 +38,8 @@ public static class GridRegistration
         builder.Services.AddSingleton(sp => new EnergyChartsClient(new HttpClient { Timeout = Timeout.InfiniteTimeSpan }, settings.EnergyCharts,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EnergyChartsClient>>()));
         builder.Services.AddSingleton<GridIngestion>();
+        builder.Services.AddSingleton(sp => new GridLakeExport(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ServiceDefaults.Lake.Lake>().Client,
+            sp.GetRequiredService<ServiceDefaults.Lake.Lake>().Bucket, settings.Areas, sp.GetRequiredService<TimeProvider>()));
         builder.AddTemporalWorker(GridIngestWorkflow.TaskQueue)
             .AddScopedActivities<GridActivities>()
             .AddWorkflow<GridIngestWorkflow>();

@@ -22,7 +22,16 @@ public sealed record GridFetch(string Dataset, string Area, DateOnly? FirstDay, 
 
 public sealed record GridFetchOutcome(int Points, int Inserted, int Revised, int Unchanged, int ChangedDays, IReadOnlyList<string> MissingSeries);
 
-public sealed record GridIngestReport(string Dataset, string Area, DateOnly? FirstDay, DateOnly? LastDay, int Fetches, int Points, int Inserted, int Revised, int Unchanged, int ChangedDays);
+/// <summary>
+/// The lake export after the fetches: the dataset's partitions over the days fetched (and the gold they recompute), and
+/// the payloads first fetched since the run started. Only partitions whose rows changed are written.
+/// </summary>
+public sealed record GridExport(string Dataset, string Area, DateOnly? FirstDay, DateOnly? LastDay, DateTime FetchedSince);
+
+public sealed record GridExported(int Partitions, int Exported, long Rows, string Manifest);
+
+public sealed record GridIngestReport(string Dataset, string Area, DateOnly? FirstDay, DateOnly? LastDay, int Fetches, int Points, int Inserted, int Revised, int Unchanged, int ChangedDays,
+    int PartitionsExported);
 
 /// <summary>Failure types the workflow does not retry: the same request would fail the same way.</summary>
 public static class GridIngestErrors
@@ -33,9 +42,15 @@ public static class GridIngestErrors
     public const string PayloadRejected = "PayloadRejected";
 }
 
-/// <summary>Implemented by Workers: fetch one request, keep it raw, merge it (CDC) and recompute its changed days. Idempotent.</summary>
+/// <summary>
+/// Implemented by Workers: fetch one request, keep it raw, merge it (CDC) and recompute its changed days; export the
+/// changed partitions to the lake. Both idempotent.
+/// </summary>
 public interface IGridActivities
 {
     [Activity]
     Task<GridFetchOutcome> FetchAndMergeAsync(GridFetch fetch);
+
+    [Activity]
+    Task<GridExported> ExportAsync(GridExport export);
 }

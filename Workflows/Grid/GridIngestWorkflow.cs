@@ -6,8 +6,9 @@ namespace Workflows.Grid;
 
 /// <summary>
 /// Ingests one Energy-Charts dataset over a range of days, a chunk of at most <see cref="ChunkDays"/> days per fetch, in
-/// order. Each fetch is an idempotent activity (raw payload, change data capture, gold for the changed days), so a
-/// retried fetch or a re-run backfill changes nothing twice.
+/// order, then exports what changed to the lake. Each fetch is an idempotent activity (raw payload, change data
+/// capture, gold for the changed days), and so is the export (it writes only partitions whose rows changed), so a
+/// retried step or a re-run backfill changes nothing twice.
 /// </summary>
 [Workflow]
 public sealed class GridIngestWorkflow
@@ -35,6 +36,13 @@ public sealed class GridIngestWorkflow
         },
     };
 
+    /// <summary>A year's export writes a few thousand small files: minutes at most; retried like a fetch.</summary>
+    public static readonly ActivityOptions ExportStep = new()
+    {
+        StartToCloseTimeout = TimeSpan.FromMinutes(30),
+        RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(5), BackoffCoefficient = 2, MaximumInterval = TimeSpan.FromMinutes(5), MaximumAttempts = 8 },
+    };
+
     int _fetched;
 
     [WorkflowRun]
@@ -42,15 +50,19 @@ public sealed class GridIngestWorkflow
     {
         if (!Datasets.Contains(request.Dataset))
             throw new ApplicationFailureException($"dataset '{request.Dataset}' is not one of {string.Join(", ", Datasets)}", GridIngestErrors.InvalidRequest, nonRetryable: true);
-        var fetches = Plan(request, DateOnly.FromDateTime(Workflow.UtcNow));
+        var started = Workflow.UtcNow;
+        var fetches = Plan(request, DateOnly.FromDateTime(started));
         var outcomes = new List<GridFetchOutcome>();
         foreach (var fetch in fetches)
         {
             outcomes.Add(await Workflow.ExecuteActivityAsync((IGridActivities a) => a.FetchAndMergeAsync(fetch), FetchStep));
             _fetched++;
         }
+        var export = new GridExport(request.Dataset, request.Area, fetches[0].FirstDay, fetches[^1].LastDay, started);
+        var exported = await Workflow.ExecuteActivityAsync((IGridActivities a) => a.ExportAsync(export), ExportStep);
         return new GridIngestReport(request.Dataset, request.Area, fetches[0].FirstDay, fetches[^1].LastDay, outcomes.Count,
-            outcomes.Sum(o => o.Points), outcomes.Sum(o => o.Inserted), outcomes.Sum(o => o.Revised), outcomes.Sum(o => o.Unchanged), outcomes.Sum(o => o.ChangedDays));
+            outcomes.Sum(o => o.Points), outcomes.Sum(o => o.Inserted), outcomes.Sum(o => o.Revised), outcomes.Sum(o => o.Unchanged), outcomes.Sum(o => o.ChangedDays),
+            exported.Exported);
     }
 
     [WorkflowQuery]

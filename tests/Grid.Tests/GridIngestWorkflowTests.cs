@@ -1,6 +1,8 @@
 using Grid.EnergyCharts;
+using Grid.Lake;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using ServiceDefaults.Lake;
 using Temporalio.Client;
 using Temporalio.Exceptions;
 using Temporalio.Worker;
@@ -10,9 +12,9 @@ using Workflows.Grid;
 
 namespace Grid.Tests;
 
-/// <summary>The backfill workflow on our Temporal server, its activity fetching from the stand-in into PostgreSQL.</summary>
+/// <summary>The backfill workflow on our Temporal server, its activities fetching from the stand-in into PostgreSQL and exporting to S3 (moto).</summary>
 [Collection(GridDatabaseCollection.Name)]
-public sealed class GridIngestWorkflowTests(GridDatabase database, StandInFixture standIn) : IClassFixture<StandInFixture>, IAsyncLifetime
+public sealed class GridIngestWorkflowTests(GridDatabase database, StandInFixture standIn, S3Fixture s3) : IClassFixture<StandInFixture>, IClassFixture<S3Fixture>, IAsyncLifetime
 {
     TemporalServerFixture _temporal = null!;
     ITemporalClient _client = null!;
@@ -49,6 +51,9 @@ public sealed class GridIngestWorkflowTests(GridDatabase database, StandInFixtur
         var days = 45;
         Assert.Equal((2, days * 2016 + 4 * 21, days * 2016 + 4 * 21, days), (first.Fetches, first.Points, first.Inserted, first.ChangedDays)); // 2025-10-26 has 100 quarter hours
         Assert.Equal((0, 0, first.Points, 0), (second.Inserted, second.Revised, second.Unchanged, second.ChangedDays));
+        // the lake: bronze (today's fetches), then per day silver points, gold production and underperformance; once
+        Assert.Equal((1 + 3 * days, 1L + 3 * days, 0), (first.PartitionsExported,
+            await ChangeDataCaptureTests.ScalarAsync<long>(dataSource, "SELECT count(*) FROM pipeline.grid_exports"), second.PartitionsExported));
         Assert.Equal((long)first.Points, await ChangeDataCaptureTests.ScalarAsync<long>(dataSource, "SELECT count(*) FROM pipeline.grid_points"));
         Assert.Equal((long)days, await ChangeDataCaptureTests.ScalarAsync<long>(dataSource, "SELECT count(DISTINCT day) FROM pipeline.grid_daily_production"));
     }
@@ -69,7 +74,9 @@ public sealed class GridIngestWorkflowTests(GridDatabase database, StandInFixtur
     async Task<GridIngestReport> RunAsync(NpgsqlDataSource dataSource, GridIngestRequest request, string id)
     {
         var client = new EnergyChartsClient(new HttpClient(), new EnergyChartsOptions { BaseUrl = standIn.Feeds.Url, MaxRetries = 1 }, TimeProvider.System, NullLogger<EnergyChartsClient>.Instance);
-        var activities = new GridActivities(new GridIngestion(client, dataSource, new GridAreas(), NullLogger<GridIngestion>.Instance));
+        using var lake = LakeConnection.Parse(s3.ConnectionString).CreateClient();
+        var activities = new GridActivities(new GridIngestion(client, dataSource, new GridAreas(), NullLogger<GridIngestion>.Instance),
+            new GridLakeExport(dataSource, lake, S3Fixture.Bucket, new GridAreas(), TimeProvider.System));
         var queue = "grid-tests-" + Guid.NewGuid().ToString("N");
         using var worker = new TemporalWorker(_client, new TemporalWorkerOptions(queue).AddAllActivities<IGridActivities>(activities).AddWorkflow<GridIngestWorkflow>());
         var workflowId = id + Guid.NewGuid().ToString("N")[..6];
