@@ -1,18 +1,13 @@
-using System.IO.Compression;
-using System.Security.Cryptography;
 using System.Text.Json;
+using LakeFiles;
 using Npgsql;
 using NpgsqlTypes;
-using Parquet;
 using Parquet.Schema;
 
 namespace Meters.Lake;
 
-/// <summary>One file of a partition's export, as its manifest lists it.</summary>
-public sealed record MeterLakeFile(string Path, long Rows, long Bytes, string Sha256);
-
 /// <summary>manifest.json of a (day, device) partition: which run wrote it and its files.</summary>
-public sealed record MeterLakeManifest(DateOnly Day, string DeviceId, string RunId, DateTime CreatedAt, IReadOnlyList<MeterLakeFile> Files);
+public sealed record MeterLakeManifest(DateOnly Day, string DeviceId, string RunId, DateTime CreatedAt, IReadOnlyList<LakeFile> Files);
 
 /// <summary>
 /// The lake export of one (UTC day, device) partition, written into a local directory Hive-style:
@@ -48,7 +43,7 @@ public static class MeterLakePartition
     {
         var from = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
         var to = from.AddDays(1);
-        var files = new List<MeterLakeFile>();
+        var files = new List<LakeFile>();
         foreach (var (kind, sql, fields) in new[]
         {
             ("raw", Raw, RawFields),
@@ -57,17 +52,15 @@ public static class MeterLakePartition
         })
         {
             var relative = $"{Prefix(kind, day, device)}/{kind}.parquet";
-            var path = Path.Combine(directory, relative);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             await using (var command = new NpgsqlCommand(sql, connection))
             {
                 command.Parameters.Add(new() { Value = device });
                 command.Parameters.Add(new() { Value = from, NpgsqlDbType = NpgsqlDbType.TimestampTz });
                 command.Parameters.Add(new() { Value = to, NpgsqlDbType = NpgsqlDbType.TimestampTz });
                 await using var reader = await command.ExecuteReaderAsync(ct);
-                await WriteParquetAsync(reader, fields, path, ct);
+                await ParquetColumns.WriteAsync(Path.Combine(directory, relative), fields, reader, ct);
             }
-            files.Add(await DescribeAsync(directory, relative, ct));
+            files.Add(await LakeFile.DescribeAsync(directory, relative, ct));
         }
         var manifest = new MeterLakeManifest(day, device, runId, now, files);
         var manifestPath = Path.Combine(directory, ManifestKey(day, device));
@@ -100,46 +93,4 @@ public static class MeterLakePartition
         new DateTimeDataField("timestamp", DateTimeFormat.Timestamp, isAdjustedToUTC: true, DateTimeTimeUnit.Micros, isNullable: false),
         new DataField<double>("value", false), new DataField<string>("method", false), new DataField<long>("source_offset", true),
     ];
-
-    /// <summary>The query's columns, in the fields' order and types, as one row group (a partition is at most a day of one device).</summary>
-    static async Task WriteParquetAsync(NpgsqlDataReader reader, DataField[] fields, string path, CancellationToken ct)
-    {
-        var columns = fields.Select(_ => new List<object?>()).ToArray();
-        while (await reader.ReadAsync(ct))
-            for (var i = 0; i < fields.Length; i++)
-                columns[i].Add(reader.IsDBNull(i) ? null : reader.GetValue(i));
-        var options = new ParquetOptions { CompressionMethod = CompressionMethod.Zstd, CompressionLevel = CompressionLevel.Optimal };
-        await using var file = File.Create(path);
-        await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(fields), file, options, cancellationToken: ct);
-        using var group = writer.CreateRowGroup();
-        for (var i = 0; i < fields.Length; i++)
-        {
-            var (field, values) = (fields[i], columns[i]);
-            // by the database column's type: the query's columns are the fields' in order and kind
-            Task write = reader.GetFieldType(i) switch
-            {
-                var t when t == typeof(string) => group.WriteAsync<ReadOnlyMemory<char>>(field, values.Select(v => ((string)v!).AsMemory()).ToArray(), cancellationToken: ct),
-                var t when t == typeof(int) => group.WriteAsync<int>(field, values.Select(v => (int)v!).ToArray(), cancellationToken: ct),
-                var t when t == typeof(short) => group.WriteAsync<short>(field, values.Select(v => (short)v!).ToArray(), cancellationToken: ct),
-                var t when t == typeof(double) => group.WriteAsync<double>(field, values.Select(v => (double)v!).ToArray(), cancellationToken: ct),
-                var t when t == typeof(long) && field.IsNullable => group.WriteAsync<long>(field, values.Select(v => (long?)v).ToArray(), cancellationToken: ct),
-                var t when t == typeof(long) => group.WriteAsync<long>(field, values.Select(v => (long)v!).ToArray(), cancellationToken: ct),
-                var t when t == typeof(DateTime) && field.IsNullable => group.WriteAsync<DateTime>(field, values.Select(v => (DateTime?)v).ToArray(), cancellationToken: ct),
-                var t when t == typeof(DateTime) => group.WriteAsync<DateTime>(field, values.Select(v => (DateTime)v!).ToArray(), cancellationToken: ct),
-                // bytea: Parquet.Net's overload for binary values (null for a missing key or value)
-                _ => group.WriteAsync(field, values.Select(v => (byte[])v!).ToArray()),
-            };
-            await write;
-        }
-    }
-
-    static async Task<MeterLakeFile> DescribeAsync(string root, string relative, CancellationToken ct)
-    {
-        await using var stream = File.OpenRead(Path.Combine(root, relative));
-        long rows;
-        await using (var reader = await ParquetReader.CreateAsync(stream, leaveStreamOpen: true, cancellationToken: ct))
-            rows = reader.Metadata!.NumRows;
-        stream.Position = 0;
-        return new MeterLakeFile(relative, rows, stream.Length, Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct)));
-    }
 }
