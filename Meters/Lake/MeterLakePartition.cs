@@ -1,5 +1,5 @@
 using System.Text.Json;
-using LakeFiles;
+using Formats.Lake;
 using Npgsql;
 using NpgsqlTypes;
 using Parquet.Schema;

@@ -3,7 +3,7 @@ using Npgsql;
 using Parquet;
 using Parquet.Schema;
 
-namespace LakeFiles;
+namespace Formats.Lake;
 
 /// <summary>
 /// Writes a Parquet file of one row group (an export's partition is small: a day of one device or one symbol) from
@@ -55,7 +55,9 @@ public static class ParquetColumns
         var columns = new Array[fields.Count];
         for (var i = 0; i < fields.Count; i++)
         {
-            var type = fields[i].IsNullable && fields[i].ClrType.IsValueType ? typeof(Nullable<>).MakeGenericType(fields[i].ClrType) : fields[i].ClrType;
+            // by the database column's type (Parquet.Net's ClrType of text and binary fields is ReadOnlyMemory)
+            var type = reader.GetFieldType(i);
+            if (fields[i].IsNullable && type.IsValueType) type = typeof(Nullable<>).MakeGenericType(type);
             columns[i] = Array.CreateInstance(type, values[i].Count);
             for (var row = 0; row < values[i].Count; row++) columns[i].SetValue(values[i][row], row);
         }

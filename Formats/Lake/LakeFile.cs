@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Parquet;
 
-namespace LakeFiles;
+namespace Formats.Lake;
 
 /// <summary>One file of an export as its manifest lists it: the path relative to the export's root, rows, bytes, SHA-256 (lower-case hex).</summary>
 public sealed record LakeFile(string Path, long Rows, long Bytes, string Sha256)
