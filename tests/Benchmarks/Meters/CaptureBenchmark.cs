@@ -33,7 +33,10 @@ public static class CaptureBenchmark
         // oldest: the capture then never reaches the count it waits for (the first attempts of this suite hung so)
         using (var producer = new ProducerBuilder<byte[]?, byte[]>(new ProducerConfig
         {
-            BootstrapServers = servers.Kafka.BootstrapServers, LingerMs = 5, EnableIdempotence = true, CompressionType = CompressionType.Zstd,
+            BootstrapServers = servers.Kafka.BootstrapServers,
+            LingerMs = 5,
+            EnableIdempotence = true,
+            CompressionType = CompressionType.Zstd,
         }).Build())
         {
             foreach (var m in messages)
