@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Formats.Json;
 
 namespace Prices;
 
@@ -47,8 +48,8 @@ public static class PriceTickParser
                 var problem = index switch
                 {
                     0 => Timestamp(ref reader, out ts),
-                    1 => Symbol(ref reader, out symbol),
-                    _ => Price(ref reader, out price),
+                    1 => JsonFields.Text(ref reader, Fields[1], out symbol),
+                    _ => JsonFields.Number(ref reader, Fields[2], out price),
                 };
                 if (problem is not null)
                 {
@@ -69,7 +70,7 @@ public static class PriceTickParser
         }
         if (seen != (1 << Fields.Length) - 1)
         {
-            reason = "missing field(s) " + string.Join(", ", Fields.Where((_, i) => (seen & (1 << i)) == 0).Select(f => $"'{f}'"));
+            reason = JsonFields.Missing(Fields, seen);
             return false;
         }
         tick = new PriceTick(ts, symbol!, price);
@@ -90,12 +91,12 @@ public static class PriceTickParser
     static string? Timestamp(ref Utf8JsonReader reader, out DateTime ts)
     {
         ts = default;
-        if (reader.TokenType != JsonTokenType.String) return $"'ts' is {Describe(reader.TokenType)}, expected a string yyyy-MM-dd HH:mm:ss.fff";
+        if (reader.TokenType != JsonTokenType.String) return $"'ts' is {JsonFields.Describe(reader.TokenType)}, expected a string yyyy-MM-dd HH:mm:ss.fff";
         if (!reader.ValueIsEscaped && !reader.HasValueSequence && TryParseTimestamp(reader.ValueSpan, out ts)) return null;
         var text = reader.GetString()!;
         return DateTime.TryParseExact(text, PriceTick.TimestampFormat, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out ts)
             ? null
-            : $"'ts' \"{Shorten(text)}\" is not a time in the form yyyy-MM-dd HH:mm:ss.fff";
+            : $"'ts' \"{JsonFields.Shorten(text)}\" is not a time in the form yyyy-MM-dd HH:mm:ss.fff";
     }
 
     /// <summary>
@@ -126,33 +127,4 @@ public static class PriceTickParser
         }
         return value;
     }
-
-    static string? Symbol(ref Utf8JsonReader reader, out string? symbol)
-    {
-        symbol = null;
-        if (reader.TokenType != JsonTokenType.String) return $"'symbol' is {Describe(reader.TokenType)}, expected a string";
-        symbol = reader.GetString();
-        return string.IsNullOrWhiteSpace(symbol) ? "'symbol' is empty" : null;
-    }
-
-    static string? Price(ref Utf8JsonReader reader, out double price)
-    {
-        price = 0;
-        if (reader.TokenType == JsonTokenType.String) return $"'price' is the string \"{Shorten(reader.GetString()!)}\", expected a number";
-        if (reader.TokenType != JsonTokenType.Number) return $"'price' is {Describe(reader.TokenType)}, expected a number";
-        price = reader.GetDouble();
-        return double.IsFinite(price) ? null : "'price' is too large for a double";
-    }
-
-    static string Describe(JsonTokenType token) => token switch
-    {
-        JsonTokenType.Null => "null",
-        JsonTokenType.True or JsonTokenType.False => "a boolean",
-        JsonTokenType.StartObject => "an object",
-        JsonTokenType.StartArray => "an array",
-        JsonTokenType.Number => "a number",
-        _ => token.ToString(),
-    };
-
-    static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
 }

@@ -6,6 +6,12 @@ namespace Prices;
 /// <summary>One partition of a report: read from <see cref="Low"/> (earliest) up to <see cref="High"/> (exclusive), the high-water mark at start.</summary>
 public sealed record PartitionRange(int Partition, long Low, long High);
 
+/// <summary>A tick with where it was in the topic.</summary>
+public sealed record PositionedTick(PriceTick Tick, int Partition, long Offset);
+
+/// <summary>The ticks of a set of offset ranges and how many of their messages were not ticks.</summary>
+public sealed record PositionedTicks(IReadOnlyList<PositionedTick> Ticks, long Invalid);
+
 /// <summary>A report over a topic, with the offsets it covers.</summary>
 public sealed record PriceTopicReport(PriceReport Report, IReadOnlyList<PartitionRange> Partitions);
 
@@ -30,6 +36,9 @@ public static class PriceTopic
         config.EnableAutoOffsetStore = false;
         config.EnablePartitionEof = true;
         config.AutoOffsetReset = AutoOffsetReset.Earliest;
+        // Only partition, offset and value are read: not marshalling each message's topic name, timestamp and headers
+        // is throughput Confluent.Kafka documents for this setting
+        config.ConsumeResultFields = "none";
     }
 
     public static Task<PriceTopicReport> ReadAsync(IConsumer<Ignore, byte[]> consumer, string topic, double threshold, CancellationToken ct) =>
@@ -46,8 +55,50 @@ public static class PriceTopic
         var started = Stopwatch.GetTimestamp();
         var partitions = Ranges(consumer, topic, stallTimeout);
         var builder = new PriceReportBuilder(threshold);
-        var remaining = partitions.Where(p => p.High > p.Low).ToDictionary(p => p.Partition, p => p.High);
-        consumer.Assign(partitions.Where(p => p.High > p.Low).Select(p => new TopicPartitionOffset(topic, p.Partition, p.Low)));
+        Consume(consumer, topic, partitions, stallTimeout, (partition, offset, value) =>
+        {
+            if (value is null) builder.AddInvalid(Location(partition, offset), "empty message (no value)", []);
+            else if (!builder.TryAdd(value, out var reason)) builder.AddInvalid(Location(partition, offset), reason, value);
+        }, ct);
+        var report = builder.Build($"topic {topic} ({partitions.Count} partition(s), offsets up to the high-water marks at start: {partitions.Sum(p => p.High - p.Low):N0} messages)");
+        PriceTelemetry.Read.Add(report.Count, new("messaging.destination.name", topic), new("outcome", "tick"));
+        PriceTelemetry.Read.Add(report.Invalid, new("messaging.destination.name", topic), new("outcome", "rejected"));
+        PriceTelemetry.ReportDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("messaging.destination.name", topic));
+        span?.SetTag("pipeline.prices.ticks", report.Count);
+        span?.SetTag("pipeline.prices.rejected", report.Invalid);
+        span?.SetTag("pipeline.prices.outliers", report.Outliers.Count);
+        return new PriceTopicReport(report, partitions);
+    }
+
+    /// <summary>
+    /// The ticks at exactly the offsets a report read (<paramref name="ranges"/>, as it stored them) with their
+    /// positions, in each partition's order; messages that are not ticks are counted. For the report's lake export.
+    /// </summary>
+    public static Task<PositionedTicks> ReadTicksAsync(IConsumer<Ignore, byte[]> consumer, string topic, IReadOnlyList<PartitionRange> ranges, CancellationToken ct) =>
+        Task.Run(() =>
+        {
+            using var span = PriceTelemetry.Source.StartActivity("prices read ticks", ActivityKind.Consumer);
+            span?.SetTag("messaging.destination.name", topic);
+            var ticks = new List<PositionedTick>();
+            long invalid = 0;
+            Consume(consumer, topic, ranges, DefaultStallTimeout, (partition, offset, value) =>
+            {
+                if (value is not null && PriceTickParser.TryParse(value, out var tick, out _)) ticks.Add(new PositionedTick(tick, partition, offset));
+                else invalid++;
+            }, ct);
+            return new PositionedTicks(ticks, invalid);
+        }, ct);
+
+    /// <summary>
+    /// Assigns the ranges' partitions at their low offsets and hands every message below each high offset to
+    /// <paramref name="message"/> (partition, offset, value), then stops. Messages already deleted by retention are
+    /// not there to hand over: a caller that must have every one counts them.
+    /// </summary>
+    static void Consume(IConsumer<Ignore, byte[]> consumer, string topic, IReadOnlyList<PartitionRange> ranges, TimeSpan stallTimeout,
+        Action<int, long, byte[]?> message, CancellationToken ct)
+    {
+        var remaining = ranges.Where(p => p.High > p.Low).ToDictionary(p => p.Partition, p => p.High);
+        consumer.Assign(ranges.Where(p => p.High > p.Low).Select(p => new TopicPartitionOffset(topic, p.Partition, p.Low)));
         try
         {
             var lastProgress = Stopwatch.GetTimestamp();
@@ -68,34 +119,25 @@ public static class PriceTopic
                 // Past the high-water mark taken at start (or its end reached, e.g. after transaction markers): done.
                 if (result.IsPartitionEOF || offset >= high)
                 {
-                    if (offset >= high) Done(consumer, remaining, result.TopicPartition);
+                    if (offset >= high) Done(consumer, topic, remaining, partition);
                     continue;
                 }
-                if (result.Message.Value is not { } value) builder.AddInvalid(Location(partition, offset), "empty message (no value)", []);
-                else if (!builder.TryAdd(value, out var reason)) builder.AddInvalid(Location(partition, offset), reason, value);
-                if (offset >= high - 1) Done(consumer, remaining, result.TopicPartition);
+                message(partition, offset, result.Message.Value);
+                if (offset >= high - 1) Done(consumer, topic, remaining, partition);
             }
         }
         finally
         {
             consumer.Unassign();
         }
-        var report = builder.Build($"topic {topic} ({partitions.Count} partition(s), offsets up to the high-water marks at start: {partitions.Sum(p => p.High - p.Low):N0} messages)");
-        PriceTelemetry.Read.Add(report.Count, new("messaging.destination.name", topic), new("outcome", "tick"));
-        PriceTelemetry.Read.Add(report.Invalid, new("messaging.destination.name", topic), new("outcome", "rejected"));
-        PriceTelemetry.ReportDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("messaging.destination.name", topic));
-        span?.SetTag("pipeline.prices.ticks", report.Count);
-        span?.SetTag("pipeline.prices.rejected", report.Invalid);
-        span?.SetTag("pipeline.prices.outliers", report.Outliers.Count);
-        return new PriceTopicReport(report, partitions);
     }
 
     public static string Location(int partition, long offset) => $"partition {partition} offset {offset}";
 
-    static void Done(IConsumer<Ignore, byte[]> consumer, Dictionary<int, long> remaining, TopicPartition partition)
+    static void Done(IConsumer<Ignore, byte[]> consumer, string topic, Dictionary<int, long> remaining, int partition)
     {
-        remaining.Remove(partition.Partition.Value);
-        consumer.Pause([partition]);
+        remaining.Remove(partition);
+        consumer.Pause([new TopicPartition(topic, partition)]);
     }
 
     /// <summary>Every partition of the topic with its earliest offset and its high-water mark, now.</summary>

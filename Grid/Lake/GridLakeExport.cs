@@ -3,7 +3,7 @@ using System.Text.Json;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Grid.Transformations;
-using LakeFiles;
+using Formats.Lake;
 using Npgsql;
 using NpgsqlTypes;
 using Parquet;
@@ -140,8 +140,8 @@ public sealed class GridLakeExport(NpgsqlDataSource dataSource, IAmazonS3 s3, st
             async Task FlushAsync()
             {
                 var key = table.Key(dataset, area, current!.Value);
-                await LakeParquet.WriteAsync(Path.Combine(staging, key), table.Fields, rows, ct);
-                var file = await LakeParquet.DescribeAsync(staging, key, ct);
+                await ParquetColumns.WriteAsync(Path.Combine(staging, key), table.Fields, rows, ct);
+                var file = await LakeFile.DescribeAsync(staging, key, ct);
                 await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, FilePath = Path.Combine(staging, key) }, ct);
                 await RecordAsync(table, area, current.Value, file, fingerprints[current.Value], ct);
                 files.Add(file);

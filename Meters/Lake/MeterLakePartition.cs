@@ -1,5 +1,5 @@
 using System.Text.Json;
-using LakeFiles;
+using Formats.Lake;
 using Npgsql;
 using NpgsqlTypes;
 using Parquet.Schema;
@@ -52,22 +52,15 @@ public static class MeterLakePartition
         })
         {
             var relative = $"{Prefix(kind, day, device)}/{kind}.parquet";
-            var rows = new List<object?[]>();
             await using (var command = new NpgsqlCommand(sql, connection))
             {
                 command.Parameters.Add(new() { Value = device });
                 command.Parameters.Add(new() { Value = from, NpgsqlDbType = NpgsqlDbType.TimestampTz });
                 command.Parameters.Add(new() { Value = to, NpgsqlDbType = NpgsqlDbType.TimestampTz });
                 await using var reader = await command.ExecuteReaderAsync(ct);
-                while (await reader.ReadAsync(ct))
-                {
-                    var row = new object?[reader.FieldCount];
-                    for (var i = 0; i < row.Length; i++) row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-                    rows.Add(row);
-                }
+                await ParquetColumns.WriteAsync(Path.Combine(directory, relative), fields, reader, ct);
             }
-            await LakeParquet.WriteAsync(Path.Combine(directory, relative), fields, rows, ct);
-            files.Add(await LakeParquet.DescribeAsync(directory, relative, ct));
+            files.Add(await LakeFile.DescribeAsync(directory, relative, ct));
         }
         var manifest = new MeterLakeManifest(day, device, runId, now, files);
         var manifestPath = Path.Combine(directory, ManifestKey(day, device));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Formats.Json;
 
 namespace Meters.Processing;
 
@@ -58,9 +59,9 @@ public static class MeterParser
                 {
                     0 => EpochSeconds(ref reader, Fields[0], out tMeasurement),
                     1 => EpochSeconds(ref reader, Fields[1], out tReport),
-                    2 => Text(ref reader, Fields[2], out device),
-                    3 => Text(ref reader, Fields[3], out signal),
-                    _ => Number(ref reader, Fields[4], out value),
+                    2 => JsonFields.Text(ref reader, Fields[2], out device),
+                    3 => JsonFields.Text(ref reader, Fields[3], out signal),
+                    _ => JsonFields.Number(ref reader, Fields[4], out value),
                 };
                 if (problem is not null)
                 {
@@ -81,7 +82,7 @@ public static class MeterParser
         }
         if (seen != (1 << Fields.Length) - 1)
         {
-            reason = "missing field(s) " + string.Join(", ", Fields.Where((_, i) => (seen & (1 << i)) == 0).Select(f => $"'{f}'"));
+            reason = JsonFields.Missing(Fields, seen);
             return false;
         }
         meter = new ParsedMeter(FromEpochSeconds(tMeasurement), FromEpochSeconds(tReport), device!, signal!, value);
@@ -107,40 +108,10 @@ public static class MeterParser
                 seconds = parsed;
                 break;
             case JsonTokenType.String:
-                return $"'{field}' is the string \"{Shorten(reader.GetString()!)}\", expected epoch seconds";
+                return $"'{field}' is the string \"{JsonFields.Shorten(reader.GetString()!)}\", expected epoch seconds";
             default:
-                return $"'{field}' is {Describe(reader.TokenType)}, expected epoch seconds";
+                return $"'{field}' is {JsonFields.Describe(reader.TokenType)}, expected epoch seconds";
         }
         return seconds is >= 0 and <= MaxEpochSeconds ? null : $"'{field}' {seconds.ToString(CultureInfo.InvariantCulture)} is not a time between 1970 and 9999";
     }
-
-    static string? Number(ref Utf8JsonReader reader, string field, out double number)
-    {
-        number = 0;
-        if (reader.TokenType == JsonTokenType.String)
-            return $"'{field}' is the string \"{Shorten(reader.GetString()!)}\", expected a number";
-        if (reader.TokenType != JsonTokenType.Number) return $"'{field}' is {Describe(reader.TokenType)}, expected a number";
-        number = reader.GetDouble();
-        return double.IsFinite(number) ? null : $"'{field}' is out of range for a double";
-    }
-
-    static string? Text(ref Utf8JsonReader reader, string field, out string? text)
-    {
-        text = null;
-        if (reader.TokenType != JsonTokenType.String) return $"'{field}' is {Describe(reader.TokenType)}, expected a string";
-        text = reader.GetString();
-        return string.IsNullOrWhiteSpace(text) ? $"'{field}' is empty" : null;
-    }
-
-    static string Describe(JsonTokenType token) => token switch
-    {
-        JsonTokenType.Null => "null",
-        JsonTokenType.True or JsonTokenType.False => "a boolean",
-        JsonTokenType.StartObject => "an object",
-        JsonTokenType.StartArray => "an array",
-        JsonTokenType.Number => "a number",
-        _ => token.ToString(),
-    };
-
-    static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
 }

@@ -13,6 +13,10 @@ public sealed class Lake(LakeConnection connection) : IDisposable
     public string Bucket => connection.Bucket;
     public IAmazonS3 Client { get; } = connection.CreateClient();
 
+    /// <summary>Uploads the file <paramref name="key"/> of a local export directory under the same key (an existing object is replaced).</summary>
+    public Task PutFileAsync(string directory, string key, CancellationToken ct) =>
+        Client.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = key, FilePath = Path.Combine(directory, key) }, ct);
+
     public void Dispose() => Client.Dispose();
 }
 

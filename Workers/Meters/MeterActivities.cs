@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Amazon.S3.Model;
 using Meters;
 using Meters.Checks;
 using Meters.Cleaning;
@@ -130,10 +129,9 @@ public sealed class MeterActivities(NpgsqlDataSource dataSource, Lake lake, Mete
             {
                 await using var connection = await dataSource.OpenConnectionAsync(ct);
                 var manifest = await MeterLakePartition.WriteAsync(connection, partition.Day, partition.DeviceId, processed.RunId, time.GetUtcNow().UtcDateTime, staging, ct);
-                foreach (var file in manifest.Files)
-                    await lake.Client.PutObjectAsync(new PutObjectRequest { BucketName = lake.Bucket, Key = file.Path, FilePath = Path.Combine(staging, file.Path) }, ct);
+                foreach (var file in manifest.Files) await lake.PutFileAsync(staging, file.Path, ct);
                 var manifestKey = MeterLakePartition.ManifestKey(partition.Day, partition.DeviceId);
-                await lake.Client.PutObjectAsync(new PutObjectRequest { BucketName = lake.Bucket, Key = manifestKey, FilePath = Path.Combine(staging, manifestKey) }, ct);
+                await lake.PutFileAsync(staging, manifestKey, ct);
                 await RecordExportAsync(connection, manifest, manifestKey, ct);
                 manifests.Add(manifestKey);
                 files += manifest.Files.Count;

@@ -2,6 +2,7 @@ using Meters;
 using ServiceDefaults.Temporal;
 using Temporalio.Extensions.Hosting;
 using Workers.Ingestion;
+using Workers.Schedules;
 using Workflows.Meters;
 
 namespace Workers.Meters;
@@ -21,7 +22,7 @@ public static class MeterRegistration
         builder.AddTemporalWorker(MeterPipelineWorkflow.TaskQueue)
             .AddScopedActivities<MeterActivities>()
             .AddWorkflow<MeterPipelineWorkflow>();
-        builder.Services.AddHostedService<MeterLiveSchedule>();
+        builder.Services.AddIntervalSchedule(MeterLiveSchedule.Schedule);
         return builder;
     }
 }

@@ -4,6 +4,7 @@ using Prices;
 using ServiceDefaults.Kafka;
 using ServiceDefaults.Temporal;
 using Temporalio.Extensions.Hosting;
+using Workers.Schedules;
 using Workflows.Prices;
 
 namespace Workers.Prices;
@@ -28,7 +29,7 @@ public static class PriceReportRegistration
         builder.AddTemporalWorker(PriceReportWorkflow.TaskQueue)
             .AddScopedActivities<PriceReportActivities>()
             .AddWorkflow<PriceReportWorkflow>();
-        builder.Services.AddHostedService<PriceReportSchedule>();
+        builder.Services.AddIntervalSchedule(PriceReportSchedule.Schedule);
         return builder;
     }
 }

@@ -64,6 +64,17 @@ public sealed class PriceReportStore(NpgsqlDataSource dataSource)
         await tx.CommitAsync(ct);
     }
 
+    /// <summary>The stored report's topic, threshold, counts and offsets; null when no report has that ID.</summary>
+    public async Task<StoredPriceReport?> FindAsync(string reportId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("SELECT topic, threshold, tick_count, rejected_count, partitions::text FROM pipeline.price_reports WHERE report_id = $1");
+        command.Parameters.Add(new() { Value = reportId });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        var partitions = JsonSerializer.Deserialize<List<PartitionRange>>(reader.GetString(4), JsonSerializerOptions.Web)!;
+        return new StoredPriceReport(reportId, reader.GetString(0), reader.GetDouble(1), reader.GetInt64(2), reader.GetInt64(3), partitions);
+    }
+
     static NpgsqlBatchCommand Command(string sql, params object[] values)
     {
         var command = new NpgsqlBatchCommand(sql);

@@ -9,21 +9,39 @@ public sealed record PriceReportRequest
     public double Threshold { get; init; } = 3;
 }
 
-/// <summary>What a report found; the report itself is in PostgreSQL under <see cref="ReportId"/> (the workflow ID).</summary>
-public sealed record PriceReportSummary(string ReportId, long Ticks, int Symbols, int Outliers, long Rejected);
+/// <summary>
+/// What a report found; the report itself is in PostgreSQL under <see cref="ReportId"/> (the workflow ID), and in the
+/// lake under <see cref="Manifest"/> once exported.
+/// </summary>
+public sealed record PriceReportSummary(string ReportId, long Ticks, int Symbols, int Outliers, long Rejected)
+{
+    /// <summary>The lake key of the export's manifest.json.</summary>
+    public string? Manifest { get; init; }
+}
+
+/// <summary>A report's lake export: its manifest's key and the Parquet files it lists.</summary>
+public sealed record PriceReportExport(string Manifest, int Files, long Ticks);
 
 /// <summary>Failure types the workflow does not retry (a retry would fail the same way).</summary>
 public static class PriceReportErrors
 {
     public const string InvalidRequest = "InvalidRequest";
+
+    /// <summary>The report is not stored (nothing to export), or the topic no longer holds every tick it read.</summary>
+    public const string ExportImpossible = "ExportImpossible";
 }
 
 /// <summary>
-/// The price report's activity, implemented by Workers (Kafka, PostgreSQL). Temporal runs it at least once: it replaces
-/// the report stored under its ID, so a retry never duplicates one.
+/// The price report's activities, implemented by Workers (Kafka, PostgreSQL, S3). Temporal runs each at least once:
+/// the report replaces the one stored under its ID and the export writes the same objects under fixed keys, so a retry
+/// never duplicates anything.
 /// </summary>
 public interface IPriceReportActivities
 {
     [Activity]
     Task<PriceReportSummary> ReportTopicAsync(PriceReportRequest request, string reportId);
+
+    /// <summary>The stored report and the ticks it read (read again at the offsets it stored) as Parquet in the lake.</summary>
+    [Activity]
+    Task<PriceReportExport> ExportReportAsync(string reportId);
 }

@@ -5,8 +5,9 @@ namespace Workflows.Prices;
 
 /// <summary>
 /// The batch price report: read the topic from its earliest offsets up to the high-water marks at start, compute
-/// per-symbol statistics and z-score outliers, store them as report <c>WorkflowId</c>. One step: the read and the
-/// store are one activity so the ticks never travel through the workflow's history.
+/// per-symbol statistics and z-score outliers, store them as report <c>WorkflowId</c>; then export the stored report
+/// and its ticks to the lake as Parquet. The read and the store are one activity, and the export reads the ticks again
+/// at the offsets the report stored, so the ticks never travel through the workflow's history.
 /// </summary>
 [Workflow]
 public sealed class PriceReportWorkflow
@@ -32,7 +33,18 @@ public sealed class PriceReportWorkflow
         },
     };
 
+    /// <summary>Reads the topic again and writes a few files per day and symbol; retried like the report.</summary>
+    public static readonly ActivityOptions ExportStep = new()
+    {
+        StartToCloseTimeout = TimeSpan.FromMinutes(10),
+        RetryPolicy = ReportStep.RetryPolicy! with { NonRetryableErrorTypes = [PriceReportErrors.ExportImpossible] },
+    };
+
     [WorkflowRun]
-    public Task<PriceReportSummary> RunAsync(PriceReportRequest request) =>
-        Workflow.ExecuteActivityAsync((IPriceReportActivities a) => a.ReportTopicAsync(request, Workflow.Info.WorkflowId), ReportStep);
+    public async Task<PriceReportSummary> RunAsync(PriceReportRequest request)
+    {
+        var summary = await Workflow.ExecuteActivityAsync((IPriceReportActivities a) => a.ReportTopicAsync(request, Workflow.Info.WorkflowId), ReportStep);
+        var export = await Workflow.ExecuteActivityAsync((IPriceReportActivities a) => a.ExportReportAsync(summary.ReportId), ExportStep);
+        return summary with { Manifest = export.Manifest };
+    }
 }
