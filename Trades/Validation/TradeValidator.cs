@@ -20,6 +20,7 @@ public sealed class TradeValidator
     // Messages arrive one by one on any thread: each thread shares the strings of recurring values (product, area,
     // currency...) across the messages it validates instead of allocating them per message.
     [ThreadStatic] private static TextPool? _messagePool;
+    private const int StackBufferBytes = 4096;
     private static readonly SearchValues<byte> CsvSpecials = SearchValues.Create(",\""u8);
 
     public TradeValidator(TradeValidationRules? rules = null) => Rules = rules ?? new TradeValidationRules();
@@ -36,7 +37,8 @@ public sealed class TradeValidator
     {
         if (CheckEnvelope(message) is { } envelope) return TradeValidation.Invalid(envelope);
 
-        var buffer = new byte[message.Length];
+        // The unescaped values are never longer than the message; records within the default size limit need no heap copy.
+        var buffer = message.Length <= StackBufferBytes ? stackalloc byte[message.Length] : new byte[message.Length];
         Span<Range> fields = stackalloc Range[TradeColumns.Count];
         Span<bool> present = stackalloc bool[TradeColumns.Count];
         var used = 0;
@@ -58,7 +60,7 @@ public sealed class TradeValidator
                 reader.Read();
                 if (reader.TokenType != JsonTokenType.String)
                     return TradeValidation.Invalid($"{name} must be a JSON string, got {Describe(reader.TokenType)}");
-                var length = reader.CopyString(buffer.AsSpan(used));
+                var length = reader.CopyString(buffer[used..]);
                 fields[column] = new Range(used, used + length);
                 used += length;
                 if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray) reader.Skip();
@@ -79,7 +81,7 @@ public sealed class TradeValidator
             return TradeValidation.Invalid($"missing field{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing)}");
         }
 
-        return ValidateFields(buffer.AsSpan(0, used), fields, _messagePool ??= new TextPool());
+        return ValidateFields(buffer[..used], fields, _messagePool ??= new TextPool());
     }
 
     /// <summary>
