@@ -42,8 +42,14 @@ public sealed class HttpApiTests(TemporalEnvironment env) : IDisposable
             Assert.Equal(JsonValueKind.String, info["historyLength"]!.GetValueKind());
             Assert.Equal("TASK_QUEUE_KIND_NORMAL", (string?)describe["executionConfig"]!["taskQueue"]!["kind"]);
 
-            var history = await _http.GetFromJsonAsync<JsonObject>($"/api/v1/namespaces/default/workflows/{handle.Id}/history?execution.runId={runId}");
-            var events = history!["history"]!["events"]!.AsArray();
+            // Read once the run has parked on its timer, so that both reads below see the same history.
+            JsonArray events = [];
+            await WaitForAsync(async () =>
+            {
+                var history = await _http.GetFromJsonAsync<JsonObject>($"/api/v1/namespaces/default/workflows/{handle.Id}/history?execution.runId={runId}");
+                events = history!["history"]!["events"]!.AsArray();
+                return events.Any(e => (string?)e!["eventType"] == "EVENT_TYPE_TIMER_STARTED");
+            });
             var started = events[0]!;
             Assert.Equal("1", (string?)started["eventId"]);
             Assert.Equal("EVENT_TYPE_WORKFLOW_EXECUTION_STARTED", (string?)started["eventType"]);
