@@ -1,18 +1,15 @@
 using System.Collections.Concurrent;
 using System.Reflection;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Formats.Lake;
 using Parquet;
 using Trades.Analytics;
 
 namespace Trades.Export;
 
-/// <summary>One file of an export, as listed in its manifest.</summary>
-public sealed record ExportedFile(string Path, long Rows, long Bytes, string Sha256);
-
 /// <summary>manifest.json: what an export contains and which Parquet writer wrote it, for the uploader and for checking a copy.</summary>
-public sealed record ExportManifest(DateTime CreatedAt, string Writer, IReadOnlyList<ExportedFile> Files);
+public sealed record ExportManifest(DateTime CreatedAt, string Writer, IReadOnlyList<LakeFile> Files);
 
 /// <summary>
 /// Writes a lake export into a local directory: trades as Parquet partitioned Hive-style by delivery day (market time)
@@ -36,7 +33,7 @@ public sealed class TradeLakeExporter(TimeProvider time)
         try
         {
             var partitions = TradePartition.Group(trades, cancellationToken);
-            var files = new ConcurrentBag<ExportedFile>();
+            var files = new ConcurrentBag<LakeFile>();
             // Parquet.Net writes a file on one thread: the partitions' files are written (sorted, encoded, compressed
             // and checksummed) one per core
             await Parallel.ForEachAsync(partitions, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
@@ -45,10 +42,10 @@ public sealed class TradeLakeExporter(TimeProvider time)
                     var path = Path.Combine(staging, partition.RelativePath);
                     Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                     await partition.WriteAsync(path, ct);
-                    files.Add(await DescribeAsync(staging, partition.RelativePath, ct));
+                    files.Add(await LakeFile.DescribeAsync(staging, partition.RelativePath, ct));
                 });
             foreach (var path in await AnalysisFiles.WriteParquetAsync(staging, analysis, cancellationToken))
-                files.Add(await DescribeAsync(staging, Path.GetRelativePath(staging, path), cancellationToken));
+                files.Add(await LakeFile.DescribeAsync(staging, Path.GetRelativePath(staging, path), cancellationToken));
 
             var manifest = new ExportManifest(time.GetUtcNow().UtcDateTime, Writer, [.. files.OrderBy(f => f.Path, StringComparer.Ordinal)]);
             await File.WriteAllTextAsync(Path.Combine(staging, ManifestFile), JsonSerializer.Serialize(manifest, AnalysisFiles.JsonOptions), new UTF8Encoding(false), cancellationToken);
@@ -61,17 +58,5 @@ public sealed class TradeLakeExporter(TimeProvider time)
         {
             if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
         }
-    }
-
-    // rows as the written file's footer reports them, not as we meant to write them
-    private static async Task<ExportedFile> DescribeAsync(string root, string relative, CancellationToken cancellationToken)
-    {
-        await using var stream = File.OpenRead(Path.Combine(root, relative));
-        long rows;
-        await using (var reader = await ParquetReader.CreateAsync(stream, leaveStreamOpen: true, cancellationToken: cancellationToken))
-            rows = reader.Metadata!.NumRows;
-        stream.Position = 0;
-        var hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
-        return new ExportedFile(relative.Replace('\\', '/'), rows, stream.Length, hash);
     }
 }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Benchmarks.Support;
 using DuckDB.NET.Data;
+using Formats.Lake;
 using Trades.Analytics;
 using Trades.Export;
 using Trades.Generation;
@@ -51,9 +52,9 @@ public static class LakeExportBenchmark
         return 0;
     }
 
-    private sealed record Measured(double Seconds, double CpuSeconds, int FullCollections, double GcPauseSeconds, IReadOnlyList<ExportedFile> Files);
+    private sealed record Measured(double Seconds, double CpuSeconds, int FullCollections, double GcPauseSeconds, IReadOnlyList<LakeFile> Files);
 
-    private static async Task<Measured> MeasureAsync(Func<Task<IReadOnlyList<ExportedFile>>> export)
+    private static async Task<Measured> MeasureAsync(Func<Task<IReadOnlyList<LakeFile>>> export)
     {
         GC.Collect();
         var (cpu, collections, pauses) = (Process.GetCurrentProcess().TotalProcessorTime, GC.CollectionCount(2), GC.GetTotalPauseDuration());
@@ -95,11 +96,11 @@ public static class LakeExportBenchmark
             return connection.ServerVersion;
         }
 
-        public static IReadOnlyList<ExportedFile> Export(string directory, List<Trade> trades)
+        public static IReadOnlyList<LakeFile> Export(string directory, List<Trade> trades)
         {
             if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
             var partitions = TradePartition.Group(trades, CancellationToken.None);
-            var files = new ConcurrentBag<ExportedFile>();
+            var files = new ConcurrentBag<LakeFile>();
             Parallel.ForEach(
                 Partitioner.Create(Enumerable.Range(0, partitions.Count), EnumerablePartitionerOptions.NoBuffering),
                 new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
@@ -113,7 +114,7 @@ public static class LakeExportBenchmark
                     writer.DeliveryDate = partition.DeliveryDate;
                     DuckDbBaseline.Execute(writer.Connection, $"COPY (SELECT * FROM {RowsFunction}({index})) TO '{path}' (FORMAT parquet, COMPRESSION zstd)");
                     var rows = Convert.ToInt64(DuckDbBaseline.FirstRow(writer.Connection, $"SELECT count(*) FROM read_parquet('{path}')")[0], CultureInfo.InvariantCulture);
-                    files.Add(new ExportedFile(partition.RelativePath, rows, new FileInfo(path).Length, TestSupport.IndependentParquetReader.Sha256(path)));
+                    files.Add(new LakeFile(partition.RelativePath, rows, new FileInfo(path).Length, TestSupport.IndependentParquetReader.Sha256(path)));
                     return writer;
                 },
                 writer => writer.Connection.Dispose());
