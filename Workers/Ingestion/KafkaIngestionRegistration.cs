@@ -9,9 +9,14 @@ public static class KafkaIngestionRegistration
     /// consumers (keyed by the group) and the <see cref="TransactionalKafkaConsumer"/> the service takes by that key.
     /// </summary>
     public static IHostApplicationBuilder AddKafkaIngestion<TService>(this IHostApplicationBuilder builder, string group)
-        where TService : KafkaIngestionService
+        where TService : class, IHostedService
     {
-        builder.AddKeyedKafkaConsumer<byte[]?, byte[]?>("kafka", group, settings => settings.Config.GroupId = group);
+        builder.AddKeyedKafkaConsumer<byte[]?, byte[]?>("kafka", group, settings =>
+        {
+            settings.Config.GroupId = group;
+            // Headers are never read; marshalling them costs every record.
+            settings.Config.ConsumeResultFields = "topic,timestamp";
+        });
         builder.Services.AddKeyedSingleton(group, (sp, key) =>
             ActivatorUtilities.CreateInstance<TransactionalKafkaConsumer>(sp, sp.GetRequiredKeyedService<KafkaConsumerFactory<byte[]?, byte[]?>>(key)));
         builder.Services.AddHostedService<TService>();

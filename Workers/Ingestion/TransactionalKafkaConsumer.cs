@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Threading.Channels;
 using Confluent.Kafka;
 using Npgsql;
 using ServiceDefaults.Kafka;
@@ -33,10 +34,20 @@ public sealed class TransactionalKafkaConsumer(
     /// <summary>The consumer group whose positions this consumer stores and resumes.</summary>
     public string Group => consumers.GroupId;
 
-    /// <summary>Consumes until cancelled.</summary>
-    public async Task RunAsync(Options options, IKafkaBatchHandler handler, Func<OffsetGap, CancellationToken, Task>? onGap, CancellationToken ct)
+    /// <summary>
+    /// Consumes until cancelled. Collecting and preparing the next batch overlaps storing the current one (the client on
+    /// one core, PostgreSQL on the other); at most one prepared batch waits. A revoked partition is given up only once
+    /// every batch handed over from it is stored, and its records still being collected are dropped, so its next owner
+    /// resumes from the offsets stored with the rows and nothing is handled twice.
+    /// </summary>
+    public async Task RunAsync<TRows>(Options options, IKafkaBatchHandler<TRows> handler, Func<OffsetGap, CancellationToken, Task>? onGap, CancellationToken ct)
     {
+        var prepared = Channel.CreateBounded<CollectedBatch<TRows>>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+        var storeEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var collecting = new List<ConsumeResult<byte[]?, byte[]?>>();
+        CollectedBatch<TRows>? lastHandedOver = null;
         var expected = new Dictionary<int, long>();
+        // Both handlers run inside Consume, on the collecting thread.
         using var consumer = consumers.Create(builder => builder
             .SetPartitionsAssignedHandler((_, assigned) =>
             {
@@ -45,23 +56,47 @@ public sealed class TransactionalKafkaConsumer(
                 logger.LogInformation("{Group} assigned {Topic} partitions [{Partitions}]", Group, options.Topic, string.Join(",", assigned.Select(a => a.Partition.Value)));
                 return ConsumerOffsetStore.ResumePositions(assigned, stored);
             })
-            .SetPartitionsRevokedHandler((_, revoked) => { foreach (var tp in revoked) expected.Remove(tp.Partition.Value); }));
+            .SetPartitionsRevokedHandler((_, revoked) =>
+            {
+                var partitions = revoked.Select(tp => tp.Partition.Value).ToHashSet();
+                collecting.RemoveAll(r => partitions.Contains(r.Partition.Value));
+                if (lastHandedOver is { } last) Task.WaitAny(last.Stored.Task, storeEnded.Task);
+                foreach (var partition in partitions) expected.Remove(partition);
+            }));
         consumer.Subscribe(options.Topic);
+        using var stopCollecting = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var collector = Task.Run(async () =>
+        {
+            try
+            {
+                while (!stopCollecting.IsCancellationRequested)
+                {
+                    collecting = [];
+                    Collect(consumer, options, collecting, stopCollecting.Token);
+                    if (collecting.Count == 0) continue;
+                    lastHandedOver = Prepare(collecting, expected, options, handler, stopCollecting.Token);
+                    await prepared.Writer.WriteAsync(lastHandedOver, stopCollecting.Token);
+                }
+                prepared.Writer.TryComplete();
+            }
+            catch (Exception e)
+            {
+                prepared.Writer.TryComplete(e is OperationCanceledException ? null : e);
+                throw;
+            }
+        }, CancellationToken.None);
         try
         {
-            while (!ct.IsCancellationRequested)
+            await foreach (var batch in prepared.Reader.ReadAllAsync(ct))
             {
-                var records = Collect(consumer, options, ct);
-                if (records.Count == 0) continue;
-                var gaps = FindGaps(records, expected, options.Topic);
-                await HandleWithRetryAsync(records, gaps, options, handler, ct);
-                foreach (var gap in gaps)
+                await StoreWithRetryAsync(batch, options, handler, ct);
+                CommitToKafka(consumer, batch.Records);
+                batch.Stored.SetResult();
+                foreach (var gap in batch.Gaps)
                 {
                     logger.LogError("data loss: {Topic}[{Partition}] offsets {First}..{Last} were never delivered to {Group}", gap.Topic, gap.Partition, gap.FirstMissing, gap.LastMissing, Group);
                     if (onGap is not null) await onGap(gap, ct);
                 }
-                // Kafka's own committed offsets are informational (lag tools); the truth is in PostgreSQL.
-                consumer.Commit(records.GroupBy(r => r.TopicPartition).Select(p => new TopicPartitionOffset(p.Key, p.Max(r => r.Offset.Value) + 1)));
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -69,17 +104,49 @@ public sealed class TransactionalKafkaConsumer(
         }
         finally
         {
+            storeEnded.TrySetResult();
+            await stopCollecting.CancelAsync();
+            try { await collector; }
+            catch (OperationCanceledException) { }
             consumer.Close();
         }
     }
 
-    List<ConsumeResult<byte[]?, byte[]?>> Collect(IConsumer<byte[]?, byte[]?> consumer, Options options, CancellationToken ct)
+    CollectedBatch<TRows> Prepare<TRows>(List<ConsumeResult<byte[]?, byte[]?>> records, Dictionary<int, long> expected, Options options, IKafkaBatchHandler<TRows> handler, CancellationToken ct)
     {
-        var batch = new List<ConsumeResult<byte[]?, byte[]?>>();
-        // Poll in short steps rather than block until a message: the loop runs on a pool thread between batches.
+        using var span = Source.StartActivity($"{options.Topic} receive", ActivityKind.Consumer);
+        span?.SetTag("messaging.system", "kafka");
+        span?.SetTag("messaging.destination.name", options.Topic);
+        span?.SetTag("messaging.batch.message_count", records.Count);
+        return new CollectedBatch<TRows>(records, FindGaps(records, expected, options.Topic), handler.Prepare(records, ct));
+    }
+
+    /// <summary>Kafka's own committed offsets are informational (lag tools); the truth is in PostgreSQL.</summary>
+    void CommitToKafka(IConsumer<byte[]?, byte[]?> consumer, List<ConsumeResult<byte[]?, byte[]?>> records)
+    {
+        try
+        {
+            consumer.Commit(records.GroupBy(r => r.TopicPartition).Select(p => new TopicPartitionOffset(p.Key, p.Max(r => r.Offset.Value) + 1)));
+        }
+        catch (KafkaException e)
+        {
+            logger.LogDebug("{Group}: offsets not committed to Kafka ({Reason}); PostgreSQL holds them", Group, e.Error.Reason);
+        }
+    }
+
+    /// <summary>Records collected in one poll window, the gaps found before them, their rows, and whether they are stored yet.</summary>
+    sealed record CollectedBatch<TRows>(List<ConsumeResult<byte[]?, byte[]?>> Records, List<OffsetGap> Gaps, TRows Rows)
+    {
+        public TaskCompletionSource Stored { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>Fills <paramref name="batch"/> with what arrives within one poll window, up to the batch size.</summary>
+    void Collect(IConsumer<byte[]?, byte[]?> consumer, Options options, List<ConsumeResult<byte[]?, byte[]?>> batch, CancellationToken ct)
+    {
+        // Poll in short steps rather than block until a message, so that cancellation is seen.
         var first = Consume(consumer, TimeSpan.FromMilliseconds(500));
         ct.ThrowIfCancellationRequested();
-        if (first?.Message is null) return batch;
+        if (first?.Message is null) return;
         batch.Add(first);
         var window = Stopwatch.StartNew();
         while (batch.Count < options.MaxBatch && window.ElapsedMilliseconds < options.MaxWaitMs)
@@ -88,7 +155,6 @@ public sealed class TransactionalKafkaConsumer(
             if (next?.Message is null) break;
             batch.Add(next);
         }
-        return batch;
     }
 
     /// <summary>
@@ -131,8 +197,9 @@ public sealed class TransactionalKafkaConsumer(
         return gaps;
     }
 
-    async Task HandleWithRetryAsync(List<ConsumeResult<byte[]?, byte[]?>> records, List<OffsetGap> gaps, Options options, IKafkaBatchHandler handler, CancellationToken ct)
+    async Task StoreWithRetryAsync<TRows>(CollectedBatch<TRows> collected, Options options, IKafkaBatchHandler<TRows> handler, CancellationToken ct)
     {
+        var (records, gaps) = (collected.Records, collected.Gaps);
         for (var attempt = 1; ; attempt++)
         {
             using var span = Source.StartActivity($"{options.Topic} process", ActivityKind.Consumer);
@@ -145,7 +212,7 @@ public sealed class TransactionalKafkaConsumer(
                 await using var connection = await dataSource.OpenConnectionAsync(ct);
                 await using var tx = await connection.BeginTransactionAsync(ct);
                 var batch = new KafkaBatch(records, connection, tx);
-                await handler.HandleAsync(batch, ct);
+                await handler.StoreAsync(batch, collected.Rows, ct);
                 foreach (var gap in gaps) await ConsumerOffsetStore.RecordGapAsync(batch, Group, gap, ct);
                 await ConsumerOffsetStore.SaveAsync(batch, Group, ct);
                 await tx.CommitAsync(ct);

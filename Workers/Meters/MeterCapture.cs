@@ -12,15 +12,18 @@ namespace Workers.Meters;
 /// transaction as its rows (<see cref="TransactionalKafkaConsumer"/>).
 /// </summary>
 sealed class MeterCapture([FromKeyedServices(MeterCapture.Group)] TransactionalKafkaConsumer consumer, IConfiguration configuration)
-    : KafkaIngestionService(consumer)
+    : KafkaIngestionService<List<RawRecord>>(consumer)
 {
     public const string Group = "workers-meters";
 
     protected override TransactionalKafkaConsumer.Options Options { get; } =
         new(configuration.GetValue("Meters:Topic", MeterFeedOptions.DefaultTopic)!, MaxBatch: 20_000, MaxWaitMs: 250);
 
-    public override Task HandleAsync(KafkaBatch batch, CancellationToken ct) =>
-        RawRecordStore.StoreAsync(batch.Connection, batch.Transaction, "kafka", batch.Records.Select(ToRawRecord).ToList(), ct);
+    public override List<RawRecord> Prepare(IReadOnlyList<Confluent.Kafka.ConsumeResult<byte[]?, byte[]?>> records, CancellationToken ct) =>
+        records.Select(ToRawRecord).ToList();
+
+    public override Task StoreAsync(KafkaBatch batch, List<RawRecord> rows, CancellationToken ct) =>
+        RawRecordStore.StoreAsync(batch.Connection, batch.Transaction, "kafka", rows, ct);
 
     static RawRecord ToRawRecord(Confluent.Kafka.ConsumeResult<byte[]?, byte[]?> record) => new(
         record.Topic, record.Partition.Value, record.Offset.Value, record.Message.Key, record.Message.Value,

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Confluent.Kafka;
 using Trades.Storage;
 using Trades.Validation;
 using Workers.Ingestion;
@@ -10,7 +11,7 @@ namespace Workers.Trades;
 /// with the reason and the raw bytes. Offsets are stored in the same transaction, so a crash never loses or doubles a batch.
 /// </summary>
 sealed class TradeIngestion([FromKeyedServices(TradeIngestion.Group)] TransactionalKafkaConsumer consumer, TradeFeedReader feed, ILogger<TradeIngestion> logger)
-    : KafkaIngestionService(consumer)
+    : KafkaIngestionService<TradeIngestion.Validated>(consumer)
 {
     public const string Topic = "energy.trades.v1";
     public const string Group = "workers-trades";
@@ -20,23 +21,14 @@ sealed class TradeIngestion([FromKeyedServices(TradeIngestion.Group)] Transactio
 
     protected override TransactionalKafkaConsumer.Options Options { get; } = new(Topic, MaxBatch: 20_000, MaxWaitMs: 250);
 
-    public override async Task HandleAsync(KafkaBatch batch, CancellationToken ct)
-    {
-        var (trades, rejected) = Validate(batch, ct);
-        using var span = Source.StartActivity("trades store");
-        var outcome = await TradeStore.StoreAsync(batch.Connection, batch.Transaction, "kafka:" + Topic, trades, rejected, ct);
-        span?.SetTag("pipeline.trades.inserted", outcome.Inserted);
-        span?.SetTag("pipeline.trades.duplicates", outcome.Duplicates);
-        span?.SetTag("pipeline.trades.quarantined", outcome.Quarantined);
-        if (outcome.Quarantined > 0) logger.LogWarning("{Count} trade message(s) quarantined", outcome.Quarantined);
-    }
+    /// <summary>A batch's valid trades and rejected records, each with the record it came from.</summary>
+    public sealed record Validated(List<ReceivedTrade> Trades, List<QuarantinedRecord> Rejected);
 
-    static (List<ReceivedTrade> Trades, List<QuarantinedRecord> Rejected) Validate(KafkaBatch batch, CancellationToken ct)
+    public override Validated Prepare(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> records, CancellationToken ct)
     {
         using var span = Source.StartActivity("trades validate");
-        span?.SetTag("messaging.batch.message_count", batch.Records.Count);
-        // Parsing was half of a batch's time, and PostgreSQL waits for it: spread it over every core.
-        var records = batch.Records;
+        span?.SetTag("messaging.batch.message_count", records.Count);
+        // Parsing was half of a batch's time: spread it over every core while PostgreSQL stores the batch before.
         var validations = new TradeValidation[records.Count];
         Parallel.For(0, records.Count, new ParallelOptions { CancellationToken = ct }, i => validations[i] = TradeValidator.Default.ValidateJson(records[i].Message.Value ?? []));
         var trades = new List<ReceivedTrade>(records.Count);
@@ -50,7 +42,17 @@ sealed class TradeIngestion([FromKeyedServices(TradeIngestion.Group)] Transactio
             else rejected.Add(new QuarantinedRecord(validations[i].Reason!, payload, location));
         }
         span?.SetTag("pipeline.trades.rejected", rejected.Count);
-        return (trades, rejected);
+        return new Validated(trades, rejected);
+    }
+
+    public override async Task StoreAsync(KafkaBatch batch, Validated rows, CancellationToken ct)
+    {
+        using var span = Source.StartActivity("trades store");
+        var outcome = await TradeStore.StoreAsync(batch.Connection, batch.Transaction, "kafka:" + Topic, rows.Trades, rows.Rejected, ct);
+        span?.SetTag("pipeline.trades.inserted", outcome.Inserted);
+        span?.SetTag("pipeline.trades.duplicates", outcome.Duplicates);
+        span?.SetTag("pipeline.trades.quarantined", outcome.Quarantined);
+        if (outcome.Quarantined > 0) logger.LogWarning("{Count} trade message(s) quarantined", outcome.Quarantined);
     }
 
     /// <summary>Trades lost in Kafka are still at the source: ask the feed for its history again (duplicates are ignored).</summary>

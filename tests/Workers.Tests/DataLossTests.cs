@@ -29,7 +29,7 @@ public sealed class DataLossTests(WorkersInfrastructure infrastructure)
         await using var connection = new NpgsqlConnection(env["ConnectionStrings__postgres"]);
         await connection.OpenAsync();
         long stored = 0, firstSequence = 0;
-        for (var deadline = DateTime.UtcNow.AddSeconds(30); DateTime.UtcNow < deadline && stored == 0 || stored < 9000 - firstSequence + 1 && DateTime.UtcNow < deadline; await Task.Delay(200))
+        for (var deadline = DateTime.UtcNow.AddSeconds(90); DateTime.UtcNow < deadline && stored == 0 || stored < 9000 - firstSequence + 1 && DateTime.UtcNow < deadline; await Task.Delay(200))
         {
             await using var read = new NpgsqlCommand("SELECT count(*), coalesce(min(sequence), 0) FROM pipeline.heartbeats", connection);
             await using var reader = await read.ExecuteReaderAsync();

@@ -58,6 +58,31 @@ public sealed class TransactionalConsumerTests(WorkersInfrastructure infrastruct
         Assert.Equal(handler.HandledBeforeFailure, stored.Values.Sum());
     }
 
+    [Fact]
+    public async Task A_consumer_joining_the_group_mid_run_takes_over_partitions_without_an_offset_handled_twice()
+    {
+        var (first, dataSource, topic) = await PrepareAsync("consumer-rebalance", "rebalance-group");
+        await using var _ = dataSource;
+        var second = Consumer(dataSource, "rebalance-group");
+        var seen = new ConcurrentQueue<(int Partition, long Offset)>();
+        // The first consumer alone would need about 10 s: long enough for the second to join the group.
+        var (handlerA, handlerB) = (new RecordingHandler(null, seen, perBatch: 100), new RecordingHandler(null, seen, perBatch: 100));
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var runningA = first.RunAsync(new(topic, MaxBatch: 20, MaxWaitMs: 20), handlerA, null, stop.Token);
+        while (handlerA.Calls < 3) await Task.Delay(20, stop.Token);
+        var runningB = second.RunAsync(new(topic, MaxBatch: 20, MaxWaitMs: 20), handlerB, null, stop.Token);
+
+        var stored = new ConsumerOffsetStore(dataSource);
+        while ((await stored.ReadAsync("rebalance-group", topic, stop.Token)).Values.Sum() < Partitions * PerPartition) await Task.Delay(100, stop.Token);
+        await stop.CancelAsync();
+        await Task.WhenAll(runningA, runningB);
+
+        Assert.True(handlerB.Calls > 0, "the second consumer never received a partition: no rebalance was exercised");
+        var repeated = seen.GroupBy(s => s).Where(g => g.Count() > 1).Select(g => $"{g.Key.Partition}@{g.Key.Offset}").ToList();
+        Assert.True(repeated.Count == 0, $"handled twice: {string.Join(", ", repeated.Take(10))}");
+        Assert.Equal(Partitions * PerPartition, seen.Count);
+    }
+
     async Task<(TransactionalKafkaConsumer Consumer, NpgsqlDataSource DataSource, string Topic)> PrepareAsync(string name, string group)
     {
         var dataSource = NpgsqlDataSource.Create(await infrastructure.Postgres.CreateDatabaseAsync(name));
@@ -71,33 +96,40 @@ public sealed class TransactionalConsumerTests(WorkersInfrastructure infrastruct
                     producer.Produce(new TopicPartition(topic, p), new Message<string, string> { Key = $"{p}", Value = $"{p}:{i}" });
             producer.Flush(TimeSpan.FromSeconds(30));
         }
-        // The group's consumers as Workers registers them.
+        return (Consumer(dataSource, group), dataSource, topic);
+    }
+
+    /// <summary>A consumer of the group as Workers registers it.</summary>
+    TransactionalKafkaConsumer Consumer(NpgsqlDataSource dataSource, string group)
+    {
         var host = Host.CreateApplicationBuilder();
         host.Configuration["ConnectionStrings:kafka"] = infrastructure.Kafka.BootstrapServers;
         host.AddKafkaConsumer<byte[]?, byte[]?>("kafka", settings => settings.Config.GroupId = group);
         var consumers = host.Build().Services.GetRequiredService<KafkaConsumerFactory<byte[]?, byte[]?>>();
-        var consumer = new TransactionalKafkaConsumer(consumers, dataSource, new ConsumerOffsetStore(dataSource), NullLogger<TransactionalKafkaConsumer>.Instance);
-        return (consumer, dataSource, topic);
+        return new TransactionalKafkaConsumer(consumers, dataSource, new ConsumerOffsetStore(dataSource), NullLogger<TransactionalKafkaConsumer>.Instance);
     }
 
     /// <summary>Notes every offset it is given, and whether two batches were ever handled at once.</summary>
-    sealed class RecordingHandler(int? failOnCall) : IKafkaBatchHandler
+    sealed class RecordingHandler(int? failOnCall, ConcurrentQueue<(int Partition, long Offset)>? seen = null, int perBatch = 20)
+        : IKafkaBatchHandler<IReadOnlyList<ConsumeResult<byte[]?, byte[]?>>>
     {
-        readonly ConcurrentQueue<(int Partition, long Offset)> _seen = new();
+        readonly ConcurrentQueue<(int Partition, long Offset)> _seen = seen ?? new();
         int _active;
         public int Calls;
         public bool Overlapped;
         public long HandledBeforeFailure;
 
-        public async Task HandleAsync(KafkaBatch batch, CancellationToken ct)
+        public IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> Prepare(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> records, CancellationToken ct) => records;
+
+        public async Task StoreAsync(KafkaBatch batch, IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> rows, CancellationToken ct)
         {
             if (Interlocked.Increment(ref _active) > 1) Overlapped = true;
             try
             {
                 var call = Interlocked.Increment(ref Calls);
                 if (call == failOnCall) throw new InvalidOperationException($"handler failed on call {call}");
-                await Task.Delay(20, ct);
-                foreach (var r in batch.Records) _seen.Enqueue((r.Partition.Value, r.Offset.Value));
+                await Task.Delay(perBatch, ct);
+                foreach (var r in rows) _seen.Enqueue((r.Partition.Value, r.Offset.Value));
                 HandledBeforeFailure += batch.Records.Count;
             }
             finally { Interlocked.Decrement(ref _active); }
