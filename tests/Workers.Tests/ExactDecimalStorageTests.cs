@@ -15,9 +15,22 @@ public sealed class ExactDecimalStorageTests(WorkersInfrastructure infrastructur
         var start = new DateTime(2023, 1, 1, 10, 0, 0, DateTimeKind.Utc);
         Trade Leg(long id, decimal price, decimal volume) => new()
         {
-            TradeId = id, RemoteTradeId = "", Side = TradeSide.Sell, Product = TradeColumns.HourProduct, DeliveryStart = start, DeliveryEnd = start.AddHours(1),
-            ExecutionTime = start.AddHours(-3).AddSeconds(id), DeliveryArea = "FR", TradePhase = "CONT", UserDefinedBlock = "N", SelfTrade = "U",
-            Price = price, Currency = "EUR", Volume = volume, VolumeUnit = "MWH", OrderId = id,
+            TradeId = id,
+            RemoteTradeId = "",
+            Side = TradeSide.Sell,
+            Product = TradeColumns.HourProduct,
+            DeliveryStart = start,
+            DeliveryEnd = start.AddHours(1),
+            ExecutionTime = start.AddHours(-3).AddSeconds(id),
+            DeliveryArea = "FR",
+            TradePhase = "CONT",
+            UserDefinedBlock = "N",
+            SelfTrade = "U",
+            Price = price,
+            Currency = "EUR",
+            Volume = volume,
+            VolumeUnit = "MWH",
+            OrderId = id,
         };
         // 0.1 + 0.2 + 0.4 is 0.7000000000000001 in double
         var legs = new[] { Leg(1, 211.18m, 0.1m), Leg(2, 0.1m, 0.2m), Leg(3, 13.37m, 0.4m) };
