@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Meters.Capture;
 using Meters.Storage;
 using Npgsql;
@@ -43,6 +44,60 @@ public sealed class RawRecordStoreTests(PostgresFixture postgres) : IClassFixtur
         Assert.Equal(5_852, stored.Count);
         Assert.Equal(records.Select(r => Convert.ToHexString(r.Value!)), stored.Take(5_851).Select(r => Convert.ToHexString(r.Value!)));
         Assert.Equal(records.Select(r => (r.Offset, r.Timestamp, r.TimestampType, r.Key)), stored.Take(5_851).Select(r => (r.Offset, r.Timestamp, r.TimestampType, r.Key)));
+    }
+
+    [Fact]
+    public async Task New_positions_are_copied_straight_into_the_table_and_a_batch_repeating_positions_falls_back_inside_the_same_transaction()
+    {
+        await using var dataSource = await DatabaseAsync();
+        var records = (await ParquetCapture.ReadAsync(Capture)).Take(150).ToList();
+        using var paths = new StorePaths();
+
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        await using (var tx = await connection.BeginTransactionAsync())
+        {
+            var first = await RawRecordStore.StoreAsync(connection, tx, "test", records.Take(100).ToList(), CancellationToken.None);
+            var replayed = await RawRecordStore.StoreAsync(connection, tx, "test", records.Skip(50).ToList(), CancellationToken.None);
+            var repeatedInBatch = await RawRecordStore.StoreAsync(connection, tx, "test", [records[0] with { Offset = 9_999 }, records[1] with { Partition = records[0].Partition, Offset = 9_999 }], CancellationToken.None);
+            await tx.CommitAsync(); // the replayed batch's failed COPY was undone to its savepoint, not the whole transaction
+            Assert.Equal((100, 50, 1), (first, replayed, repeatedInBatch));
+        }
+
+        Assert.Equal(["copy", "staging", "staging"], paths.Taken);
+        var stored = await RawRecordStore.ReadAsync(dataSource, records[0].Topic, CancellationToken.None);
+        var expected = records.Append(records[0] with { Offset = 9_999 }).Select(r => (r.Partition, r.Offset, Convert.ToHexString(r.Value!)));
+        Assert.Equal(expected, stored.Select(r => (r.Partition, r.Offset, Convert.ToHexString(r.Value!))));
+    }
+
+    /// <summary>The store path (<c>meters.raw.path</c>) of each store call made under this test's own trace.</summary>
+    sealed class StorePaths : IDisposable
+    {
+        readonly Activity _test = new Activity(nameof(StorePaths)).Start();
+        readonly ActivityListener _listener;
+        readonly List<string> _taken = [];
+
+        public StorePaths()
+        {
+            _listener = new ActivityListener
+            {
+                ShouldListenTo = source => source.Name == "Pipeline.Meters",
+                Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+                ActivityStopped = activity =>
+                {
+                    if (activity.OperationName == "meters.raw.store" && activity.TraceId == _test.TraceId)
+                        lock (_taken) _taken.Add((string)activity.GetTagItem("meters.raw.path")!);
+                },
+            };
+            ActivitySource.AddActivityListener(_listener);
+        }
+
+        public IReadOnlyList<string> Taken { get { lock (_taken) return [.. _taken]; } }
+
+        public void Dispose()
+        {
+            _listener.Dispose();
+            _test.Stop();
+        }
     }
 
     [Fact]
