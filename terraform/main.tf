@@ -66,10 +66,12 @@ module "glue" {
   bucket_name          = module.lake.bucket_name
   kms_key_arn          = module.lake.kms_key_arn
   results_prefix       = local.athena_results_prefix
+  first_day            = "2023-01-01"
   delivery_areas       = var.delivery_areas
-  first_delivery_date  = "2023-01-01"
-  first_meter_day      = "2024-01-01"
   meter_devices        = var.meter_devices
+  price_symbols        = var.price_symbols
+  grid_datasets        = var.grid_datasets
+  grid_areas           = var.grid_areas
   bytes_scanned_cutoff = 10 * 1024 * 1024 * 1024
 }
 

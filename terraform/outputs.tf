@@ -29,7 +29,7 @@ output "athena_workgroup" {
 }
 
 output "glue_database" {
-  description = "Glue database holding the trades table; empty when enable_glue is false."
+  description = "Glue database holding the lake's tables; empty when enable_glue is false."
   value       = var.enable_glue ? module.glue[0].database : ""
 }
 

@@ -138,7 +138,7 @@ variable "enable_ecs" {
 }
 
 variable "enable_glue" {
-  description = "Create the Glue database, the table over the trades Parquet exports and an Athena workgroup for analysts."
+  description = "Create the Glue database, a table over each table of the lake (trades, meters, prices, grid) and an Athena workgroup for analysts."
   type        = bool
   default     = true
 }
@@ -474,6 +474,39 @@ variable "meter_devices" {
   validation {
     condition     = length(var.meter_devices) > 0 && alltrue([for d in var.meter_devices : can(regex("^[A-Za-z0-9_.-]+$", d))])
     error_message = "meter_devices must be a non-empty list of device ids (letters, digits, _ . -)."
+  }
+}
+
+variable "price_symbols" {
+  description = "Symbols the price tables' partition projection enumerates (the symbol= folders; PriceFeed:Symbols)."
+  type        = list(string)
+  default     = ["AAPL", "AMZN", "GOOG", "MSFT", "TSLA"]
+
+  validation {
+    condition     = length(var.price_symbols) > 0 && alltrue([for s in var.price_symbols : can(regex("^[A-Za-z0-9_.~-]+$", s))])
+    error_message = "price_symbols must be a non-empty list of symbols as their folders spell them (letters, digits, _ . ~ -)."
+  }
+}
+
+variable "grid_datasets" {
+  description = "Energy-Charts datasets the grid tables' partition projection enumerates (the dataset= folders)."
+  type        = list(string)
+  default     = ["public_power", "price", "installed_power"]
+
+  validation {
+    condition     = length(var.grid_datasets) > 0 && alltrue([for d in var.grid_datasets : can(regex("^[a-z0-9_]+$", d))])
+    error_message = "grid_datasets must be a non-empty list of dataset names (lowercase letters, digits, _)."
+  }
+}
+
+variable "grid_areas" {
+  description = "Areas the grid tables' partition projection enumerates (the area= folders: Grid:Country and Grid:BiddingZone)."
+  type        = list(string)
+  default     = ["de", "DE-LU"]
+
+  validation {
+    condition     = length(var.grid_areas) > 0 && alltrue([for a in var.grid_areas : can(regex("^[A-Za-z0-9_.~-]+$", a))])
+    error_message = "grid_areas must be a non-empty list of area codes as their folders spell them."
   }
 }
 

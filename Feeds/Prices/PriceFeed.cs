@@ -37,9 +37,13 @@ public sealed record PriceFeedOptions(int Count, IReadOnlyList<SymbolDistributio
 /// price report has something to read. Once only: a topic that already holds messages gets no second batch (a Feeds
 /// restart must not change what the reports count).
 /// </summary>
-sealed class PriceFeed(PriceFeedOptions options, IProducer<string, string> producer, KafkaProducerFactory<string, string> kafka, TimeProvider time, ILogger<PriceFeed> logger)
+sealed class PriceFeed(PriceFeedOptions options, IProducer<string, string> producer,
+    [FromKeyedServices(PriceFeed.ConsumerKey)] KafkaConsumerFactory<Ignore, byte[]> consumers, TimeProvider time, ILogger<PriceFeed> logger)
     : BackgroundService
 {
+    /// <summary>The key (and group id, never joined) of the consumer that counts the topic's messages.</summary>
+    public const string ConsumerKey = "price-feed";
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (options.Count == 0) return;
@@ -71,11 +75,7 @@ sealed class PriceFeed(PriceFeedOptions options, IProducer<string, string> produ
     /// <summary>Messages in the topic now; 0 when it does not exist yet (the first produce creates it on a cluster that auto-creates topics).</summary>
     async Task<long> ExistingMessagesAsync(CancellationToken ct)
     {
-        // The producer's connection (address, TLS, SASL) without its producer-only settings.
-        var config = new ConsumerConfig(kafka.Config.Where(p => p.Key == "bootstrap.servers" || p.Key.StartsWith("security.", StringComparison.Ordinal)
-            || p.Key.StartsWith("ssl.", StringComparison.Ordinal) || p.Key.StartsWith("sasl.", StringComparison.Ordinal)).ToDictionary())
-        { GroupId = "price-feed" };
-        using var consumer = new ConsumerBuilder<Ignore, byte[]>(config).Build();
+        using var consumer = consumers.Create();
         try
         {
             return await Task.Run(() => PriceTopic.Ranges(consumer, options.Topic, PriceTopic.DefaultStallTimeout).Sum(p => p.High - p.Low), ct);
@@ -93,6 +93,8 @@ static class PriceFeedRegistration
     public static void AddPriceFeed(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton(PriceFeedOptions.FromConfiguration(builder.Configuration));
+        // registered as every Kafka client is, so that Kafka:Client and Kafka:Authentication (MSK IAM's token handler, SASL) apply to it
+        builder.AddKeyedKafkaConsumer<Ignore, byte[]>("kafka", PriceFeed.ConsumerKey, settings => settings.Config.GroupId = PriceFeed.ConsumerKey);
         builder.Services.AddHostedService<PriceFeed>();
     }
 }

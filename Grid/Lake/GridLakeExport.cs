@@ -36,6 +36,9 @@ public sealed class GridLakeExport(NpgsqlDataSource dataSource, IAmazonS3 s3, st
 {
     public const string ManifestKey = "grid/manifest.json";
 
+    /// <summary>The tables this export writes, as the lake's catalog lists them.</summary>
+    public static IReadOnlyList<LakeDataset> Datasets { get; } = [.. GridLakeTable.All.Select(t => t.Dataset)];
+
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     static readonly string Writer = "Parquet.Net " + typeof(ParquetWriter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion.Split('+')[0];

@@ -3,7 +3,11 @@ using NpgsqlTypes;
 
 namespace Grid.Transformations;
 
-/// <summary>Pearson correlations of the daily mean price with daily wind energy over a range of days (null when undefined).</summary>
+/// <summary>
+/// Pearson correlations of the daily mean price with daily wind energy over a range of days (null when undefined), and
+/// <see cref="Days"/>: the days with a price and both wind energies, which the correlations are computed over. Days with
+/// a price only (day-ahead prices are published before the day's production) do not count.
+/// </summary>
 public sealed record PriceWindCorrelation(int Days, double? Onshore, double? Offshore, double? Wind);
 
 /// <summary>
@@ -77,7 +81,7 @@ public static class GridTransformations
         """;
 
     const string Correlation = """
-        SELECT count(*)::int, corr(mean_price, wind_onshore_mwh), corr(mean_price, wind_offshore_mwh), corr(mean_price, wind_onshore_mwh + wind_offshore_mwh)
+        SELECT count(wind_onshore_mwh + wind_offshore_mwh)::int, corr(mean_price, wind_onshore_mwh), corr(mean_price, wind_offshore_mwh), corr(mean_price, wind_onshore_mwh + wind_offshore_mwh)
         FROM pipeline.grid_daily_price_wind WHERE bidding_zone = $1 AND area = $2 AND day BETWEEN $3 AND $4
         """;
 

@@ -20,6 +20,9 @@ public static class MeterLakePartition
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
+    /// <summary>The partition's tables, as the lake's catalog lists them.</summary>
+    public static IReadOnlyList<LakeDataset> Datasets => [RawDataset, ProcessedDataset, CleanedDataset];
+
     public static string Prefix(string kind, DateOnly day, string device) => $"meters/{kind}/day={day:yyyy-MM-dd}/device={Uri.EscapeDataString(device)}";
 
     const string Raw = """
@@ -44,21 +47,16 @@ public static class MeterLakePartition
         var from = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
         var to = from.AddDays(1);
         var files = new List<LakeFile>();
-        foreach (var (kind, sql, fields) in new[]
+        foreach (var (kind, sql, dataset) in new[] { ("raw", Raw, RawDataset), ("processed", Processed, ProcessedDataset), ("cleaned", Cleaned, CleanedDataset) })
         {
-            ("raw", Raw, RawFields),
-            ("processed", Processed, ProcessedFields),
-            ("cleaned", Cleaned, CleanedFields),
-        })
-        {
-            var relative = $"{Prefix(kind, day, device)}/{kind}.parquet";
+            var relative = $"{dataset.Folder(day, device)}{kind}.parquet";
             await using (var command = new NpgsqlCommand(sql, connection))
             {
                 command.Parameters.Add(new() { Value = device });
                 command.Parameters.Add(new() { Value = from, NpgsqlDbType = NpgsqlDbType.TimestampTz });
                 command.Parameters.Add(new() { Value = to, NpgsqlDbType = NpgsqlDbType.TimestampTz });
                 await using var reader = await command.ExecuteReaderAsync(ct);
-                await ParquetColumns.WriteAsync(Path.Combine(directory, relative), fields, reader, ct);
+                await ParquetColumns.WriteAsync(Path.Combine(directory, relative), dataset.Fields, reader, ct);
             }
             files.Add(await LakeFile.DescribeAsync(directory, relative, ct));
         }
@@ -93,4 +91,13 @@ public static class MeterLakePartition
         new DateTimeDataField("timestamp", DateTimeFormat.Timestamp, isAdjustedToUTC: true, DateTimeTimeUnit.Micros, isNullable: false),
         new DataField<double>("value", false), new DataField<string>("method", false), new DataField<long>("source_offset", true),
     ];
+
+    static readonly LakeDataset RawDataset = new("meters_raw", "Meter Kafka records as received (bronze), per UTC day of measurement and device",
+        "meters/raw/day={day}/device={device}/", RawFields);
+
+    static readonly LakeDataset ProcessedDataset = new("meters_processed", "Meter measurements parsed from the raw records, with their source positions",
+        "meters/processed/day={day}/device={device}/", ProcessedFields);
+
+    static readonly LakeDataset CleanedDataset = new("meters_cleaned", "Meter series on the 10-second grid, each value measured or filled (method) and its source offset",
+        "meters/cleaned/day={day}/device={device}/", CleanedFields);
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Formats.Lake;
 using Trades.Analytics;
 
 namespace Trades.Export;
@@ -62,6 +63,20 @@ public static class AnalysisFiles
             return path;
         }
     }
+
+    /// <summary>
+    /// The three Parquet files as the lake's catalog lists them: Workers upload each partition's file as
+    /// <c>&lt;name&gt;/deliveryDate=…/deliveryArea=…/data_0.parquet</c>.
+    /// </summary>
+    public static IReadOnlyList<LakeDataset> Datasets =>
+    [
+        Dataset(ProductStats, "Statistics per financial product", StatsFile),
+        Dataset(TopProducts, "Top products by volume, overall and per delivery day and area", TopProductsFile),
+        Dataset(Anomalies, "Trades whose price is anomalous for their product, with score, threshold and confidence", AnomaliesFile),
+    ];
+
+    private static LakeDataset Dataset<T>(string name, string description, ParquetTable<T> file) =>
+        new(name, description, $"{name}/deliveryDate={{deliveryDate}}/deliveryArea={{deliveryArea}}/", file.Schema.GetDataFields());
 
     private static readonly ParquetTable<ProductStats> StatsFile = new([.. StatsColumns<ProductStats>()]);
 

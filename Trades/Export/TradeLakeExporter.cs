@@ -22,6 +22,9 @@ public sealed class TradeLakeExporter(TimeProvider time)
 {
     public const string ManifestFile = "manifest.json";
 
+    /// <summary>The tables an export writes, as the lake's catalog lists them.</summary>
+    public static IReadOnlyList<LakeDataset> Datasets { get; } = [TradePartition.Dataset, .. AnalysisFiles.Datasets];
+
     /// <summary>"Parquet.Net 6.1.0": the library that wrote the files.</summary>
     public static string Writer { get; } = "Parquet.Net " + typeof(ParquetWriter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion.Split('+')[0];
 

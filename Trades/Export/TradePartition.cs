@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Formats.Lake;
 using Column = Trades.Export.ParquetColumn<Trades.Trade>;
 
 namespace Trades.Export;
@@ -12,7 +13,11 @@ internal sealed class TradePartition(DateOnly deliveryDate, string deliveryArea)
 
     public List<Trade> Trades { get; } = [];
 
-    public string RelativePath => $"trades/deliveryDate={DeliveryDate:yyyy-MM-dd}/deliveryArea={Uri.EscapeDataString(deliveryArea)}/data_0.parquet";
+    public string RelativePath => $"{Dataset.Folder(DeliveryDate, DeliveryArea)}data_0.parquet";
+
+    /// <summary>The trades table as the lake's catalog lists it (the file also holds its partition's area and day).</summary>
+    public static LakeDataset Dataset { get; } = new("trades", "Validated trade legs, one file per delivery day and area",
+        "trades/deliveryDate={deliveryDate}/deliveryArea={deliveryArea}/", Layout(default).Schema.GetDataFields());
 
     /// <summary>Splits the trades by (delivery day, area); partitions in file order (day, then area ordinal).</summary>
     public static List<TradePartition> Group(IEnumerable<Trade> trades, CancellationToken cancellationToken)

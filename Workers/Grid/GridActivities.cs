@@ -3,6 +3,7 @@ using Grid.EnergyCharts;
 using Grid.Lake;
 using Temporalio.Activities;
 using Temporalio.Exceptions;
+using Workflows;
 using Workflows.Grid;
 
 namespace Workers.Grid;
@@ -31,7 +32,7 @@ public sealed class GridActivities(GridIngestion ingestion, GridLakeExport lake)
         }
         catch (EnergyChartsRequestException e) when (e.StatusCode is >= 400 and < 500 and not 408 and not 429)
         {
-            throw new ApplicationFailureException(e.Message, GridIngestErrors.InvalidRequest, nonRetryable: true);
+            throw new ApplicationFailureException(e.Message, WorkflowErrors.InvalidRequest, nonRetryable: true);
         }
     }
 

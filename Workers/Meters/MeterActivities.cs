@@ -9,6 +9,7 @@ using Npgsql;
 using ServiceDefaults.Lake;
 using Temporalio.Activities;
 using Temporalio.Exceptions;
+using Workflows;
 using Workflows.Meters;
 
 namespace Workers.Meters;
@@ -58,7 +59,7 @@ public sealed class MeterActivities(NpgsqlDataSource dataSource, Lake lake, Mete
         return names.Select(name => options.Series.FirstOrDefault(s => s.Key.ToString() == name) ?? throw Invalid($"series '{name}' is not configured (configured: {string.Join(", ", options.Series.Select(s => s.Key))})")).ToList();
     }
 
-    static ApplicationFailureException Invalid(string message) => new(message, errorType: MeterPipelineErrors.InvalidRequest, nonRetryable: true);
+    static ApplicationFailureException Invalid(string message) => new(message, errorType: WorkflowErrors.InvalidRequest, nonRetryable: true);
 
     /// <summary>Re-cleans each window's rows (<see cref="CleaningWindow"/>) in one transaction: delete, then write the cleaner's rows.</summary>
     [Activity]

@@ -6,6 +6,7 @@ using ServiceDefaults.Lake;
 using ServiceDefaults.Kafka;
 using Temporalio.Activities;
 using Temporalio.Exceptions;
+using Workflows;
 using Workflows.Prices;
 
 namespace Workers.Prices;
@@ -25,7 +26,7 @@ public sealed class PriceReportActivities(
     {
         if (!(request.Threshold > 0) || !double.IsFinite(request.Threshold) || string.IsNullOrWhiteSpace(request.Topic))
             throw new ApplicationFailureException($"a price report needs a topic and a threshold above 0 (got topic '{request.Topic}', threshold {request.Threshold})",
-                errorType: PriceReportErrors.InvalidRequest, nonRetryable: true);
+                errorType: WorkflowErrors.InvalidRequest, nonRetryable: true);
         var context = ActivityExecutionContext.Current;
         var ct = context.CancellationToken;
         var started = time.GetUtcNow();

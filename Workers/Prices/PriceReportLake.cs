@@ -20,7 +20,9 @@ public sealed record PriceLakeManifest(string ReportId, string Topic, double Thr
 /// A stored price report and the ticks it read as Parquet, written Hive-style into a local directory under
 /// <c>prices/reports/report=&lt;id&gt;/</c>: <c>ticks/day=…/symbol=…/ticks.parquet</c> (ts, symbol, price and the
 /// tick's partition and offset, in time order), <c>outliers/day=…/outliers.parquet</c> (rank by |z|, ts, symbol,
-/// price, z), <c>statistics.parquet</c> (one row per symbol, as stored) and <c>manifest.json</c>.
+/// price, z), <c>statistics/statistics.parquet</c> (one row per symbol, as stored) and <c>manifest.json</c>. Each table
+/// has a folder of its own, so that a catalog's table over one (Glue and Athena read every file under a partition's
+/// folder) never reads another's files or the manifest.
 /// </summary>
 public static class PriceReportLake
 {
@@ -51,6 +53,18 @@ public static class PriceReportLake
         new DataField<int>("outlier_count", false),
     ];
 
+    /// <summary>The export's tables, as the lake's catalog lists them.</summary>
+    public static IReadOnlyList<LakeDataset> Datasets => [TicksDataset, OutliersDataset, StatisticsDataset];
+
+    static readonly LakeDataset TicksDataset = new("price_ticks", "The ticks a price report read, per report, day and symbol, in time order",
+        "prices/reports/report={report}/ticks/day={day}/symbol={symbol}/", TickFields);
+
+    static readonly LakeDataset OutliersDataset = new("price_outliers", "A price report's outliers, ranked by |z|, per report and day",
+        "prices/reports/report={report}/outliers/day={day}/", OutlierFields);
+
+    static readonly LakeDataset StatisticsDataset = new("price_statistics", "A price report's statistics, one row per symbol",
+        "prices/reports/report={report}/statistics/", StatisticsFields);
+
     const string Statistics = """
         SELECT symbol, tick_count, min_price, max_price, mean_price, stddev_price, outlier_count
         FROM pipeline.price_report_symbols WHERE report_id = $1 ORDER BY symbol
@@ -61,13 +75,12 @@ public static class PriceReportLake
     /// <summary>Writes the export of <paramref name="report"/> with its <paramref name="ticks"/> under <paramref name="directory"/>; returns its manifest.</summary>
     public static async Task<PriceLakeManifest> WriteAsync(NpgsqlConnection connection, StoredPriceReport report, IReadOnlyList<PositionedTick> ticks, string directory, CancellationToken ct)
     {
-        var prefix = Prefix(report.ReportId);
         var written = new List<string>();
         foreach (var group in ticks.GroupBy(t => (Day: DateOnly.FromDateTime(t.Tick.Ts), t.Tick.Symbol)).OrderBy(g => g.Key.Day).ThenBy(g => g.Key.Symbol, StringComparer.Ordinal))
         {
             var rows = group.OrderBy(t => t.Tick.Ts).ThenBy(t => t.Partition).ThenBy(t => t.Offset).ToArray();
-            var key = $"{prefix}/ticks/day={group.Key.Day:yyyy-MM-dd}/symbol={Uri.EscapeDataString(group.Key.Symbol)}/ticks.parquet";
-            await ParquetColumns.WriteAsync(Path.Combine(directory, key), TickFields,
+            var key = $"{TicksDataset.Folder(report.ReportId, group.Key.Day, group.Key.Symbol)}ticks.parquet";
+            await ParquetColumns.WriteAsync(Path.Combine(directory, key), TicksDataset.Fields,
                 [rows.Select(t => t.Tick.Ts).ToArray(), rows.Select(t => t.Tick.Symbol).ToArray(), rows.Select(t => t.Tick.Price).ToArray(),
                  rows.Select(t => t.Partition).ToArray(), rows.Select(t => t.Offset).ToArray()], ct);
             written.Add(key);
@@ -81,17 +94,17 @@ public static class PriceReportLake
         foreach (var day in outliers.GroupBy(o => DateOnly.FromDateTime(o.Ts)).OrderBy(g => g.Key))
         {
             var rows = day.ToArray();
-            var key = $"{prefix}/outliers/day={day.Key:yyyy-MM-dd}/outliers.parquet";
-            await ParquetColumns.WriteAsync(Path.Combine(directory, key), OutlierFields,
+            var key = $"{OutliersDataset.Folder(report.ReportId, day.Key)}outliers.parquet";
+            await ParquetColumns.WriteAsync(Path.Combine(directory, key), OutliersDataset.Fields,
                 [rows.Select(o => o.Rank).ToArray(), rows.Select(o => o.Ts).ToArray(), rows.Select(o => o.Symbol).ToArray(),
                  rows.Select(o => o.Price).ToArray(), rows.Select(o => o.Z).ToArray()], ct);
             written.Add(key);
         }
 
-        var statisticsKey = $"{prefix}/statistics.parquet";
+        var statisticsKey = $"{StatisticsDataset.Folder(report.ReportId)}statistics.parquet";
         await using (var command = Command(connection, Statistics, report.ReportId))
         await using (var reader = await command.ExecuteReaderAsync(ct))
-            await ParquetColumns.WriteAsync(Path.Combine(directory, statisticsKey), StatisticsFields, reader, ct);
+            await ParquetColumns.WriteAsync(Path.Combine(directory, statisticsKey), StatisticsDataset.Fields, reader, ct);
         written.Add(statisticsKey);
 
         var files = new List<LakeFile>();

@@ -10,6 +10,7 @@ using Trades;
 using Trades.Analytics;
 using Trades.Export;
 using Trades.Storage;
+using Workflows;
 using Workflows.Trades;
 
 namespace Workers.Trades;
@@ -73,7 +74,7 @@ public sealed class TradeActivities(NpgsqlDataSource dataSource, Lake lake, Anal
         {
             if (request.FirstDay is not { } first || request.LastDay is not { } last || last < first)
                 throw new ApplicationFailureException($"a backfill needs FirstDay <= LastDay (got {request.FirstDay}..{request.LastDay})",
-                    errorType: TradePipelineErrors.InvalidRequest, nonRetryable: true);
+                    errorType: WorkflowErrors.InvalidRequest, nonRetryable: true);
             var partitions = await ReadPartitionsAsync(tx, BackfillPartitions, MarketTime.StartOfDayUtc(first), MarketTime.StartOfDayUtc(last.AddDays(1)), ct);
             return new SealedWindow(windowId, null, null, partitions);
         }

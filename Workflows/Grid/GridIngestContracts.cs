@@ -33,11 +33,9 @@ public sealed record GridExported(int Partitions, int Exported, long Rows, strin
 public sealed record GridIngestReport(string Dataset, string Area, DateOnly? FirstDay, DateOnly? LastDay, int Fetches, int Points, int Inserted, int Revised, int Unchanged, int ChangedDays,
     int PartitionsExported);
 
-/// <summary>Failure types the workflow does not retry: the same request would fail the same way.</summary>
+/// <summary>Failure types the grid ingestion does not retry besides <see cref="WorkflowErrors.InvalidRequest"/>: the same payload would fail the same way.</summary>
 public static class GridIngestErrors
 {
-    public const string InvalidRequest = "InvalidRequest";
-
     /// <summary>The payload's shape is not the expected one (kept raw in bronze with the reason).</summary>
     public const string PayloadRejected = "PayloadRejected";
 }

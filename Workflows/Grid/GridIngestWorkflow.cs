@@ -32,7 +32,7 @@ public sealed class GridIngestWorkflow
             BackoffCoefficient = 2,
             MaximumInterval = TimeSpan.FromMinutes(5),
             MaximumAttempts = 8,
-            NonRetryableErrorTypes = [GridIngestErrors.InvalidRequest, GridIngestErrors.PayloadRejected],
+            NonRetryableErrorTypes = [WorkflowErrors.InvalidRequest, GridIngestErrors.PayloadRejected],
         },
     };
 
@@ -49,7 +49,7 @@ public sealed class GridIngestWorkflow
     public async Task<GridIngestReport> RunAsync(GridIngestRequest request)
     {
         if (!Datasets.Contains(request.Dataset))
-            throw new ApplicationFailureException($"dataset '{request.Dataset}' is not one of {string.Join(", ", Datasets)}", GridIngestErrors.InvalidRequest, nonRetryable: true);
+            throw new ApplicationFailureException($"dataset '{request.Dataset}' is not one of {string.Join(", ", Datasets)}", WorkflowErrors.InvalidRequest, nonRetryable: true);
         var started = Workflow.UtcNow;
         var fetches = Plan(request, DateOnly.FromDateTime(started));
         var outcomes = new List<GridFetchOutcome>();
@@ -75,7 +75,7 @@ public sealed class GridIngestWorkflow
         var last = request.LastDay ?? (request.Dataset == "price" ? today.AddDays(1) : today);
         var first = request.FirstDay ?? last.AddDays(1 - Math.Max(1, request.RecentDays));
         if (last < first || last.DayNumber - first.DayNumber >= MaxDays)
-            throw new ApplicationFailureException($"days {first:yyyy-MM-dd}..{last:yyyy-MM-dd} are not 1 to {MaxDays} days", GridIngestErrors.InvalidRequest, nonRetryable: true);
+            throw new ApplicationFailureException($"days {first:yyyy-MM-dd}..{last:yyyy-MM-dd} are not 1 to {MaxDays} days", WorkflowErrors.InvalidRequest, nonRetryable: true);
         var fetches = new List<GridFetch>();
         for (var start = first; start <= last; start = start.AddDays(ChunkDays))
         {

@@ -28,12 +28,6 @@ public sealed record MeterExportOutcome(int Partitions, int Files, IReadOnlyList
 
 public sealed record MeterPipelineReport(string RunId, int Records, int Measurements, int Quarantined, int Windows, long Points, int FailedChecks, bool RunFailed, int ExportedFiles);
 
-/// <summary>Failure types the workflow does not retry.</summary>
-public static class MeterPipelineErrors
-{
-    public const string InvalidRequest = "InvalidRequest";
-}
-
 /// <summary>
 /// The meter workflow's activities, implemented by Workers. Temporal runs each at least once: each is idempotent
 /// for its run (docs/meters.md, "Workflow").

@@ -1,5 +1,4 @@
 using Temporalio.Workflows;
-using Workflows.Trades;
 
 namespace Workflows.Meters;
 
@@ -16,9 +15,8 @@ public sealed class MeterPipelineWorkflow
     /// <summary>On-demand runs get this prefix and the range; the schedule's get "meters-live" and the scheduled time.</summary>
     public static string OnDemandId(DateTime from, DateTime to) => $"meters-range-{from:yyyyMMddTHHmmss}-{to:yyyyMMddTHHmmss}";
 
-    // The trade pipeline's step options (retry with backoff, never a rejected request): the same kinds of step.
-    static readonly ActivityOptions DatabaseStep = TradePipelineWorkflow.DatabaseStep;
-    static readonly ActivityOptions ExportStep = TradePipelineWorkflow.ExportStep;
+    static readonly ActivityOptions DatabaseStep = PipelineSteps.Database;
+    static readonly ActivityOptions ExportStep = PipelineSteps.Export;
 
     string _stage = "starting";
 

@@ -22,11 +22,9 @@ public sealed record PriceReportSummary(string ReportId, long Ticks, int Symbols
 /// <summary>A report's lake export: its manifest's key and the Parquet files it lists.</summary>
 public sealed record PriceReportExport(string Manifest, int Files, long Ticks);
 
-/// <summary>Failure types the workflow does not retry (a retry would fail the same way).</summary>
+/// <summary>Failure types the price report does not retry besides <see cref="WorkflowErrors.InvalidRequest"/>.</summary>
 public static class PriceReportErrors
 {
-    public const string InvalidRequest = "InvalidRequest";
-
     /// <summary>The report is not stored (nothing to export), or the topic no longer holds every tick it read.</summary>
     public const string ExportImpossible = "ExportImpossible";
 }

@@ -1,4 +1,3 @@
-using Temporalio.Common;
 using Temporalio.Workflows;
 
 namespace Workflows.Prices;
@@ -19,18 +18,11 @@ public sealed class PriceReportWorkflow
 
     public static string OnDemandId(DateTimeOffset at) => $"{IdPrefix}-{at.UtcDateTime:yyyyMMdd'T'HHmmss.fff'Z'}";
 
-    /// <summary>A million ticks read and stored in seconds (docs/benchmarks.md); retried with backoff on a broker or database failure.</summary>
+    /// <summary>A million ticks read and stored in seconds (docs/benchmarks.md); retried like a database step on a broker or database failure, 5 attempts.</summary>
     public static readonly ActivityOptions ReportStep = new()
     {
         StartToCloseTimeout = TimeSpan.FromMinutes(10),
-        RetryPolicy = new RetryPolicy
-        {
-            InitialInterval = TimeSpan.FromSeconds(1),
-            BackoffCoefficient = 2,
-            MaximumInterval = TimeSpan.FromMinutes(1),
-            MaximumAttempts = 5,
-            NonRetryableErrorTypes = [PriceReportErrors.InvalidRequest],
-        },
+        RetryPolicy = PipelineSteps.Database.RetryPolicy! with { MaximumAttempts = 5 },
     };
 
     /// <summary>Reads the topic again and writes a few files per day and symbol; retried like the report.</summary>

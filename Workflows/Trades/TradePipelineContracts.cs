@@ -34,12 +34,6 @@ public sealed record ExportOutcome(int Files, long Rows, IReadOnlyList<string> M
 
 public sealed record TradePipelineReport(string WindowId, int Partitions, int Products, int Trades, int Anomalies, int ExportedFiles);
 
-/// <summary>Failure types the workflow does not retry (a retry would fail the same way).</summary>
-public static class TradePipelineErrors
-{
-    public const string InvalidRequest = "InvalidRequest";
-}
-
 /// <summary>
 /// The trade pipeline's activities, implemented by Workers (PostgreSQL, Parquet, S3). Temporal runs each at least
 /// once: every implementation must be idempotent for its window (docs/temporal.md, "Pipeline on Temporal").

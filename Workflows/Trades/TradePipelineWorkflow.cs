@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Temporalio.Common;
 using Temporalio.Workflows;
 
 namespace Workflows.Trades;
@@ -17,27 +16,8 @@ public sealed class TradePipelineWorkflow
     /// <summary>A backfill's workflow ID names its range: the same range cannot run twice at once (the start is refused while it runs).</summary>
     public static string BackfillId(DateOnly first, DateOnly last) => $"trades-backfill-{first:yyyy-MM-dd}-{last:yyyy-MM-dd}";
 
-    /// <summary>Database steps: quick, retried with backoff on any failure but a rejected request.</summary>
-    public static readonly ActivityOptions DatabaseStep = new()
-    {
-        StartToCloseTimeout = TimeSpan.FromMinutes(5),
-        RetryPolicy = new RetryPolicy
-        {
-            InitialInterval = TimeSpan.FromSeconds(1),
-            BackoffCoefficient = 2,
-            MaximumInterval = TimeSpan.FromMinutes(1),
-            MaximumAttempts = 10,
-            NonRetryableErrorTypes = [TradePipelineErrors.InvalidRequest],
-        },
-    };
-
-    /// <summary>Export writes Parquet and uploads it: longer, heartbeating per partition.</summary>
-    public static readonly ActivityOptions ExportStep = new()
-    {
-        StartToCloseTimeout = TimeSpan.FromMinutes(30),
-        HeartbeatTimeout = TimeSpan.FromMinutes(2),
-        RetryPolicy = DatabaseStep.RetryPolicy,
-    };
+    static readonly ActivityOptions DatabaseStep = PipelineSteps.Database;
+    static readonly ActivityOptions ExportStep = PipelineSteps.Export;
 
     string _stage = "starting";
 

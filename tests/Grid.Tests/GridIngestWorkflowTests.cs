@@ -8,6 +8,7 @@ using Temporalio.Exceptions;
 using Temporalio.Worker;
 using TestSupport;
 using Workers.Grid;
+using Workflows;
 using Workflows.Grid;
 
 namespace Grid.Tests;
@@ -67,7 +68,7 @@ public sealed class GridIngestWorkflowTests(GridDatabase database, StandInFixtur
         var failure = await Assert.ThrowsAsync<WorkflowFailedException>(() => RunAsync(dataSource, request, "grid-backfill-refused"));
 
         var cause = Assert.IsType<ApplicationFailureException>(Assert.IsType<ActivityFailureException>(failure.InnerException).InnerException);
-        Assert.Equal(GridIngestErrors.InvalidRequest, cause.ErrorType);
+        Assert.Equal(WorkflowErrors.InvalidRequest, cause.ErrorType);
         Assert.Contains("country 'fr': the stand-in serves country=de only", cause.Message);
     }
 

@@ -113,6 +113,27 @@ public sealed class TransformationTests(GridDatabase database)
     }
 
     [Fact]
+    public async Task The_correlation_counts_and_uses_only_the_days_with_both_price_and_wind()
+    {
+        await using var dataSource = await database.CreateAsync();
+        var ingestion = Ingestion(dataSource);
+        double[] prices = [90, 60, 75, 12.5, 110];
+        // wind on days 0, 2 and 4 only: days 1 and 3 have a price and no production yet
+        (int Day, double Onshore, double Offshore)[] wind = [(0, 1000, 800), (2, 2000, 500), (4, 500, 900)];
+        foreach (var (day, on, off) in wind)
+            await ingestion.StoreAsync(PublicPower(Day1.AddDays(day), new() { ["Wind onshore"] = _ => on, ["Wind offshore"] = _ => off }), default);
+        for (var d = 0; d < prices.Length; d++)
+            await ingestion.StoreAsync(Prices(Day1.AddDays(d), prices[d]), default);
+
+        var correlation = await GridTransformations.CorrelateAsync(dataSource, "DE-LU", "de", Day1, Day1.AddDays(4), default);
+
+        Assert.Equal(3, correlation.Days);
+        double[] windDayPrices = [.. wind.Select(w => prices[w.Day])];
+        Assert.Equal(Pearson(windDayPrices, [.. wind.Select(w => w.Onshore)]), correlation.Onshore!.Value, 1e-12);
+        Assert.Equal(Pearson(windDayPrices, [.. wind.Select(w => w.Onshore + w.Offshore)]), correlation.Wind!.Value, 1e-12);
+    }
+
+    [Fact]
     public async Task Half_hours_below_80_percent_of_the_last_7_days_are_underperforming()
     {
         await using var dataSource = await database.CreateAsync();

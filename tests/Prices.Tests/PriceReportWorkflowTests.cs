@@ -227,7 +227,7 @@ public sealed class PriceReportWorkflowTests(PriceReportInfrastructure infrastru
             });
             static (string, long, double, double, double, double, long) Statistics(object?[] r) =>
                 ((string)r[0]!, Convert.ToInt64(r[1]), (double)r[2]!, (double)r[3]!, (double)r[4]!, (double)r[5]!, Convert.ToInt64(r[6]));
-            Assert.Equal(stored.Select(Statistics), duck.Rows($"SELECT * FROM read_parquet('{directory}/{prefix}/statistics.parquet') ORDER BY symbol").Select(Statistics));
+            Assert.Equal(stored.Select(Statistics), duck.Rows($"SELECT * FROM read_parquet('{directory}/{prefix}/statistics/statistics.parquet') ORDER BY symbol").Select(Statistics));
 
             // the outliers file holds the stored outliers in rank order
             var outliers = await RowsAsync("SELECT ordinal, ts, symbol, price, z_score FROM pipeline.price_report_outliers WHERE report_id = $1 ORDER BY ordinal", id);

@@ -55,10 +55,10 @@ public sealed class ReplayTests
         [WorkflowRun]
         public async Task<TradePipelineReport> RunAsync(TradePipelineRequest request)
         {
-            var window = await Workflow.ExecuteActivityAsync((ITradeActivities a) => a.SealWindowAsync(request, Workflow.Info.WorkflowId), TradePipelineWorkflow.DatabaseStep);
-            var anomalies = await Workflow.ExecuteActivityAsync((ITradeActivities a) => a.DetectAsync(window), TradePipelineWorkflow.DatabaseStep);
-            var aggregate = await Workflow.ExecuteActivityAsync((ITradeActivities a) => a.AggregateAsync(window), TradePipelineWorkflow.DatabaseStep);
-            var export = await Workflow.ExecuteActivityAsync((ITradeActivities a) => a.ExportAsync(window), TradePipelineWorkflow.ExportStep);
+            var window = await Workflow.ExecuteActivityAsync((ITradeActivities a) => a.SealWindowAsync(request, Workflow.Info.WorkflowId), PipelineSteps.Database);
+            var anomalies = await Workflow.ExecuteActivityAsync((ITradeActivities a) => a.DetectAsync(window), PipelineSteps.Database);
+            var aggregate = await Workflow.ExecuteActivityAsync((ITradeActivities a) => a.AggregateAsync(window), PipelineSteps.Database);
+            var export = await Workflow.ExecuteActivityAsync((ITradeActivities a) => a.ExportAsync(window), PipelineSteps.Export);
             return new TradePipelineReport(window.WindowId, window.Partitions.Count, aggregate.Products, aggregate.Trades, anomalies.Anomalies, export.Files);
         }
     }

@@ -18,7 +18,7 @@ sealed class ScriptedTradeActivities(SealedWindow window) : ITradeActivities
     public Task<SealedWindow> SealWindowAsync(TradePipelineRequest request, string windowId)
     {
         Calls.Enqueue($"seal {request.Mode} {windowId} attempt {ActivityExecutionContext.Current.Info.Attempt}");
-        if (RejectSeal) throw new ApplicationFailureException("a backfill needs FirstDay <= LastDay", errorType: TradePipelineErrors.InvalidRequest);
+        if (RejectSeal) throw new ApplicationFailureException("a backfill needs FirstDay <= LastDay", errorType: WorkflowErrors.InvalidRequest);
         return Task.FromResult(window);
     }
 

@@ -53,7 +53,7 @@ public sealed class TradePipelineWorkflowTests(TemporalEnvironment temporal)
         var failure = await Assert.ThrowsAsync<WorkflowFailedException>(() => RunAsync(activities, id, TradePipelineRequest.Backfill(Day, Day)));
 
         var cause = Assert.IsType<ApplicationFailureException>(Assert.IsType<ActivityFailureException>(failure.InnerException).InnerException);
-        Assert.Equal(TradePipelineErrors.InvalidRequest, cause.ErrorType);
+        Assert.Equal(WorkflowErrors.InvalidRequest, cause.ErrorType);
         Assert.Equal([$"seal Backfill {id} attempt 1"], activities.Calls);
         await CheckReplayAndRecordAsync(id, "rejected-request");
     }

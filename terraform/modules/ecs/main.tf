@@ -256,18 +256,26 @@ locals {
     }
   }
 
+  # Each service's task and how it is deployed. Workers roll with half their tasks down at most (Temporal hands a
+  # stopped worker's tasks to the others, Kafka rebalances its partitions); Web keeps all of its tasks serving the ALB.
   tasks = {
     workers = {
-      image       = var.workers_image
-      role_arn    = var.workers_role_arn
-      environment = merge(local.common_environment, var.workers_environment, { OTEL_SERVICE_NAME = "workers" })
-      secrets     = var.workers_secrets
+      image                   = var.workers_image
+      role_arn                = var.workers_role_arn
+      environment             = merge(local.common_environment, var.workers_environment, { OTEL_SERVICE_NAME = "workers" })
+      secrets                 = var.workers_secrets
+      desired_count           = var.workers_count
+      minimum_healthy_percent = 50
+      behind_alb              = false
     }
     web = {
-      image       = var.web_image
-      role_arn    = var.web_role_arn
-      environment = merge(local.common_environment, var.web_environment, { OTEL_SERVICE_NAME = "web" })
-      secrets     = var.web_secrets
+      image                   = var.web_image
+      role_arn                = var.web_role_arn
+      environment             = merge(local.common_environment, var.web_environment, { OTEL_SERVICE_NAME = "web" })
+      secrets                 = var.web_secrets
+      desired_count           = var.web_count
+      minimum_healthy_percent = 100
+      behind_alb              = true
     }
   }
 }
@@ -319,37 +327,16 @@ resource "aws_ecs_task_definition" "service" {
   ])
 }
 
-resource "aws_ecs_service" "workers" {
-  name            = "workers"
+resource "aws_ecs_service" "service" {
+  for_each = local.tasks
+
+  name            = each.key
   cluster         = aws_ecs_cluster.this.id
-  task_definition = aws_ecs_task_definition.service["workers"].arn
-  desired_count   = var.workers_count
+  task_definition = aws_ecs_task_definition.service[each.key].arn
+  desired_count   = each.value.desired_count
   launch_type     = "FARGATE"
 
-  # Rolling replacement: Temporal hands a stopped worker's tasks to the others; Kafka rebalances its partitions.
-  deployment_minimum_healthy_percent = 50
-  deployment_maximum_percent         = 200
-
-  deployment_circuit_breaker {
-    enable   = true
-    rollback = true
-  }
-
-  network_configuration {
-    subnets          = var.private_subnet_ids
-    security_groups  = [var.tasks_security_group_id]
-    assign_public_ip = false
-  }
-}
-
-resource "aws_ecs_service" "web" {
-  name            = "web"
-  cluster         = aws_ecs_cluster.this.id
-  task_definition = aws_ecs_task_definition.service["web"].arn
-  desired_count   = var.web_count
-  launch_type     = "FARGATE"
-
-  deployment_minimum_healthy_percent = 100
+  deployment_minimum_healthy_percent = each.value.minimum_healthy_percent
   deployment_maximum_percent         = 200
 
   deployment_circuit_breaker {
@@ -363,11 +350,26 @@ resource "aws_ecs_service" "web" {
     assign_public_ip = false
   }
 
-  load_balancer {
-    target_group_arn = aws_lb_target_group.web.arn
-    container_name   = "web"
-    container_port   = local.http_port
+  dynamic "load_balancer" {
+    for_each = each.value.behind_alb ? [aws_lb_target_group.web.arn] : []
+
+    content {
+      target_group_arn = load_balancer.value
+      container_name   = each.key
+      container_port   = local.http_port
+    }
   }
 
   depends_on = [aws_lb_listener.https]
+}
+
+# The services were two resources before: their state moves to the for_each instances instead of being replaced.
+moved {
+  from = aws_ecs_service.workers
+  to   = aws_ecs_service.service["workers"]
+}
+
+moved {
+  from = aws_ecs_service.web
+  to   = aws_ecs_service.service["web"]
 }

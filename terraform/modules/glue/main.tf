@@ -1,5 +1,5 @@
-# Athena over the Parquet exports: a Glue table per exported dataset (trades and meters), partitions found by
-# projection (no crawler, no MSCK REPAIR), and a workgroup whose results are encrypted with the lake's key.
+# Athena over the Parquet exports: a Glue table per table of the lake (trades, meters, prices, grid), partitions found
+# by projection (no crawler, no MSCK REPAIR), and a workgroup whose results are encrypted with the lake's key.
 
 resource "aws_glue_catalog_database" "lake" {
   name        = var.database
@@ -7,156 +7,31 @@ resource "aws_glue_catalog_database" "lake" {
 }
 
 locals {
-  # How each family of exports is partitioned: its Hive-style folders in path order, each a lowercase partition key and
-  # its Athena partition projection (no crawler, no MSCK REPAIR). A dataset names one of these.
-  partitionings = {
-    # Trades/Export: <table>/deliveryDate=yyyy-MM-dd/deliveryArea=XX/
-    delivery = [
-      {
-        key    = "deliverydate"
-        folder = "deliveryDate"
-        projection = {
-          type            = "date"
-          format          = "yyyy-MM-dd"
-          range           = "${var.first_delivery_date},NOW+2DAYS"
-          interval        = "1"
-          "interval.unit" = "DAYS"
-        }
-      },
-      { key = "deliveryarea", folder = "deliveryArea", projection = { type = "enum", values = join(",", var.delivery_areas) } },
-    ]
-    # Meters/Lake (MeterLakePartition): meters/<kind>/day=yyyy-MM-dd/device=<id>/ (UTC days)
-    meter_day = [
-      {
-        key    = "day"
-        folder = "day"
-        projection = {
-          type            = "date"
-          format          = "yyyy-MM-dd"
-          range           = "${var.first_meter_day},NOW+1DAYS"
-          interval        = "1"
-          "interval.unit" = "DAYS"
-        }
-      },
-      { key = "device", folder = "device", projection = { type = "enum", values = join(",", var.meter_devices) } },
-    ]
+  # One Glue table per lake table, generated from the tables the writers declare (Formats.Lake.LakeDataset; see
+  # tests/Deploy.Tests, which fails when this file and the code differ and regenerates it with UPDATE_GLUE_DATASETS=1):
+  # its root folder, the projection template of its partition folders, its partition keys in path order and its
+  # files' columns with their Athena types, in file order.
+  datasets = jsondecode(file("${path.module}/datasets.json"))
+
+  # How Athena enumerates each partition key (partition projection: no crawler, no MSCK REPAIR). A key means the same
+  # in every table that has it.
+  day_projection = {
+    type            = "date"
+    format          = "yyyy-MM-dd"
+    range           = "${var.first_day},NOW+2DAYS"
+    interval        = "1"
+    "interval.unit" = "DAYS"
   }
-
-  # The columns of the trades exports (Trades/Export: TradePartition.Layout and AnalysisFiles), in file order, in
-  # lowercase (Athena matches Parquet's camelCase names case-insensitively). Partition keys come from the path.
-  product = [
-    { name = "product", type = "string" },
-    { name = "deliverystart", type = "timestamp" },
-    { name = "deliveryend", type = "timestamp" },
-  ]
-  stats = [
-    { name = "tradecount", type = "int" },
-    { name = "avgprice", type = "double" },
-    { name = "vwap", type = "double" },
-    { name = "avgvolume", type = "double" },
-    { name = "totalvolume", type = "double" },
-    { name = "minprice", type = "double" },
-    { name = "maxprice", type = "double" },
-    { name = "stddevprice", type = "double" },
-  ]
-
-  # One Glue table per exported dataset: where its files live, how they are partitioned, their columns. The prices and
-  # Energy-Charts (grid) exports join here as entries of this map (with a partitioning above if theirs is new) once
-  # their layouts are fixed in Prices/ and Grid/.
-  datasets = {
-    trades = {
-      description  = "Validated trade legs, one file per delivery day and area"
-      prefix       = "trades"
-      partitioning = "delivery"
-      columns = [
-        { name = "tradeid", type = "bigint" },
-        { name = "remotetradeid", type = "string" },
-        { name = "side", type = "string" },
-        { name = "product", type = "string" },
-        { name = "deliverystart", type = "timestamp" },
-        { name = "deliveryend", type = "timestamp" },
-        { name = "executiontime", type = "timestamp" },
-        { name = "tradephase", type = "string" },
-        { name = "userdefinedblock", type = "string" },
-        { name = "selftrade", type = "string" },
-        { name = "price", type = "double" },
-        { name = "currency", type = "string" },
-        { name = "volume", type = "double" },
-        { name = "volumeunit", type = "string" },
-        { name = "orderid", type = "bigint" },
-      ]
-    }
-    product_stats = {
-      description  = "Statistics per financial product"
-      prefix       = "product_stats"
-      partitioning = "delivery"
-      columns      = concat(local.product, local.stats)
-    }
-    top_products = {
-      description  = "Top products by volume, overall and per delivery day and area"
-      prefix       = "top_products"
-      partitioning = "delivery"
-      columns      = concat([{ name = "scope", type = "string" }, { name = "rank", type = "int" }], local.product, local.stats)
-    }
-    anomalies = {
-      description  = "Trades whose price is anomalous for their product, with score, threshold and confidence"
-      prefix       = "anomalies"
-      partitioning = "delivery"
-      columns = concat(local.product, [
-        { name = "tradeid", type = "bigint" },
-        { name = "executiontime", type = "timestamp" },
-        { name = "price", type = "double" },
-        { name = "volume", type = "double" },
-        { name = "method", type = "string" },
-        { name = "score", type = "double" },
-        { name = "threshold", type = "double" },
-        { name = "reference", type = "double" },
-        { name = "confidence", type = "double" },
-      ])
-    }
-    # Meters/Lake: RawFields, ProcessedFields, CleanedFields (snake_case in the files already).
-    meters_raw = {
-      description  = "Meter Kafka records as received (bronze), per UTC day of measurement and device"
-      prefix       = "meters/raw"
-      partitioning = "meter_day"
-      columns = [
-        { name = "topic", type = "string" },
-        { name = "partition", type = "int" },
-        { name = "offset", type = "bigint" },
-        { name = "key", type = "binary" },
-        { name = "value", type = "binary" },
-        { name = "timestamp", type = "timestamp" },
-        { name = "timestamptype", type = "smallint" },
-      ]
-    }
-    meters_processed = {
-      description  = "Meter measurements parsed from the raw records, with their source positions"
-      prefix       = "meters/processed"
-      partitioning = "meter_day"
-      columns = [
-        { name = "topic", type = "string" },
-        { name = "partition", type = "int" },
-        { name = "offset", type = "bigint" },
-        { name = "t_measurement", type = "timestamp" },
-        { name = "t_report", type = "timestamp" },
-        { name = "device_id", type = "string" },
-        { name = "signal_name", type = "string" },
-        { name = "value", type = "double" },
-      ]
-    }
-    meters_cleaned = {
-      description  = "Meter series on the 10-second grid, each value measured or filled (method) and its source offset"
-      prefix       = "meters/cleaned"
-      partitioning = "meter_day"
-      columns = [
-        { name = "device_id", type = "string" },
-        { name = "signal_name", type = "string" },
-        { name = "timestamp", type = "timestamp" },
-        { name = "value", type = "double" },
-        { name = "method", type = "string" },
-        { name = "source_offset", type = "bigint" },
-      ]
-    }
+  projections = {
+    deliverydate = local.day_projection
+    day          = local.day_projection
+    deliveryarea = { type = "enum", values = join(",", var.delivery_areas) }
+    device       = { type = "enum", values = join(",", var.meter_devices) }
+    symbol       = { type = "enum", values = join(",", var.price_symbols) }
+    dataset      = { type = "enum", values = join(",", var.grid_datasets) }
+    area         = { type = "enum", values = join(",", var.grid_areas) }
+    # A report's id is free text: a query names the report it reads (WHERE report = '…').
+    report = { type = "injected" }
   }
 }
 
@@ -173,29 +48,26 @@ resource "aws_glue_catalog_table" "export" {
       "classification"     = "parquet"
       "EXTERNAL"           = "TRUE"
       "projection.enabled" = "true"
-      "storage.location.template" = join("", [
-        "s3://${var.bucket_name}/${each.value.prefix}/",
-        join("", [for p in local.partitionings[each.value.partitioning] : "${p.folder}=$${${p.key}}/"]),
-      ])
+      "storage.location.template" = "s3://${var.bucket_name}/${each.value.template}"
     },
     merge([
-      for p in local.partitionings[each.value.partitioning] : {
-        for property, value in p.projection : "projection.${p.key}.${property}" => value
+      for key in each.value.partition_keys : {
+        for property, value in local.projections[key] : "projection.${key}.${property}" => value
       }
     ]...),
   )
 
   dynamic "partition_keys" {
-    for_each = local.partitionings[each.value.partitioning]
+    for_each = each.value.partition_keys
 
     content {
-      name = partition_keys.value.key
+      name = partition_keys.value
       type = "string"
     }
   }
 
   storage_descriptor {
-    location      = "s3://${var.bucket_name}/${each.value.prefix}/"
+    location      = "s3://${var.bucket_name}/${each.value.location}"
     input_format  = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
     output_format = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
 

@@ -28,18 +28,28 @@ variable "delivery_areas" {
   type        = list(string)
 }
 
-variable "first_delivery_date" {
-  description = "Earliest deliveryDate partition the projection considers (yyyy-MM-dd)."
-  type        = string
-}
-
-variable "first_meter_day" {
-  description = "Earliest day partition of the meters tables the projection considers (yyyy-MM-dd, UTC)."
+variable "first_day" {
+  description = "Earliest day (deliveryDate or day partition, yyyy-MM-dd) the projections consider."
   type        = string
 }
 
 variable "meter_devices" {
   description = "Values of the meters tables' device partition (the device= folders)."
+  type        = list(string)
+}
+
+variable "price_symbols" {
+  description = "Values of the price tables' symbol partition (the symbol= folders)."
+  type        = list(string)
+}
+
+variable "grid_datasets" {
+  description = "Values of the grid tables' dataset partition (the Energy-Charts datasets ingested)."
+  type        = list(string)
+}
+
+variable "grid_areas" {
+  description = "Values of the grid tables' area partition (the country and the bidding zone, as in the area= folders)."
   type        = list(string)
 }
 
