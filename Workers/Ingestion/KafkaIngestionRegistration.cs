@@ -16,6 +16,9 @@ public static class KafkaIngestionRegistration
             settings.Config.GroupId = group;
             // Headers are never read; marshalling them costs every record.
             settings.Config.ConsumeResultFields = "topic,timestamp";
+            // librdkafka commits in the background only the offsets stored after PostgreSQL committed the rows.
+            settings.Config.EnableAutoCommit = true;
+            settings.Config.EnableAutoOffsetStore = false;
         });
         builder.Services.AddKeyedSingleton(group, (sp, key) =>
             ActivatorUtilities.CreateInstance<TransactionalKafkaConsumer>(sp, sp.GetRequiredKeyedService<KafkaConsumerFactory<byte[]?, byte[]?>>(key)));
