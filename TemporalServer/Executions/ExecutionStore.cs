@@ -28,7 +28,7 @@ sealed class ExecutionStore(NpgsqlDataSource dataSource)
         await using var tx = await BeginAsync(ct);
         var run = await LockAsync(tx, ns, execution, ct) ?? throw ApiErrors.WorkflowNotFound(execution);
         var result = await change(run, tx);
-        await SaveAsync(tx, run, ct);
+        Stage(tx, run);
         await tx.CommitAsync(ct);
         return result;
     }
@@ -53,7 +53,7 @@ sealed class ExecutionStore(NpgsqlDataSource dataSource)
         await using var command = tx.Command("SELECT state FROM temporal.executions WHERE run_id = $1 FOR UPDATE");
         command.Parameters.Add(new() { Value = Guid.Parse(runId) });
         var json = (string?)await command.ExecuteScalarAsync(ct);
-        return json is null ? null : new WorkflowRun(Deserialize(json), isNew: false);
+        return json is null ? null : Locked(json);
     }
 
     public async Task<RunState?> ReadStateAsync(StoreTransaction tx, string ns, WorkflowExecution execution, bool forUpdate, CancellationToken ct)
@@ -80,6 +80,9 @@ sealed class ExecutionStore(NpgsqlDataSource dataSource)
 
     static RunState Deserialize(string json) => JsonSerializer.Deserialize<RunState>(json, RunState.Json)!;
 
+    /// <summary>A run whose <c>state</c> was read with <c>FOR UPDATE</c> by another statement of the transaction.</summary>
+    public static WorkflowRun Locked(string json) => new(Deserialize(json), isNew: false);
+
     const string Insert = """
         INSERT INTO temporal.executions (run_id, namespace, workflow_id, workflow_type, task_queue, status, start_time, execution_time,
             close_time, history_length, search_attributes, memo, parent_workflow_id, parent_run_id, start_request_id, state)
@@ -92,11 +95,21 @@ sealed class ExecutionStore(NpgsqlDataSource dataSource)
         WHERE run_id = $1
         """;
 
-    /// <summary>Writes the run and everything its transitions produced; then the runs they created.</summary>
+    /// <summary>Writes the run and everything its transitions produced, then the runs they created, in one round trip.</summary>
     public async Task SaveAsync(StoreTransaction tx, WorkflowRun run, CancellationToken ct)
     {
+        Stage(tx, run);
+        await tx.FlushAsync(ct);
+    }
+
+    /// <summary>
+    /// Adds the writes of <paramref name="run"/> and the runs it created to the transaction's pending statements, which
+    /// go to PostgreSQL with its commit (or next flush) in one round trip.
+    /// </summary>
+    public void Stage(StoreTransaction tx, WorkflowRun run)
+    {
         var s = run.State;
-        var batch = new NpgsqlBatch(tx.Connection, tx.Transaction);
+        var batch = tx.Pending;
         var write = new NpgsqlBatchCommand(run.IsNew ? Insert : Update);
         write.Parameters.Add(new() { Value = Guid.Parse(s.RunId) });
         write.Parameters.Add(new() { Value = s.Namespace });
@@ -182,14 +195,13 @@ sealed class ExecutionStore(NpgsqlDataSource dataSource)
             notify.Parameters.Add(new() { Value = key });
             batch.BatchCommands.Add(notify);
         }
-        await batch.ExecuteNonQueryAsync(ct);
         run.NewEvents.Clear();
         run.NewTasks.Clear();
         run.NewTimers.Clear();
         run.CancelledTimers.Clear();
         run.WithdrawnTasks.Clear();
         run.Notifications.Clear();
-        foreach (var created in run.NewRuns) await SaveAsync(tx, created, ct);
+        foreach (var created in run.NewRuns) Stage(tx, created);
         run.NewRuns.Clear();
     }
 
@@ -198,7 +210,7 @@ sealed class ExecutionStore(NpgsqlDataSource dataSource)
     {
         await using var command = tx.Command(reverse
             ? "SELECT event FROM temporal.history_events WHERE run_id = $1 AND event_id < $2 ORDER BY event_id DESC LIMIT $3"
-            : "SELECT event FROM temporal.history_events WHERE run_id = $1 AND event_id > $2 ORDER BY event_id LIMIT $3");
+            : HistoryAfter);
         command.Parameters.Add(new() { Value = Guid.Parse(runId) });
         command.Parameters.Add(new() { Value = reverse && after == 0 ? long.MaxValue : after });
         command.Parameters.Add(new() { Value = limit });
@@ -207,14 +219,77 @@ sealed class ExecutionStore(NpgsqlDataSource dataSource)
         while (await reader.ReadAsync(ct)) events.Add(HistoryEvent.Parser.ParseFrom(reader.GetFieldValue<byte[]>(0)));
         return events;
     }
+
+    const string HistoryAfter = "SELECT event FROM temporal.history_events WHERE run_id = $1 AND event_id > $2 ORDER BY event_id LIMIT $3";
+
+    /// <summary>
+    /// Commits the transaction's pending writes and reads the run's events after <paramref name="after"/> (those writes
+    /// included) in the same round trip.
+    /// </summary>
+    public static async Task<List<HistoryEvent>> CommitReadingHistoryAsync(StoreTransaction tx, string runId, long after, CancellationToken ct)
+    {
+        var query = new NpgsqlBatchCommand(HistoryAfter);
+        query.Parameters.Add(new() { Value = Guid.Parse(runId) });
+        query.Parameters.Add(new() { Value = after });
+        query.Parameters.Add(new() { Value = int.MaxValue });
+        var events = new List<HistoryEvent>();
+        await tx.CommitReadingAsync(query, "event", reader => events.Add(HistoryEvent.Parser.ParseFrom(reader.GetFieldValue<byte[]>(0))), ct);
+        return events;
+    }
 }
 
+/// <summary>
+/// One transaction on one pooled connection. Writes can be staged in <see cref="Pending"/> and sent with the commit:
+/// a change is then two round trips (lock and read; write and commit) instead of three. Npgsql has no API for a commit
+/// in a batch (npgsql/npgsql#4351); a <c>COMMIT</c> statement ends the transaction it began, which Npgsql then sees
+/// as completed, and a failure in any statement fails the batch and rolls everything back.
+/// </summary>
 sealed class StoreTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
 {
+    NpgsqlBatch? _pending;
+    bool _committed;
+
     public NpgsqlConnection Connection { get; } = connection;
     public NpgsqlTransaction Transaction { get; } = transaction;
 
+    /// <summary>Statements sent with the next <see cref="FlushAsync"/> or <see cref="CommitAsync"/>.</summary>
+    public NpgsqlBatch Pending => _pending ??= new NpgsqlBatch(Connection, Transaction);
+
     public NpgsqlCommand Command(string sql) => new(sql, Connection, Transaction);
+
+    /// <summary>Sends the pending statements (none: nothing is sent).</summary>
+    public async Task FlushAsync(CancellationToken ct)
+    {
+        if (_pending is null) return;
+        await using var batch = _pending;
+        _pending = null;
+        await batch.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// Sends the pending statements, <paramref name="query"/> (one column named <paramref name="column"/>) and the commit
+    /// in one round trip; <paramref name="read"/> gets the query's rows.
+    /// </summary>
+    public async Task CommitReadingAsync(NpgsqlBatchCommand query, string column, Action<NpgsqlDataReader> read, CancellationToken ct)
+    {
+        var batch = Pending;
+        batch.BatchCommands.Add(query);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        _pending = null;
+        _committed = true;
+        await using (batch)
+        {
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            do
+            {
+                // Staged statements may return rows too (pg_notify): only the query's are read, found by its column.
+                if (reader.FieldCount == 1 && reader.GetName(0) == column)
+                    while (await reader.ReadAsync(ct)) read(reader);
+            }
+            // To the last result: the commit's outcome comes after the rows, and an error there throws here.
+            while (await reader.NextResultAsync(ct));
+        }
+    }
 
     /// <summary>Several parameterised statements in one round trip (a prepared statement holds only one).</summary>
     public async Task ExecuteAsync(CancellationToken ct, params (string Sql, object[] Arguments)[] statements)
@@ -232,10 +307,23 @@ sealed class StoreTransaction(NpgsqlConnection connection, NpgsqlTransaction tra
     public Task NotifyAsync(string key, CancellationToken ct) =>
         ExecuteAsync(ct, ("SELECT pg_notify($1, $2)", [Storage.Notifications.Channel, key]));
 
-    public Task CommitAsync(CancellationToken ct) => Transaction.CommitAsync(ct);
+    /// <summary>Commits, sending the pending statements with the commit in one round trip; once committed, nothing.</summary>
+    public async Task CommitAsync(CancellationToken ct)
+    {
+        if (_committed) return;
+        _committed = true;
+        if (_pending is null)
+        {
+            await Transaction.CommitAsync(ct);
+            return;
+        }
+        Pending.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        await FlushAsync(ct);
+    }
 
     public async ValueTask DisposeAsync()
     {
+        if (_pending is not null) await _pending.DisposeAsync();
         await Transaction.DisposeAsync();
         await Connection.DisposeAsync();
     }

@@ -23,6 +23,7 @@ sealed partial class WorkflowRun
         Append(e);
         State.Status = status;
         State.CloseTime = Now;
+        Notifications.Add(Storage.Notifications.ClosedKey(State.RunId));
         State.Buffered.Clear();
         State.WorkflowTask = new WorkflowTaskState();
         FailOpenUpdates();

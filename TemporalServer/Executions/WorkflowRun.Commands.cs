@@ -20,14 +20,20 @@ sealed partial class WorkflowRun
     /// <summary>
     /// RespondWorkflowTaskCompleted: WorkflowTaskCompleted, one or more events per command, then the events buffered
     /// during the task. A completion that would close the run while events are buffered is refused with
-    /// UnhandledCommand so the workflow sees them (else a signal sent during the task would be lost).
+    /// UnhandledCommand so the workflow sees them (else a signal sent during the task would be lost). A command with
+    /// bad attributes fails the task and is answered (the worker is told, after the commit); none of its commands is applied.
     /// </summary>
-    public void CompleteWorkflowTask(RespondWorkflowTaskCompletedRequest request)
+    public BadCommand? CompleteWorkflowTask(RespondWorkflowTaskCompletedRequest request)
     {
+        if (CommandValidation.FindBad(request.Commands) is { } bad)
+        {
+            FailWorkflowTask(bad.Cause, new Failure { Message = bad.Message }, request.Identity);
+            return bad;
+        }
         if ((State.Buffered.Count > 0 || HasUndeliveredUpdates) && request.Commands.Any(c => Closing.Contains(c.CommandType)))
         {
             FailWorkflowTask(WorkflowTaskFailedCause.UnhandledCommand, new Failure { Message = "UnhandledCommand: new events arrived while the task ran" }, request.Identity);
-            return;
+            return null;
         }
         var task = State.WorkflowTask;
         var done = Event(EventType.WorkflowTaskCompleted);
@@ -61,6 +67,7 @@ sealed partial class WorkflowRun
         if (State.IsRunning) FinishMessages(request, applied, done.EventId);
         FlushBuffered();
         if (request.ForceCreateNewWorkflowTask) ScheduleWorkflowTask();
+        return null;
     }
 
     void Apply(Command command, long completedId, string identity)

@@ -61,12 +61,13 @@ sealed class ActivityTasks(ExecutionStore store, TaskQueue queue, NamespaceRegis
         namespaces.Require(r.Namespace);
         return queue.PollAsync(r.Namespace, r.TaskQueue?.Name ?? "", TaskKind.Activity, call, async (tx, task) =>
         {
-            var run = await store.LockAsync(tx, task.RunId, call.CancellationToken);
+            var run = task.Run;
             var activity = run?.FindActivity(task.ScheduledEventId, task.Attempt);
             // A paused activity's task is dropped: UnpauseActivity dispatches a new one.
             if (run is null || activity is null || activity.Running || activity.Paused) return null;
             run.StartActivity(activity, r.Identity);
-            await store.SaveAsync(tx, run, call.CancellationToken);
+            // Sent with the poll's commit.
+            store.Stage(tx, run);
             var s = run.State;
             var scheduled = activity.Scheduled;
             return new PollActivityTaskQueueResponse
@@ -116,7 +117,7 @@ sealed class ActivityTasks(ExecutionStore store, TaskQueue queue, NamespaceRegis
             run.CancelTimer(TimerKind.ActivityStartToClose, scheduled, attempt);
             run.CancelTimer(TimerKind.ActivityHeartbeat, scheduled, attempt);
         }
-        await store.SaveAsync(tx, run, call.CancellationToken);
+        store.Stage(tx, run);
         await tx.CommitAsync(call.CancellationToken);
         return asks;
     }

@@ -7,8 +7,8 @@ using TemporalServer.Storage;
 
 namespace TemporalServer.Matching;
 
-/// <summary>A task taken from <c>temporal.tasks</c>.</summary>
-sealed record TakenTask(string RunId, long ScheduledEventId, int Attempt, Guid? QueryId);
+/// <summary>A task taken from <c>temporal.tasks</c>, with its run locked (null: the run is gone; queries lock nothing).</summary>
+sealed record TakenTask(string RunId, long ScheduledEventId, int Attempt, Guid? QueryId, WorkflowRun? Run);
 
 /// <summary>
 /// Long polls on <c>temporal.tasks</c>. A poll deletes one row with <c>FOR UPDATE SKIP LOCKED</c> and starts the task
@@ -22,11 +22,16 @@ sealed class TaskQueue(ExecutionStore store, Notifications notifications)
     static readonly Meter Meter = new("Pipeline.TemporalServer");
     static readonly Counter<long> Dispatched = Meter.CreateCounter<long>("temporal.server.tasks.dispatched");
 
+    // The task and its run's lock in one round trip. A query task leaves the run unlocked: it only reads it.
     const string Take = """
-        DELETE FROM temporal.tasks WHERE id = (
-            SELECT id FROM temporal.tasks WHERE namespace = $1 AND task_queue = $2 AND kind = $3
-            ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-        RETURNING run_id, scheduled_event_id, attempt, query_id
+        WITH taken AS (
+            DELETE FROM temporal.tasks WHERE id = (
+                SELECT id FROM temporal.tasks WHERE namespace = $1 AND task_queue = $2 AND kind = $3
+                ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+            RETURNING run_id, scheduled_event_id, attempt, query_id)
+        SELECT run_id, scheduled_event_id, attempt, query_id,
+            CASE WHEN query_id IS NULL THEN (SELECT state FROM temporal.executions e WHERE e.run_id = taken.run_id FOR UPDATE) END
+        FROM taken
         """;
 
     /// <summary>
@@ -85,7 +90,8 @@ sealed class TaskQueue(ExecutionStore store, Notifications notifications)
         command.Parameters.Add(new() { Value = (short)kind });
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
-        return new TakenTask(reader.GetGuid(0).ToString(), reader.GetInt64(1), reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetGuid(3));
+        return new TakenTask(reader.GetGuid(0).ToString(), reader.GetInt64(1), reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetGuid(3),
+            reader.IsDBNull(4) ? null : ExecutionStore.Locked(reader.GetString(4)));
     }
 }
 

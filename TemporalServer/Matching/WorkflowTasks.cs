@@ -31,12 +31,15 @@ sealed class WorkflowTasks(ExecutionStore store, TaskQueue queue, NamespaceRegis
         handlers.Add<PollWorkflowTaskQueueRequest, PollWorkflowTaskQueueResponse>("PollWorkflowTaskQueue", Poll);
         handlers.Add<RespondWorkflowTaskCompletedRequest, RespondWorkflowTaskCompletedResponse>("RespondWorkflowTaskCompleted", async (r, call) =>
         {
+            BadCommand? bad = null;
             await UpdateStartedTaskAsync(r.Namespace, r.TaskToken, run =>
             {
                 run.SetStickyQueue(r.StickyAttributes);
-                run.CompleteWorkflowTask(r);
+                bad = run.CompleteWorkflowTask(r);
                 run.EnforceHistoryLimits(_historyLimits);
             }, call);
+            // As in Temporal: the failed task (and its next attempt) is committed, and the worker is told what was wrong.
+            if (bad is not null) throw ApiErrors.InvalidArgument(bad.ErrorMessage);
             return new RespondWorkflowTaskCompletedResponse();
         });
         handlers.Add<RespondWorkflowTaskFailedRequest, RespondWorkflowTaskFailedResponse>("RespondWorkflowTaskFailed", async (r, call) =>
@@ -83,7 +86,7 @@ sealed class WorkflowTasks(ExecutionStore store, TaskQueue queue, NamespaceRegis
         return await queue.PollAsync(r.Namespace, r.TaskQueue?.Name ?? "", TaskKind.Workflow, call, async (tx, task) =>
         {
             if (task.QueryId is { } queryId) return await queries.StartAsync(tx, task.RunId, queryId, call.CancellationToken);
-            var run = await store.LockAsync(tx, task.RunId, call.CancellationToken);
+            var run = task.Run;
             // A task taken from a queue it no longer belongs to (moved off a sticky queue meanwhile) is dropped.
             if (run is null || !run.CanStartWorkflowTask(task.ScheduledEventId, sticky)) return null;
             run.StartWorkflowTask(r.Identity, _suggestContinueAsNewAfter);
@@ -102,10 +105,11 @@ sealed class WorkflowTasks(ExecutionStore store, TaskQueue queue, NamespaceRegis
                 StartedTime = Timestamp.FromDateTime(s.WorkflowTask.StartedTime),
             };
             response.Messages.AddRange(run.DeliverUpdates());
-            await store.SaveAsync(tx, run, call.CancellationToken);
+            store.Stage(tx, run);
             // A sticky worker has the events up to the last completed task cached; any other gets the full history.
+            // Written, read and committed in one round trip.
             var after = sticky is null ? 0 : s.LastCompletedStartedEventId;
-            response.History.Events.AddRange(await ExecutionStore.ReadHistoryAsync(tx, s.RunId, after, int.MaxValue, reverse: false, call.CancellationToken));
+            response.History.Events.AddRange(await ExecutionStore.CommitReadingHistoryAsync(tx, s.RunId, after, call.CancellationToken));
             return response;
         }, new PollWorkflowTaskQueueResponse());
     }
@@ -119,7 +123,7 @@ sealed class WorkflowTasks(ExecutionStore store, TaskQueue queue, NamespaceRegis
         if (run is null || !run.IsStartedWorkflowTask(scheduled, attempt)) throw ApiErrors.TaskNotFound("Workflow task");
         run.CancelTimer(TimerKind.WorkflowTaskTimeout, scheduled, attempt);
         change(run);
-        await store.SaveAsync(tx, run, call.CancellationToken);
+        store.Stage(tx, run);
         await tx.CommitAsync(call.CancellationToken);
     }
 }

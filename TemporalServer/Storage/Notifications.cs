@@ -19,7 +19,10 @@ sealed class Notifications(NpgsqlDataSource dataSource, ILogger<Notifications> l
     readonly ConcurrentDictionary<string, Queue<TaskCompletionSource>> _lines = new();
 
     public static string TaskQueueKey(string ns, string taskQueue, TaskKind kind) => $"q|{ns}|{taskQueue}|{(int)kind}";
+    /// <summary>Notified with every new event of the run.</summary>
     public static string RunKey(string runId) => $"r|{runId}";
+    /// <summary>Notified when the run closes: clients waiting for a result are not woken by every step before it.</summary>
+    public static string ClosedKey(string runId) => $"c|{runId}";
     public static string QueryKey(Guid queryId) => $"y|{queryId}";
     public const string TimersKey = "timers";
 

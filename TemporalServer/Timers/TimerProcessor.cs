@@ -119,7 +119,7 @@ sealed class TimerProcessor(ExecutionStore store, Notifications notifications, I
                     if (run is null || !run.State.IsRunning) return;
                     if ((ParentClosePolicy)timer.Attempt == ParentClosePolicy.RequestCancel) run.RequestCancel("parent closed (parent-close policy RequestCancel)", "");
                     else run.Terminate("parent closed (parent-close policy Terminate)", null, "");
-                    await store.SaveAsync(tx, run, ct);
+                    store.Stage(tx, run);
                     return;
                 }
         }
@@ -168,7 +168,8 @@ sealed class TimerProcessor(ExecutionStore store, Notifications notifications, I
                 execution.StickyTaskTimedOut(timer.ScheduledEventId, timer.Attempt);
                 break;
         }
-        await store.SaveAsync(tx, execution, ct);
+        // Sent with the commit.
+        store.Stage(tx, execution);
     }
 
     async Task StartChildAsync(StoreTransaction tx, WorkflowRun parent, TimerRow timer, CancellationToken ct)
@@ -182,7 +183,7 @@ sealed class TimerProcessor(ExecutionStore store, Notifications notifications, I
             return;
         }
         var child = parent.StartChild(initiated, timer.ScheduledEventId, Guid.NewGuid().ToString());
-        await store.SaveAsync(tx, child, ct);
+        store.Stage(tx, child);
     }
 
     /// <summary>Signal or cancel another workflow, then tell the initiating run the outcome (in its own later transaction).</summary>

@@ -81,7 +81,7 @@ sealed class WorkflowOperations(ExecutionStore store, RunningWorkflows running, 
                 var state = await store.ReadStateAsync(tx, r.Namespace, r.Execution, forUpdate: false, call.CancellationToken) ?? throw ApiErrors.WorkflowNotFound(r.Execution);
                 if (runKey is null)
                 {
-                    runKey = Notifications.RunKey(state.RunId);
+                    runKey = r.HistoryEventFilterType == HistoryEventFilterType.CloseEvent ? Notifications.ClosedKey(state.RunId) : Notifications.RunKey(state.RunId);
                     wake = notifications.NextAsync(runKey);
                     // The run may have changed between the first read and taking the wake-up task: read once more below.
                 }

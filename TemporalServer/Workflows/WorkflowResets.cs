@@ -50,9 +50,9 @@ sealed class WorkflowResets(ExecutionStore store, NamespaceRegistry namespaces) 
         {
             current.Terminate($"reset: {request.Reason}", null, request.Identity ?? "", replaced: true);
             current.NewRuns.Add(reset);
-            await store.SaveAsync(tx, current, ct);
+            store.Stage(tx, current);
         }
-        else await store.SaveAsync(tx, reset, ct);
+        else store.Stage(tx, reset);
         await tx.CommitAsync(ct);
         return new ResetWorkflowExecutionResponse { RunId = reset.State.RunId };
     }

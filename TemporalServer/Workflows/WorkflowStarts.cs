@@ -128,7 +128,7 @@ sealed class WorkflowStarts(ExecutionStore store, NamespaceRegistry namespaces) 
             {
                 if (signal is not null && !retried) current.AddExternal(signal);
                 with?.Apply(current);
-                await store.SaveAsync(tx, current, ct);
+                store.Stage(tx, current);
                 await tx.CommitAsync(ct);
                 return (state.RunId, retried);
             }
@@ -139,7 +139,7 @@ sealed class WorkflowStarts(ExecutionStore store, NamespaceRegistry namespaces) 
 #pragma warning restore CS0612
                     throw ApiErrors.AlreadyStarted(r.WorkflowId, state.RunId, r.RequestId);
                 current.Terminate("terminated by a new start of the same workflow id (conflict policy TerminateExisting)", null, r.Started.Identity);
-                await store.SaveAsync(tx, current, ct);
+                store.Stage(tx, current);
             }
             else if (r.ReusePolicy == WorkflowIdReusePolicy.RejectDuplicate
                      || (r.ReusePolicy == WorkflowIdReusePolicy.AllowDuplicateFailedOnly && state.Status is WorkflowExecutionStatus.Completed))
@@ -156,7 +156,7 @@ sealed class WorkflowStarts(ExecutionStore store, NamespaceRegistry namespaces) 
         }
         var run = WorkflowRun.Start(r.Namespace, r.WorkflowId, Guid.NewGuid().ToString(), r.Started, r.RequestId, delay, signal is null ? null : [signal], r.UserMetadata);
         with?.Apply(run);
-        await store.SaveAsync(tx, run, ct);
+        store.Stage(tx, run);
         await tx.CommitAsync(ct);
         return (run.State.RunId, true);
     }

@@ -1,5 +1,9 @@
+using Google.Protobuf.WellKnownTypes;
+using Temporalio.Api.Command.V1;
 using Temporalio.Api.Common.V1;
 using Temporalio.Api.Enums.V1;
+using Temporalio.Api.History.V1;
+using Temporalio.Api.TaskQueue.V1;
 using Temporalio.Api.WorkflowService.V1;
 using Temporalio.Client;
 using Temporalio.Exceptions;
@@ -81,5 +85,85 @@ public sealed class BadInputTests(TemporalEnvironment env)
         var terminated = history.Events.Last().WorkflowExecutionTerminatedEventAttributes;
         Assert.Equal("Workflow history count exceeds limit.", terminated.Reason);
         Assert.InRange(history.Events.Count, 41, 50);
+    }
+
+    [Theory]
+    [InlineData("", "SomeActivity", 10, 0, "ActivityId is not set on command.")]
+    [InlineData("a1", "", 10, 0, "ActivityType is not set on command.")]
+    [InlineData("a1", "SomeActivity", 0, 0, "A valid StartToClose or ScheduleToCloseTimeout is not set on command.")]
+    [InlineData("a1", "SomeActivity", -1, 0, "Invalid StartToCloseTimeout value -1s on command.")]
+    [InlineData("a1", "SomeActivity", 10, -1, "Invalid ScheduleToCloseTimeout value -1s on command.")]
+    public async Task A_workflow_task_scheduling_an_activity_with_bad_attributes_fails_naming_the_field_and_schedules_nothing(
+        string activityId, string activityType, int startToCloseSeconds, int scheduleToCloseSeconds, string expected)
+    {
+        var schedule = new ScheduleActivityTaskCommandAttributes
+        {
+            ActivityId = activityId,
+            ActivityType = new ActivityType { Name = activityType },
+            StartToCloseTimeout = startToCloseSeconds == 0 ? null : Duration.FromTimeSpan(TimeSpan.FromSeconds(startToCloseSeconds)),
+            ScheduleToCloseTimeout = scheduleToCloseSeconds == 0 ? null : Duration.FromTimeSpan(TimeSpan.FromSeconds(scheduleToCloseSeconds)),
+        };
+
+        var (error, failed) = await CompleteFirstTaskAsync(new Command { CommandType = CommandType.ScheduleActivityTask, ScheduleActivityTaskCommandAttributes = schedule });
+
+        Assert.Equal(RpcException.StatusCode.InvalidArgument, error.Code);
+        Assert.Equal("BadScheduleActivityAttributes: " + expected, error.Message);
+        Assert.Equal(WorkflowTaskFailedCause.BadScheduleActivityAttributes, failed.WorkflowTaskFailedEventAttributes.Cause);
+        Assert.Equal(expected, failed.WorkflowTaskFailedEventAttributes.Failure.Message);
+    }
+
+    [Fact]
+    public async Task A_workflow_task_starting_a_timer_without_a_duration_fails_naming_the_field_and_starts_nothing()
+    {
+        var (error, failed) = await CompleteFirstTaskAsync(new Command
+        {
+            CommandType = CommandType.StartTimer,
+            StartTimerCommandAttributes = new StartTimerCommandAttributes { TimerId = "t1" },
+        });
+
+        Assert.Equal("BadStartTimerAttributes: An invalid StartToFireTimeout is set on command.", error.Message);
+        Assert.Equal(WorkflowTaskFailedCause.BadStartTimerAttributes, failed.WorkflowTaskFailedEventAttributes.Cause);
+    }
+
+    /// <summary>
+    /// Starts a workflow, takes its first task as a worker would and completes it with a valid timer followed by
+    /// <paramref name="bad"/>; answers the worker's error and the task's failure event, after checking that none of
+    /// the task's commands was applied and that the run is still running with a new task scheduled.
+    /// </summary>
+    async Task<(RpcException Error, HistoryEvent Failed)> CompleteFirstTaskAsync(Command bad)
+    {
+        var queue = NewId();
+        var handle = await env.Client.StartWorkflowAsync((SleepingWorkflow wf) => wf.RunAsync(TimeSpan.Zero), new(NewId(), queue));
+        var task = await env.Client.WorkflowService.PollWorkflowTaskQueueAsync(new PollWorkflowTaskQueueRequest
+        {
+            Namespace = "default",
+            TaskQueue = new TaskQueue { Name = queue },
+            Identity = "test worker",
+        });
+        var completion = new RespondWorkflowTaskCompletedRequest { Namespace = "default", TaskToken = task.TaskToken, Identity = "test worker" };
+        completion.Commands.Add(new Command
+        {
+            CommandType = CommandType.StartTimer,
+            StartTimerCommandAttributes = new StartTimerCommandAttributes { TimerId = "valid", StartToFireTimeout = Duration.FromTimeSpan(TimeSpan.FromHours(1)) },
+        });
+        completion.Commands.Add(bad);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => env.Client.WorkflowService.RespondWorkflowTaskCompletedAsync(completion));
+
+        var events = (await handle.FetchHistoryAsync()).Events;
+        Assert.Equal(
+            [EventType.WorkflowExecutionStarted, EventType.WorkflowTaskScheduled, EventType.WorkflowTaskStarted, EventType.WorkflowTaskFailed],
+            events.Select(e => e.EventType).Take(4));
+        Assert.Equal(RpcException.StatusCode.InvalidArgument, error.Code);
+        Assert.Equal(WorkflowExecutionStatus.Running, (await handle.DescribeAsync()).Status);
+        var retried = await env.Client.WorkflowService.PollWorkflowTaskQueueAsync(new PollWorkflowTaskQueueRequest
+        {
+            Namespace = "default",
+            TaskQueue = new TaskQueue { Name = queue },
+            Identity = "test worker",
+        });
+        Assert.Equal(2, retried.Attempt);
+        await handle.TerminateAsync("test over");
+        return (error, events.ElementAt(3));
     }
 }

@@ -63,8 +63,8 @@ public static class TemporalServerBenchmark
         Row("schedule-to-start p50 (ms, 2 workers loaded)", ours.LoadedScheduleToStart.P50, theirs?.LoadedScheduleToStart.P50, null);
         Row("schedule-to-start p99 (ms, 2 workers loaded)", Bench.Percentile(ours.LoadedScheduleToStart.Milliseconds, 0.99),
             theirs is null ? null : Bench.Percentile(theirs.LoadedScheduleToStart.Milliseconds, 0.99), null);
-        Console.WriteLine($"{options.Parked} workflows parked on a timer: server RSS {parked.RssMegabytes:F0} MB (peak {parked.PeakRssMegabytes:F0} MB), " +
-            $"started and parked at {parked.PerSecond:F0}/s");
+        Console.WriteLine($"{options.Parked} workflows parked on a timer: server RSS {parked.RssMegabytes:F0} MB (peak {parked.PeakRssMegabytes:F0} MB; " +
+            $"anonymous {parked.AnonymousMegabytes:F0} MB, files {parked.FileMegabytes:F0} MB), started and parked at {parked.PerSecond:F0}/s");
         Console.WriteLine($"ratios: 2-worker steps/s vs INSERT+UPDATE/s {ours.StepsPerSecond[1] / baseline.StepsPerSecond:F2}x; " +
             $"step p50 vs INSERT+UPDATE p50 {ours.Step.P50 / baseline.Step.P50:F1}x" +
             (theirs is null ? "" : $"; 2-worker steps/s vs probe {ours.StepsPerSecond[1] / theirs.StepsPerSecond[1]:F2}x; step p50 vs probe {ours.Step.P50 / theirs.Step.P50:F1}x"));
@@ -76,7 +76,8 @@ public static class TemporalServerBenchmark
     sealed record Measured(double StartsPerSecond, double CompletedPerSecond, Latencies Step, Latencies ScheduleToStart,
         double[] StepsPerSecond, Latencies LoadedScheduleToStart);
 
-    sealed record Parked(double RssMegabytes, double PeakRssMegabytes, double PerSecond);
+    /// <summary>Anonymous: the GC heap, JIT code and native allocations; files: mapped code (the runtime, assemblies).</summary>
+    sealed record Parked(double RssMegabytes, double PeakRssMegabytes, double AnonymousMegabytes, double FileMegabytes, double PerSecond);
 
     sealed record Baseline(double StepsPerSecond, Latencies Step);
 
@@ -180,7 +181,7 @@ public static class TemporalServerBenchmark
         await Task.Delay(TimeSpan.FromSeconds(3));
         var status = File.ReadAllLines($"/proc/{server.Process.Pid}/status");
         double Megabytes(string field) => long.Parse(status.Single(l => l.StartsWith(field + ":", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
-        return new Parked(Megabytes("VmRSS"), Megabytes("VmHWM"), perSecond);
+        return new Parked(Megabytes("VmRSS"), Megabytes("VmHWM"), Megabytes("RssAnon"), Megabytes("RssFile"), perSecond);
     }
 
     static async Task<Baseline> BaselineAsync(BenchServers servers, Options options)
