@@ -28,8 +28,7 @@ public sealed class PriceTopicTests(KafkaFixture kafka) : IClassFixture<KafkaFix
 
     async Task<PriceTopicReport> ReportAsync(string topic, double threshold = PriceReport.DefaultThreshold)
     {
-        using var consumer = Consumer();
-        return await PriceTopic.ReadAsync(consumer, topic, threshold, TimeSpan.FromSeconds(20), CancellationToken.None);
+        return await PriceTopic.ReadAsync(Consumer, topic, threshold, TimeSpan.FromSeconds(20), CancellationToken.None);
     }
 
     [Fact]
@@ -133,10 +132,9 @@ public sealed class PriceTopicTests(KafkaFixture kafka) : IClassFixture<KafkaFix
         var (ticks, _) = PriceGenerator.Generate(new PriceGenerationOptions { Count = 200, Seed = 23 });
         using var producer = Producer();
         await PriceTickProducer.ProduceAsync(producer, topic, ticks.Take(100).ToList(), CancellationToken.None);
-        using var consumer = Consumer();
 
         // the high-water marks are taken first; then more arrives while the report reads
-        var reading = PriceTopic.ReadAsync(consumer, topic, 3, TimeSpan.FromSeconds(20), CancellationToken.None);
+        var reading = PriceTopic.ReadAsync(Consumer, topic, 3, TimeSpan.FromSeconds(20), CancellationToken.None);
         await PriceTickProducer.ProduceAsync(producer, topic, ticks.Skip(100).ToList(), CancellationToken.None);
         var first = await reading;
         var second = await ReportAsync(topic);

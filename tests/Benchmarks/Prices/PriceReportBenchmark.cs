@@ -82,8 +82,7 @@ public static class PriceReportBenchmark
 
     static long TopicReport(string bootstrapServers, int expected)
     {
-        using var consumer = Consumer(bootstrapServers);
-        var read = PriceTopic.ReadAsync(consumer, Topic, PriceReport.DefaultThreshold, CancellationToken.None).GetAwaiter().GetResult();
+        var read = PriceTopic.ReadAsync(() => Consumer(bootstrapServers), Topic, PriceReport.DefaultThreshold, CancellationToken.None).GetAwaiter().GetResult();
         if (read.Report.Count != expected) throw new InvalidOperationException($"the report counted {read.Report.Count:N0} of {expected:N0} ticks");
         return read.Report.Count;
     }
