@@ -44,9 +44,10 @@ public static class PriceTopic
     /// <summary>
     /// How many consumers read a report's topic at most, each on its own thread over its share of the offsets: the work
     /// per message (librdkafka's fetch and decompression, the client's hand-over, parsing) is mostly CPU, and a reader
-    /// also waits on its fetches, so two per core keep the cores busy.
+    /// also waits on its fetches, so two per core keep the cores busy (measured on 2 cores: docs/benchmarks.md). At most
+    /// eight: each reader is a client with its own threads and connections to the brokers.
     /// </summary>
-    public static int DefaultReaders => Math.Max(2, 2 * Environment.ProcessorCount);
+    public static int DefaultReaders => Math.Clamp(2 * Environment.ProcessorCount, 2, 8);
 
     /// <summary>Below this many messages per reader another consumer (its connections, its start) costs more than it saves.</summary>
     public const long MinMessagesPerReader = 50_000;
