@@ -37,7 +37,8 @@ public sealed record PriceReport(
 
 /// <summary>
 /// Builds a <see cref="PriceReport"/> from ticks added one at a time: statistics in one pass (Welford's method, stable
-/// for prices far from zero), outliers in a second pass over the kept ticks once the statistics are final.
+/// for prices far from zero), outliers in a second pass over the kept ticks once the statistics are final. Builders
+/// filled in parallel over parts of a batch are combined with <see cref="Merge"/>.
 /// </summary>
 public sealed class PriceReportBuilder(double threshold = PriceReport.DefaultThreshold)
 {
@@ -60,11 +61,7 @@ public sealed class PriceReportBuilder(double threshold = PriceReport.DefaultThr
 
     public void Add(PriceTick tick)
     {
-        if (!_index.TryGetValue(tick.Symbol, out var s))
-        {
-            _index[tick.Symbol] = s = _symbols.Count;
-            _symbols.Add(new Accumulator(tick.Symbol));
-        }
+        var s = IndexOf(tick.Symbol);
         var a = _symbols[s];
         a.Count++;
         var delta = tick.Price - a.Mean;
@@ -75,6 +72,48 @@ public sealed class PriceReportBuilder(double threshold = PriceReport.DefaultThr
         _ts.Add(tick.Ts.Ticks);
         _symbol.Add(s);
         _price.Add(tick.Price);
+    }
+
+    int IndexOf(string symbol)
+    {
+        if (!_index.TryGetValue(symbol, out var s))
+        {
+            _index[symbol] = s = _symbols.Count;
+            _symbols.Add(new Accumulator(symbol));
+        }
+        return s;
+    }
+
+    /// <summary>
+    /// Takes in everything <paramref name="other"/> took in (its ticks after this one's, its rejected messages, the
+    /// first examples up to the kept number), as if they had been added here. Each symbol's mean and sum of squared
+    /// deviations combine by Chan, Golub and LeVeque's pairwise update, as stable as Welford's one at a time.
+    /// </summary>
+    public void Merge(PriceReportBuilder other)
+    {
+        var symbols = new int[other._symbols.Count];
+        for (var i = 0; i < symbols.Length; i++)
+        {
+            var b = other._symbols[i];
+            var a = _symbols[symbols[i] = IndexOf(b.Symbol)];
+            if (a.Count == 0)
+                (a.Count, a.Mean, a.M2) = (b.Count, b.Mean, b.M2);
+            else
+            {
+                var count = a.Count + b.Count;
+                var delta = b.Mean - a.Mean;
+                a.M2 += b.M2 + delta * delta * ((double)a.Count * b.Count / count);
+                a.Mean += delta * ((double)b.Count / count);
+                a.Count = count;
+            }
+            a.Min = Math.Min(a.Min, b.Min);
+            a.Max = Math.Max(a.Max, b.Max);
+        }
+        _ts.AddRange(other._ts);
+        _price.AddRange(other._price);
+        foreach (var s in other._symbol) _symbol.Add(symbols[s]);
+        _invalidCount += other._invalidCount;
+        _invalid.AddRange(other._invalid.Take(InvalidExamplesKept - _invalid.Count));
     }
 
     public void AddInvalid(string location, string reason, ReadOnlySpan<byte> payload)

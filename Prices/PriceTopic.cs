@@ -41,25 +41,63 @@ public static class PriceTopic
         config.ConsumeResultFields = "none";
     }
 
-    public static Task<PriceTopicReport> ReadAsync(IConsumer<Ignore, byte[]> consumer, string topic, double threshold, CancellationToken ct) =>
-        ReadAsync(consumer, topic, threshold, DefaultStallTimeout, ct);
+    /// <summary>
+    /// How many consumers read a report's topic at most, each on its own thread over its share of the offsets: the work
+    /// per message (librdkafka's fetch and decompression, the client's hand-over, parsing) is mostly CPU, and a reader
+    /// also waits on its fetches, so two per core keep the cores busy (measured on 2 cores: docs/benchmarks.md). At most
+    /// eight: each reader is a client with its own threads and connections to the brokers.
+    /// </summary>
+    public static int DefaultReaders => Math.Clamp(2 * Environment.ProcessorCount, 2, 8);
 
-    /// <summary>Consume blocks a thread: the read runs on one of the pool's, cancellable between messages.</summary>
-    public static Task<PriceTopicReport> ReadAsync(IConsumer<Ignore, byte[]> consumer, string topic, double threshold, TimeSpan stallTimeout, CancellationToken ct) =>
-        Task.Run(() => Read(consumer, topic, threshold, stallTimeout, ct), ct);
+    /// <summary>Below this many messages per reader another consumer (its connections, its start) costs more than it saves.</summary>
+    public const long MinMessagesPerReader = 50_000;
 
-    static PriceTopicReport Read(IConsumer<Ignore, byte[]> consumer, string topic, double threshold, TimeSpan stallTimeout, CancellationToken ct)
+    public static Task<PriceTopicReport> ReadAsync(Func<IConsumer<Ignore, byte[]>> createConsumer, string topic, double threshold, CancellationToken ct) =>
+        ReadAsync(createConsumer, topic, threshold, DefaultStallTimeout, ct);
+
+    public static Task<PriceTopicReport> ReadAsync(Func<IConsumer<Ignore, byte[]>> createConsumer, string topic, double threshold, TimeSpan stallTimeout, CancellationToken ct) =>
+        ReadAsync(createConsumer, topic, threshold, stallTimeout, DefaultReaders, MinMessagesPerReader, ct);
+
+    /// <summary>
+    /// Takes the partitions' ranges, cuts them into shares (<see cref="Shares"/>) and reads each share with its own
+    /// consumer (from <paramref name="createConsumer"/>) into its own builder on its own thread (Consume blocks one);
+    /// the builders are merged in share order, so the result does not depend on which reader finished first.
+    /// </summary>
+    internal static async Task<PriceTopicReport> ReadAsync(Func<IConsumer<Ignore, byte[]>> createConsumer, string topic, double threshold, TimeSpan stallTimeout,
+        int readers, long minMessagesPerReader, CancellationToken ct)
     {
         using var span = PriceTelemetry.Source.StartActivity("prices report", ActivityKind.Consumer);
         span?.SetTag("messaging.destination.name", topic);
         var started = Stopwatch.GetTimestamp();
-        var partitions = Ranges(consumer, topic, stallTimeout);
-        var builder = new PriceReportBuilder(threshold);
-        Consume(consumer, topic, partitions, stallTimeout, (partition, offset, value) =>
+        var first = createConsumer();
+        List<PartitionRange> partitions;
+        PriceReportBuilder[] builders;
+        try
         {
-            if (value is null) builder.AddInvalid(Location(partition, offset), "empty message (no value)", []);
-            else if (!builder.TryAdd(value, out var reason)) builder.AddInvalid(Location(partition, offset), reason, value);
-        }, ct);
+            partitions = await Task.Run(() => Ranges(first, topic, stallTimeout), ct);
+            var shares = Shares(partitions, readers, minMessagesPerReader);
+            span?.SetTag("pipeline.prices.readers", shares.Count);
+            // One reader failing (a stalled broker) stops the others rather than leaving them to their own timeouts.
+            using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            builders = await Task.WhenAll(shares.Select((share, i) => Task.Factory.StartNew(() =>
+            {
+                try
+                {
+                    return ReadShare(i == 0 ? first : createConsumer(), i > 0, topic, share, threshold, stallTimeout, failed.Token);
+                }
+                catch
+                {
+                    failed.Cancel();
+                    throw;
+                }
+            }, failed.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
+        }
+        finally
+        {
+            first.Dispose();
+        }
+        var builder = new PriceReportBuilder(threshold);
+        foreach (var part in builders) builder.Merge(part);
         var report = builder.Build($"topic {topic} ({partitions.Count} partition(s), offsets up to the high-water marks at start: {partitions.Sum(p => p.High - p.Low):N0} messages)");
         PriceTelemetry.Read.Add(report.Count, new("messaging.destination.name", topic), new("outcome", "tick"));
         PriceTelemetry.Read.Add(report.Invalid, new("messaging.destination.name", topic), new("outcome", "rejected"));
@@ -68,6 +106,53 @@ public static class PriceTopic
         span?.SetTag("pipeline.prices.rejected", report.Invalid);
         span?.SetTag("pipeline.prices.outliers", report.Outliers.Count);
         return new PriceTopicReport(report, partitions);
+    }
+
+    static PriceReportBuilder ReadShare(IConsumer<Ignore, byte[]> consumer, bool owned, string topic, IReadOnlyList<PartitionRange> share, double threshold,
+        TimeSpan stallTimeout, CancellationToken ct)
+    {
+        try
+        {
+            var builder = new PriceReportBuilder(threshold);
+            Consume(consumer, topic, share, stallTimeout, (partition, offset, value) =>
+            {
+                if (value is null) builder.AddInvalid(Location(partition, offset), "empty message (no value)", []);
+                else if (!builder.TryAdd(value, out var reason)) builder.AddInvalid(Location(partition, offset), reason, value);
+            }, ct);
+            return builder;
+        }
+        finally
+        {
+            if (owned) consumer.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// At most <paramref name="readers"/> shares of about equal message counts, each of at least
+    /// <paramref name="minMessagesPerReader"/> (but the last): the partitions' messages laid end to end and cut into equal
+    /// runs. A topic keyed onto few partitions (five symbols) is so shared out as evenly as one spread over many, and a
+    /// share holds at most one piece of a partition (a consumer assigns a partition once).
+    /// </summary>
+    internal static List<List<PartitionRange>> Shares(IReadOnlyList<PartitionRange> partitions, int readers, long minMessagesPerReader)
+    {
+        var total = partitions.Sum(p => Math.Max(0, p.High - p.Low));
+        var size = Math.Max(Math.Max(1, minMessagesPerReader), (total + readers - 1) / readers);
+        var shares = new List<List<PartitionRange>>();
+        var share = new List<PartitionRange>();
+        var room = size;
+        foreach (var partition in partitions.Where(p => p.High > p.Low))
+            for (var low = partition.Low; low < partition.High;)
+            {
+                var high = Math.Min(partition.High, low + room);
+                share.Add(partition with { Low = low, High = high });
+                room -= high - low;
+                low = high;
+                if (room > 0) continue;
+                shares.Add(share);
+                (share, room) = ([], size);
+            }
+        if (share.Count > 0) shares.Add(share);
+        return shares;
     }
 
     /// <summary>

@@ -157,8 +157,8 @@ internal static class PricesCommands
         await host.StartAsync(ct);
         try
         {
-            using var consumer = host.Services.GetRequiredService<ServiceDefaults.Kafka.KafkaConsumerFactory<Ignore, byte[]>>().Create();
-            var (report, partitions) = await PriceTopic.ReadAsync(consumer, topic, threshold, ct);
+            var consumers = host.Services.GetRequiredService<ServiceDefaults.Kafka.KafkaConsumerFactory<Ignore, byte[]>>();
+            var (report, partitions) = await PriceTopic.ReadAsync(() => consumers.Create(), topic, threshold, ct);
             Console.Write(json ? Json(report, partitions) : Text(report));
             return Ok;
         }

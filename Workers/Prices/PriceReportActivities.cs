@@ -30,11 +30,10 @@ public sealed class PriceReportActivities(
         var context = ActivityExecutionContext.Current;
         var ct = context.CancellationToken;
         var started = time.GetUtcNow();
-        using var consumer = consumers.Create();
         PriceTopicReport read;
         try
         {
-            read = await PriceTopic.ReadAsync(consumer, request.Topic, request.Threshold, ct);
+            read = await PriceTopic.ReadAsync(() => consumers.Create(), request.Topic, request.Threshold, ct);
         }
         catch (PriceTopicException e)
         {

@@ -118,6 +118,47 @@ public sealed class PriceReportTests
     }
 
     [Fact]
+    public void Builders_filled_over_parts_of_a_batch_and_merged_give_the_report_of_one_builder_over_the_whole()
+    {
+        var (ticks, _) = PriceGenerator.Generate(new PriceGenerationOptions { Count = 5_000, Outliers = 8, Seed = 12 });
+        var messages = ticks.Select(t => t.ToJson()).ToList();
+        // uneven parts (one of a single tick), with 25 bad messages: 15 in the first part, 10 in the third
+        messages.InsertRange(0, Enumerable.Range(0, 15).Select(i => $"{{\"bad\": {i}"));
+        messages.InsertRange(3_015, Enumerable.Range(15, 10).Select(i => $"{{\"bad\": {i}"));
+        List<List<string>> parts = [messages[..3_000], messages[3_000..3_001], messages[3_001..]];
+        var whole = Fill(new PriceReportBuilder(), messages, 0).Build();
+
+        var merged = new PriceReportBuilder();
+        var line = 0;
+        foreach (var part in parts)
+        {
+            merged.Merge(Fill(new PriceReportBuilder(), part, line));
+            line += part.Count;
+        }
+        var report = merged.Build();
+
+        Assert.Equal((5_000L, 25L), (report.Count, report.Invalid));
+        Assert.Equal(whole.Symbols.Select(s => (s.Symbol, s.Count, s.Min, s.Max)), report.Symbols.Select(s => (s.Symbol, s.Count, s.Min, s.Max)));
+        foreach (var (expected, actual) in whole.Symbols.Zip(report.Symbols))
+        {
+            Assert.Equal(expected.Mean, actual.Mean, 9);
+            Assert.Equal(expected.StandardDeviation, actual.StandardDeviation, 9);
+        }
+        Assert.Equal(8, report.Outliers.Count);
+        Assert.Equal(whole.Outliers.Select(o => (o.Ts, o.Symbol, o.Price)), report.Outliers.Select(o => (o.Ts, o.Symbol, o.Price)));
+        Assert.Equal(whole.Outliers.Select(o => Math.Round(o.ZScore, 9)), report.Outliers.Select(o => Math.Round(o.ZScore, 9)));
+        Assert.Equal(whole.InvalidExamples, report.InvalidExamples);
+        Assert.Equal("line 3020", report.InvalidExamples[^1].Location); // the first 20 in order: 15 of the first part, 5 of the third
+
+        static PriceReportBuilder Fill(PriceReportBuilder builder, List<string> lines, int first)
+        {
+            foreach (var (message, i) in lines.Select((m, i) => (m, i)))
+                if (!builder.TryAdd(Encoding.UTF8.GetBytes(message), out var reason)) builder.AddInvalid($"line {first + i + 1}", reason, Encoding.UTF8.GetBytes(message));
+            return builder;
+        }
+    }
+
+    [Fact]
     public void An_empty_batch_gives_an_empty_report()
     {
         var report = new PriceReportBuilder().Build();

@@ -28,8 +28,7 @@ public sealed class PriceTopicTests(KafkaFixture kafka) : IClassFixture<KafkaFix
 
     async Task<PriceTopicReport> ReportAsync(string topic, double threshold = PriceReport.DefaultThreshold)
     {
-        using var consumer = Consumer();
-        return await PriceTopic.ReadAsync(consumer, topic, threshold, TimeSpan.FromSeconds(20), CancellationToken.None);
+        return await PriceTopic.ReadAsync(Consumer, topic, threshold, TimeSpan.FromSeconds(20), CancellationToken.None);
     }
 
     [Fact]
@@ -108,6 +107,47 @@ public sealed class PriceTopicTests(KafkaFixture kafka) : IClassFixture<KafkaFix
     }
 
     [Fact]
+    public async Task Several_readers_over_shares_of_the_offsets_give_the_report_of_one_reader()
+    {
+        var topic = NewTopic();
+        var (ticks, injected) = PriceGenerator.Generate(new PriceGenerationOptions { Count = 5_000, Outliers = 6, Seed = 24 });
+        using (var producer = Producer())
+        {
+            await PriceTickProducer.ProduceAsync(producer, topic, ticks, CancellationToken.None);
+            foreach (var symbol in new[] { "AAPL", "MSFT", "TSLA" })
+                await producer.ProduceAsync(topic, new() { Key = symbol, Value = $$"""{"ts": "2024-01-01 00:00:00.000", "symbol": "{{symbol}}", "price": "1"}""" });
+        }
+
+        var one = await PriceTopic.ReadAsync(Consumer, topic, 3, TimeSpan.FromSeconds(20), readers: 1, minMessagesPerReader: 1, CancellationToken.None);
+        // five shares over the partitions that hold the ticks: cut inside partitions too
+        var several = await PriceTopic.ReadAsync(Consumer, topic, 3, TimeSpan.FromSeconds(20), readers: 5, minMessagesPerReader: 1, CancellationToken.None);
+
+        Assert.Equal((5_000L, 3L), (several.Report.Count, several.Report.Invalid));
+        Assert.Equal(one.Partitions, several.Partitions);
+        Assert.Equal(one.Report.Symbols.Select(s => (s.Symbol, s.Count, s.Min, s.Max)), several.Report.Symbols.Select(s => (s.Symbol, s.Count, s.Min, s.Max)));
+        foreach (var (expected, actual) in one.Report.Symbols.Zip(several.Report.Symbols))
+        {
+            Assert.Equal(expected.Mean, actual.Mean, 9);
+            Assert.Equal(expected.StandardDeviation, actual.StandardDeviation, 9);
+        }
+        Assert.Equal(injected.Select(t => (t.Ts, t.Symbol, t.Price)).Order(), several.Report.Outliers.Select(o => (o.Ts, o.Symbol, o.Price)).Order());
+        Assert.Equal(one.Report.Outliers.Select(o => (o.Ts, o.Symbol, o.Price)), several.Report.Outliers.Select(o => (o.Ts, o.Symbol, o.Price)));
+        Assert.Equal(one.Report.InvalidExamples.Select(i => i.Location).Order(), several.Report.InvalidExamples.Select(i => i.Location).Order());
+    }
+
+    [Fact]
+    public void Shares_cut_the_partitions_laid_end_to_end_into_equal_runs_holding_one_piece_of_a_partition_each()
+    {
+        PartitionRange[] partitions = [new(0, 0, 0), new(1, 0, 400), new(2, 100, 300), new(3, 5, 205)];
+
+        Assert.Equal([[new(1, 0, 200)], [new(1, 200, 400)], [new(2, 100, 300)], [new(3, 5, 205)]], PriceTopic.Shares(partitions, 4, 1));
+        Assert.Equal([[new(1, 0, 267)], [new(1, 267, 400), new(2, 100, 234)], [new(2, 234, 300), new(3, 5, 205)]], PriceTopic.Shares(partitions, 3, 1));
+        // at least the minimum per reader: fewer readers than asked for
+        Assert.Equal([[new(1, 0, 400), new(2, 100, 200)], [new(2, 200, 300), new(3, 5, 205)]], PriceTopic.Shares(partitions, 4, 500));
+        Assert.Empty(PriceTopic.Shares([new(0, 7, 7)], 4, 1));
+    }
+
+    [Fact]
     public async Task An_empty_topic_gives_an_empty_report()
     {
         var topic = NewTopic();
@@ -133,10 +173,9 @@ public sealed class PriceTopicTests(KafkaFixture kafka) : IClassFixture<KafkaFix
         var (ticks, _) = PriceGenerator.Generate(new PriceGenerationOptions { Count = 200, Seed = 23 });
         using var producer = Producer();
         await PriceTickProducer.ProduceAsync(producer, topic, ticks.Take(100).ToList(), CancellationToken.None);
-        using var consumer = Consumer();
 
         // the high-water marks are taken first; then more arrives while the report reads
-        var reading = PriceTopic.ReadAsync(consumer, topic, 3, TimeSpan.FromSeconds(20), CancellationToken.None);
+        var reading = PriceTopic.ReadAsync(Consumer, topic, 3, TimeSpan.FromSeconds(20), CancellationToken.None);
         await PriceTickProducer.ProduceAsync(producer, topic, ticks.Skip(100).ToList(), CancellationToken.None);
         var first = await reading;
         var second = await ReportAsync(topic);

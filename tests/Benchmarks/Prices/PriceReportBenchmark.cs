@@ -11,7 +11,8 @@ namespace Prices.Benchmarks;
 /// prices-report [--ticks N] [--partitions P] [--runs R]: the batch price report over N generated ticks (default 1M)
 /// in a topic of the local Kafka-protocol broker (librdkafka's mock cluster, zstd, P partitions, default 16), against
 /// a baseline in the same run: a plain consume of the same offsets that only counts the bytes (no parsing, no
-/// statistics). Also the report over the same ticks as a JSON-lines file, against reading the file's lines.
+/// statistics), and the report read by one consumer (the parallel readers' baseline). Also the report over the same
+/// ticks as a JSON-lines file, against reading the file's lines.
 /// </summary>
 public static class PriceReportBenchmark
 {
@@ -41,20 +42,23 @@ public static class PriceReportBenchmark
         {
             var consume = new List<double>();
             var report = new List<double>();
+            var oneReader = new List<double>();
             var lines = new List<double>();
             var fileReport = new List<double>();
             for (var run = 0; run < runs; run++)
             {
                 // alternated, so a load change on the shared machine hits both sides
                 consume.Add(Time(() => PlainConsume(kafka.BootstrapServers, count)));
-                report.Add(Time(() => TopicReport(kafka.BootstrapServers, count)));
+                report.Add(Time(() => TopicReport(kafka.BootstrapServers, count, PriceTopic.DefaultReaders)));
+                oneReader.Add(Time(() => TopicReport(kafka.BootstrapServers, count, readers: 1)));
                 lines.Add(Time(() => File.ReadLines(file).Count()));
                 fileReport.Add(Time(() => PriceReportBuilder.FromFile(file).Count));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"run {run + 1}: consume {consume[^1]:F2} s, topic report {report[^1]:F2} s, file lines {lines[^1]:F2} s, file report {fileReport[^1]:F2} s"));
+                    $"run {run + 1}: consume {consume[^1]:F2} s, topic report {report[^1]:F2} s ({PriceTopic.DefaultReaders} readers), one reader {oneReader[^1]:F2} s, file lines {lines[^1]:F2} s, file report {fileReport[^1]:F2} s"));
             }
-            var (c, r, l, f) = (Bench.Median(consume), Bench.Median(report), Bench.Median(lines), Bench.Median(fileReport));
+            var (c, r, o, l, f) = (Bench.Median(consume), Bench.Median(report), Bench.Median(oneReader), Bench.Median(lines), Bench.Median(fileReport));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"median: plain consume {c:F2} s ({count / c:N0} msg/s), topic report {r:F2} s ({count / r:N0} ticks/s), ratio report/consume {r / c:F2}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"median: topic report by one reader {o:F2} s, ratio {PriceTopic.DefaultReaders} readers/one {r / o:F2}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"median: file lines {l:F2} s, file report {f:F2} s ({count / f:N0} ticks/s), ratio report/lines {f / l:F2}"));
             Console.WriteLine($"target: topic report of {count:N0} ticks <= 5 s: {(r <= 5 ? "met" : "NOT met")}");
             return 0;
@@ -80,10 +84,10 @@ public static class PriceReportBenchmark
         return new ConsumerBuilder<Ignore, byte[]>(config).Build();
     }
 
-    static long TopicReport(string bootstrapServers, int expected)
+    static long TopicReport(string bootstrapServers, int expected, int readers)
     {
-        using var consumer = Consumer(bootstrapServers);
-        var read = PriceTopic.ReadAsync(consumer, Topic, PriceReport.DefaultThreshold, CancellationToken.None).GetAwaiter().GetResult();
+        var read = PriceTopic.ReadAsync(() => Consumer(bootstrapServers), Topic, PriceReport.DefaultThreshold, PriceTopic.DefaultStallTimeout, readers,
+            PriceTopic.MinMessagesPerReader, CancellationToken.None).GetAwaiter().GetResult();
         if (read.Report.Count != expected) throw new InvalidOperationException($"the report counted {read.Report.Count:N0} of {expected:N0} ticks");
         return read.Report.Count;
     }
