@@ -110,21 +110,10 @@ public sealed class WorkersKillTests(ITestOutputHelper output)
         return $"{service[0].Pid}: {service[0].Command}";
     }
 
-    /// <summary>Every process below <paramref name="root"/>, from /proc.</summary>
+    /// <summary>Every process below <paramref name="root"/>.</summary>
     static List<(int Pid, string Command)> Descendants(int root)
     {
-        var table = new List<(int Pid, int Parent, string Command)>();
-        foreach (var directory in Directory.GetDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), out var pid)) continue;
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                var parent = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
-                table.Add((pid, parent, File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ')));
-            }
-            catch (IOException) { } // gone meanwhile
-        }
+        var table = AppHostProcess.Processes();
         var below = new List<(int Pid, string Command)>();
         for (var level = new HashSet<int> { root }; level.Count > 0;)
         {
