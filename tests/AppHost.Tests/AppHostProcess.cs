@@ -95,19 +95,7 @@ public sealed partial class AppHostProcess : IAsyncDisposable
     /// <summary>The AppHost, everything under it, and DCP's detached processes that watch it (<c>--monitor &lt;pid&gt;</c>) with theirs.</summary>
     public IReadOnlyDictionary<int, string> GraphProcesses()
     {
-        var table = new Dictionary<int, (int Parent, string Start, string Command)>();
-        foreach (var directory in Directory.GetDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), out var pid)) continue;
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (fields[0] == "Z") continue;
-                table[pid] = (int.Parse(fields[1]), fields[19], File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' '));
-            }
-            catch (IOException) { }
-        }
+        var table = Processes().ToDictionary(p => p.Pid, p => (p.Parent, p.Start, p.Command));
         var ours = new HashSet<int> { Pid };
         for (var grew = true; grew;)
         {
@@ -116,6 +104,25 @@ public sealed partial class AppHostProcess : IAsyncDisposable
                 if (!ours.Contains(pid) && (ours.Contains(info.Parent) || ours.Any(p => info.Command.Contains($"--monitor {p} ", StringComparison.Ordinal)))) grew = ours.Add(pid);
         }
         return ours.Where(table.ContainsKey).ToDictionary(pid => pid, pid => table[pid].Start + " " + table[pid].Command);
+    }
+
+    /// <summary>Every live process (zombies left out): its parent, start time (clock ticks after boot) and command line, from /proc.</summary>
+    public static List<(int Pid, int Parent, string Start, string Command)> Processes()
+    {
+        var table = new List<(int Pid, int Parent, string Start, string Command)>();
+        foreach (var directory in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var pid)) continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (fields[0] == "Z") continue;
+                table.Add((pid, int.Parse(fields[1]), fields[19], File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ')));
+            }
+            catch (IOException) { } // gone meanwhile
+        }
+        return table;
     }
 
     /// <summary>The processes of <paramref name="snapshot"/> still running (same pid and start time).</summary>

@@ -1,8 +1,5 @@
 using System.Text.RegularExpressions;
 using Amazon.S3.Model;
-using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
-using Microsoft.Extensions.DependencyInjection;
 using ServiceDefaults.Lake;
 
 namespace AppHost.Tests;
@@ -11,21 +8,14 @@ namespace AppHost.Tests;
 public sealed partial class WholeGraphTests : IAsyncLifetime
 {
     static readonly string[] Resources = ["postgres", "kafka", "lake", "temporal", "feeds", "workers", "web"];
-    readonly string _data = PipelineRuns.NewDataDirectory();
-    DistributedApplication? _app;
+    TestingGraph? _graph;
 
-    public async Task InitializeAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(PipelineRuns.AppHostArguments(_data), timeout.Token);
-        _app = await builder.BuildAsync(timeout.Token);
-        await _app.StartAsync(timeout.Token);
-    }
+    public async Task InitializeAsync() => _graph = await TestingGraph.StartAsync();
 
     [Fact]
     public async Task Every_resource_becomes_healthy_and_fed_trades_reach_postgresql_and_the_lake()
     {
-        var app = _app!;
+        var app = _graph!.App;
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         foreach (var resource in Resources) await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
 
@@ -46,21 +36,11 @@ public sealed partial class WholeGraphTests : IAsyncLifetime
 
         // The consoles the dashboard shows: Workers say what each window did; the S3 server's is not its health probes.
         var window = run.GetProperty("workflowId").GetString();
-        var workers = await ConsoleAsync(app, "workers", timeout.Token);
+        var workers = await _graph.ConsoleAsync("workers", timeout.Token);
         Assert.Contains(workers, line => WindowLine().Match(line) is { Success: true } m && m.Groups[1].Value == window && m.Groups[2].Value == "1");
-        var s3Console = await ConsoleAsync(app, "lake", timeout.Token);
+        var s3Console = await _graph.ConsoleAsync("lake", timeout.Token);
         Assert.Contains(s3Console, line => line.Contains("\"PUT /energy-lake/", StringComparison.Ordinal)); // the export's uploads are there
         Assert.DoesNotContain(s3Console, line => HealthProbe().IsMatch(line));
-    }
-
-    /// <summary>The console lines of a resource so far, as the dashboard's console view has them.</summary>
-    static async Task<List<string>> ConsoleAsync(DistributedApplication app, string name, CancellationToken ct)
-    {
-        var resource = app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == name);
-        var lines = new List<string>();
-        await foreach (var batch in app.Services.GetRequiredService<ResourceLoggerService>().GetAllAsync(resource).WithCancellation(ct))
-            lines.AddRange(batch.Select(l => l.Content));
-        return lines;
     }
 
     [GeneratedRegex(@"pipeline window (\S+): (\d+) partitions, \d+ trades, \d+ products, \d+ anomalies, \d+ files")]
@@ -72,7 +52,6 @@ public sealed partial class WholeGraphTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_app is not null) await _app.DisposeAsync();
-        Directory.Delete(_data, recursive: true);
+        if (_graph is not null) await _graph.DisposeAsync();
     }
 }
