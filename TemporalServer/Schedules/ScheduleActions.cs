@@ -124,11 +124,23 @@ sealed class ScheduleActions(IServiceProvider services, TimeProvider time)
         var workflowId = row.Schedule.Policies?.KeepOriginalWorkflowId == true ? action.WorkflowId : $"{action.WorkflowId}-{nominal:yyyy-MM-ddTHH:mm:ssZ}";
         var request = new StartWorkflowExecutionRequest
         {
-            Namespace = row.Namespace, WorkflowId = workflowId, WorkflowType = action.WorkflowType, TaskQueue = action.TaskQueue,
-            Input = action.Input, WorkflowExecutionTimeout = action.WorkflowExecutionTimeout, WorkflowRunTimeout = action.WorkflowRunTimeout,
-            WorkflowTaskTimeout = action.WorkflowTaskTimeout, WorkflowIdReusePolicy = action.WorkflowIdReusePolicy, RetryPolicy = action.RetryPolicy,
-            CronSchedule = action.CronSchedule, Memo = action.Memo, Header = action.Header, UserMetadata = action.UserMetadata, Priority = action.Priority,
-            Identity = Identity, RequestId = RequestId(row, nominal),
+            Namespace = row.Namespace,
+            WorkflowId = workflowId,
+            WorkflowType = action.WorkflowType,
+            TaskQueue = action.TaskQueue,
+            Input = action.Input,
+            WorkflowExecutionTimeout = action.WorkflowExecutionTimeout,
+            WorkflowRunTimeout = action.WorkflowRunTimeout,
+            WorkflowTaskTimeout = action.WorkflowTaskTimeout,
+            WorkflowIdReusePolicy = action.WorkflowIdReusePolicy,
+            RetryPolicy = action.RetryPolicy,
+            CronSchedule = action.CronSchedule,
+            Memo = action.Memo,
+            Header = action.Header,
+            UserMetadata = action.UserMetadata,
+            Priority = action.Priority,
+            Identity = Identity,
+            RequestId = RequestId(row, nominal),
             SearchAttributes = action.SearchAttributes?.Clone() ?? new SearchAttributes(),
         };
         (request.LastCompletionResult, request.ContinuedFailure) = await LastOutcomeAsync(row, ct);
@@ -154,8 +166,10 @@ sealed class ScheduleActions(IServiceProvider services, TimeProvider time)
         row.Info.RunningWorkflows.Add(execution);
         row.Info.RecentActions.Add(new ScheduleActionResult
         {
-            ScheduleTime = Timestamp.FromDateTime(nominal), ActualTime = Timestamp.FromDateTime(Now),
-            StartWorkflowResult = execution, StartWorkflowStatus = WorkflowExecutionStatus.Running,
+            ScheduleTime = Timestamp.FromDateTime(nominal),
+            ActualTime = Timestamp.FromDateTime(Now),
+            StartWorkflowResult = execution,
+            StartWorkflowStatus = WorkflowExecutionStatus.Running,
         });
         while (row.Info.RecentActions.Count > RecentActionsKept) row.Info.RecentActions.RemoveAt(0);
         if (row.Schedule.State.LimitedActions) row.Schedule.State.RemainingActions--;

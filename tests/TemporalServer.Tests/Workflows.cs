@@ -93,7 +93,7 @@ public sealed class ActivityWorkflow
             RetryPolicy = new RetryPolicy
             {
                 InitialInterval = TimeSpan.FromMilliseconds(400),
-                BackoffCoefficient = 2,
+                BackoffCoefficient = call.Backoff,
                 MaximumAttempts = call.MaximumAttempts,
                 NonRetryableErrorTypes = ["Fatal"],
             },
@@ -101,7 +101,7 @@ public sealed class ActivityWorkflow
 }
 
 public sealed record ActivityCall(string Key, int FailuresBeforeSuccess, string ErrorType = "Transient", int MaximumAttempts = 5, TimeSpan? Sleep = null,
-    TimeSpan? StartToClose = null, TimeSpan? ScheduleToClose = null, TimeSpan? ScheduleToStart = null, TimeSpan? Heartbeat = null, string? TaskQueue = null);
+    TimeSpan? StartToClose = null, TimeSpan? ScheduleToClose = null, TimeSpan? ScheduleToStart = null, TimeSpan? Heartbeat = null, string? TaskQueue = null, float Backoff = 2);
 
 /// <summary>Fails a given number of times, remembering when each attempt started and what it heartbeated.</summary>
 public sealed class FlakyActivities

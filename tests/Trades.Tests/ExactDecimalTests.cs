@@ -20,10 +20,22 @@ public sealed class ExactDecimalTests : IDisposable
 
     private static Trade Leg(long id, decimal price, decimal volume) => new()
     {
-        TradeId = id, RemoteTradeId = "", Side = TradeSide.Sell, Product = TradeColumns.HourProduct,
-        DeliveryStart = new DateTime(2023, 1, 1, 10, 0, 0, DateTimeKind.Utc), DeliveryEnd = new DateTime(2023, 1, 1, 11, 0, 0, DateTimeKind.Utc),
-        ExecutionTime = new DateTime(2022, 12, 31, 16, 0, 0, DateTimeKind.Utc).AddSeconds(id), DeliveryArea = "FR", TradePhase = "CONT", UserDefinedBlock = "N",
-        SelfTrade = "U", Price = price, Currency = "EUR", Volume = volume, VolumeUnit = "MWH", OrderId = id,
+        TradeId = id,
+        RemoteTradeId = "",
+        Side = TradeSide.Sell,
+        Product = TradeColumns.HourProduct,
+        DeliveryStart = new DateTime(2023, 1, 1, 10, 0, 0, DateTimeKind.Utc),
+        DeliveryEnd = new DateTime(2023, 1, 1, 11, 0, 0, DateTimeKind.Utc),
+        ExecutionTime = new DateTime(2022, 12, 31, 16, 0, 0, DateTimeKind.Utc).AddSeconds(id),
+        DeliveryArea = "FR",
+        TradePhase = "CONT",
+        UserDefinedBlock = "N",
+        SelfTrade = "U",
+        Price = price,
+        Currency = "EUR",
+        Volume = volume,
+        VolumeUnit = "MWH",
+        OrderId = id,
     };
 
     [Fact]

@@ -17,9 +17,22 @@ public sealed class ExactDecimalApiTests(WebAppFixture app)
         var start = MarketTime.StartOfDayUtc(day).AddHours(10);
         Trade Leg(long id, decimal price, decimal volume) => new()
         {
-            TradeId = 9_310_000 + id, RemoteTradeId = "", Side = TradeSide.Sell, Product = TradeColumns.HourProduct, DeliveryStart = start, DeliveryEnd = start.AddHours(1),
-            ExecutionTime = start.AddHours(-3).AddSeconds(id), DeliveryArea = "XQ", TradePhase = "CONT", UserDefinedBlock = "N", SelfTrade = "U",
-            Price = price, Currency = "EUR", Volume = volume, VolumeUnit = "MWH", OrderId = id,
+            TradeId = 9_310_000 + id,
+            RemoteTradeId = "",
+            Side = TradeSide.Sell,
+            Product = TradeColumns.HourProduct,
+            DeliveryStart = start,
+            DeliveryEnd = start.AddHours(1),
+            ExecutionTime = start.AddHours(-3).AddSeconds(id),
+            DeliveryArea = "XQ",
+            TradePhase = "CONT",
+            UserDefinedBlock = "N",
+            SelfTrade = "U",
+            Price = price,
+            Currency = "EUR",
+            Volume = volume,
+            VolumeUnit = "MWH",
+            OrderId = id,
         };
         // 0.1 + 0.2 + 0.4 is 0.7000000000000001 in double
         var analysis = TradeAnalytics.Analyze([Leg(1, 211.18m, 0.1m), Leg(2, 0.1m, 0.2m), Leg(3, 13.37m, 0.4m)]);

@@ -116,8 +116,12 @@ public static class TradeIngestionBenchmark
         var messages = new List<byte[]>(trades.Count);
         using (var consumer = new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig
         {
-            BootstrapServers = bootstrap, GroupId = "stages", AutoOffsetReset = AutoOffsetReset.Earliest, EnableAutoCommit = false,
-            FetchWaitMaxMs = 20, ConsumeResultFields = "topic,timestamp",
+            BootstrapServers = bootstrap,
+            GroupId = "stages",
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = false,
+            FetchWaitMaxMs = 20,
+            ConsumeResultFields = "topic,timestamp",
         }).Build())
         {
             consumer.Subscribe("energy.trades.v1");

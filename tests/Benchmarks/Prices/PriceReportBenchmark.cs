@@ -31,7 +31,11 @@ public static class PriceReportBenchmark
         var clock = Stopwatch.StartNew();
         using (var producer = new ProducerBuilder<string, string>(new ProducerConfig
         {
-            BootstrapServers = kafka.BootstrapServers, EnableIdempotence = true, LingerMs = 20, BatchSize = 1_000_000, CompressionType = CompressionType.Zstd,
+            BootstrapServers = kafka.BootstrapServers,
+            EnableIdempotence = true,
+            LingerMs = 20,
+            BatchSize = 1_000_000,
+            CompressionType = CompressionType.Zstd,
         }).Build())
             await PriceTickProducer.ProduceAsync(producer, Topic, ticks, CancellationToken.None);
         Console.WriteLine($"produced in {clock.Elapsed.TotalSeconds:F1} s");
